@@ -1,0 +1,120 @@
+package paykit
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Error codes. Each exists because a caller acts differently on it; dialects map
+// them to their documented wire shapes in one place each.
+const (
+	ECONFLICT     = "conflict"     // the state forbids the action (already accepted, insufficient funds)
+	EEXPIRED      = "expired"      // the thing existed but its time is up
+	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed
+	EINTERNAL     = "internal"     // a bug or an outage; the message never leaves the process
+	EINVALID      = "invalid"      // bad input; Fields says which
+	ENOTFOUND     = "not_found"    // no such thing for this tenant
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials
+	ELIMIT        = "limit"        // over a configured limit (amount caps, rate of resends)
+)
+
+// Error is the error every Service method returns for a condition a caller can act
+// on. Fields carries per-field messages for EINVALID, keyed by the field's name in
+// the domain (dialects rename them to their wire names).
+type Error struct {
+	Code    string
+	Message string
+	Fields  map[string]string
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return fmt.Sprintf("paykit: %s: %s", e.Code, e.Message)
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(k + ": " + e.Fields[k])
+	}
+	return fmt.Sprintf("paykit: %s: %s (%s)", e.Code, e.Message, b.String())
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any
+// other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the first *Error in err's chain. Any other
+// error yields "Internal error." so that low-level details never reach a client.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}
+
+// ErrorFields returns the per-field messages of the first *Error in err's chain.
+func ErrorFields(err error) map[string]string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// Validation collects per-field problems; Err returns nil when there are none.
+type Validation struct {
+	fields map[string]string
+}
+
+// Add records msg for field unless the field already has a message.
+func (v *Validation) Add(field, msg string) {
+	if v.fields == nil {
+		v.fields = make(map[string]string)
+	}
+	if _, ok := v.fields[field]; !ok {
+		v.fields[field] = msg
+	}
+}
+
+// Has reports whether field already has a problem.
+func (v *Validation) Has(field string) bool { _, ok := v.fields[field]; return ok }
+
+// Err returns an EINVALID *Error naming every field, or nil.
+func (v *Validation) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &Error{Code: EINVALID, Message: "Invalid input.", Fields: v.fields}
+}
+
+// invalid returns an EINVALID error for one field.
+func invalid(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return &Error{Code: EINVALID, Message: msg, Fields: map[string]string{field: msg}}
+}

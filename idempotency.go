@@ -1,0 +1,132 @@
+package paykit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// IdempotencyTTL is how long a key is remembered.
+const IdempotencyTTL = 24 * time.Hour
+
+// IdempotencyRecord is the stored outcome of a request made with an idempotency
+// key. It is written in the same transaction as the request's effects, so a crash
+// can never leave an effect without its record or a record without its effect.
+type IdempotencyRecord struct {
+	TenantID    string
+	Key         string
+	Operation   string // "token.create", ...
+	Fingerprint []byte // sha256 of the operation and its canonical input
+	Result      json.RawMessage
+	ErrCode     string
+	ErrMessage  string
+	ErrFields   map[string]string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotencyKey returns a context that makes the next Service write
+// idempotent under key: the same key with the same input returns the first
+// outcome, errors included, for IdempotencyTTL; the same key with another input
+// is an ECONFLICT. Concurrent calls with one key produce one effect.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
+}
+
+// IdempotencyKeyFrom returns the key set by WithIdempotencyKey, if any.
+func IdempotencyKeyFrom(ctx context.Context) string {
+	k, _ := ctx.Value(idempotencyKey{}).(string)
+	return k
+}
+
+// write runs fn in one store transaction, with now read once from the Clock, and
+// makes it idempotent when ctx carries a key. fn's domain errors roll back its
+// writes; with a key they are recorded and replayed like results.
+func write[T any](ctx context.Context, s *Service, tenantID, op string, input any, fn func(tx Store, now time.Time) (T, error)) (T, error) {
+	key := IdempotencyKeyFrom(ctx)
+	var out T
+	if key == "" {
+		err := s.store.InTx(ctx, func(tx Store) error {
+			var err error
+			out, err = fn(tx, s.now())
+			return err
+		})
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return out, nil
+	}
+	if len(key) > 255 {
+		var zero T
+		return zero, invalid("Idempotency-Key", "Idempotency keys are at most 255 characters.")
+	}
+	fp, err := fingerprint(op, input)
+	if err != nil {
+		return out, err
+	}
+	var outcome error
+	err = s.store.InTx(ctx, func(tx Store) error {
+		now := s.now()
+		rec, err := tx.FindIdempotencyRecord(ctx, tenantID, key)
+		if err == nil && rec.ExpiresAt.After(now) {
+			if rec.Operation != op || string(rec.Fingerprint) != string(fp) {
+				return Errorf(ECONFLICT, "Idempotency-Key %q was already used for a different request.", key)
+			}
+			if rec.ErrCode != "" {
+				outcome = &Error{Code: rec.ErrCode, Message: rec.ErrMessage, Fields: rec.ErrFields}
+				return nil
+			}
+			return json.Unmarshal(rec.Result, &out)
+		} else if err != nil && ErrorCode(err) != ENOTFOUND {
+			return err
+		}
+		rec = &IdempotencyRecord{TenantID: tenantID, Key: key, Operation: op, Fingerprint: fp,
+			CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
+		// A nested transaction is a savepoint: a domain error undoes fn's writes
+		// but keeps the record of the error.
+		ferr := tx.InTx(ctx, func(tx Store) error {
+			var err error
+			out, err = fn(tx, now)
+			return err
+		})
+		var perr *Error
+		switch {
+		case ferr == nil:
+			if rec.Result, err = json.Marshal(out); err != nil {
+				return fmt.Errorf("idempotency %s: %w", op, err)
+			}
+		case errors.As(ferr, &perr) && perr.Code != EINTERNAL:
+			rec.ErrCode, rec.ErrMessage, rec.ErrFields = perr.Code, perr.Message, perr.Fields
+			outcome = ferr
+		default:
+			return ferr // not recorded: an internal failure may be retried
+		}
+		return tx.PutIdempotencyRecord(ctx, rec)
+	})
+	if err == nil {
+		err = outcome
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
+func fingerprint(op string, input any) ([]byte, error) {
+	b, err := json.Marshal(input)
+	if err != nil {
+		return nil, fmt.Errorf("idempotency fingerprint %s: %w", op, err)
+	}
+	h := sha256.New()
+	h.Write([]byte(op))
+	h.Write([]byte{0})
+	h.Write(b)
+	return h.Sum(nil), nil
+}

@@ -1,0 +1,299 @@
+package paykit
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AccountKind says who owns an account and whether it may go negative.
+type AccountKind string
+
+// Account kinds. Only external accounts (the world outside paykit: banks, rails,
+// chains) may go below zero; every other balance is guarded.
+const (
+	AccountKindBusiness AccountKind = "business"
+	AccountKindUser     AccountKind = "user"
+	AccountKindSystem   AccountKind = "system"
+	AccountKindExternal AccountKind = "external"
+)
+
+// System account codes, one account per tenant and currency each.
+const (
+	accountCodeWorld    = "world"    // external: money entering or leaving paykit
+	accountCodeClearing = "clearing" // holds token reservations until a payee is known
+)
+
+// Account is a ledger account in one currency, modelled on TigerBeetle: it carries
+// posted and pending debits and credits in minor units. Balances are
+// credit-normal: Balance = credits posted − debits posted.
+type Account struct {
+	ID                string      `json:"id"`
+	TenantID          string      `json:"tenantId"`
+	Kind              AccountKind `json:"kind"`
+	Currency          Currency    `json:"currency"`
+	Code              string      `json:"code,omitempty"` // unique per tenant and currency for system accounts
+	Name              string      `json:"name,omitempty"`
+	BusinessAccountID string      `json:"businessAccountId,omitempty"`
+	UserIdentityID    string      `json:"userIdentityId,omitempty"`
+	ExternalStorage   string      `json:"externalStorage,omitempty"`
+	DebitsPending     int64       `json:"debitsPending"`
+	DebitsPosted      int64       `json:"debitsPosted"`
+	CreditsPending    int64       `json:"creditsPending"`
+	CreditsPosted     int64       `json:"creditsPosted"`
+	CreatedAt         time.Time   `json:"createdAt"`
+	UpdatedAt         time.Time   `json:"updatedAt"`
+}
+
+// AllowsNegative reports whether the account may be overdrawn.
+func (a *Account) AllowsNegative() bool { return a.Kind == AccountKindExternal }
+
+// Balance is the posted balance.
+func (a *Account) Balance() Money { return MoneyFromMinor(a.CreditsPosted-a.DebitsPosted, a.Currency) }
+
+// Available is what the owner may still spend: the posted balance less the
+// outgoing reservations.
+func (a *Account) Available() Money {
+	return MoneyFromMinor(a.CreditsPosted-a.DebitsPosted-a.DebitsPending, a.Currency)
+}
+
+// Incoming is the sum of pending credits: money on its way in.
+func (a *Account) Incoming() Money { return MoneyFromMinor(a.CreditsPending, a.Currency) }
+
+// Reserved is the sum of pending debits: money held for tokens and withdrawals.
+func (a *Account) Reserved() Money { return MoneyFromMinor(a.DebitsPending, a.Currency) }
+
+// BalanceDelta is an increment to an account's four balance columns.
+type BalanceDelta struct {
+	DebitsPending, DebitsPosted, CreditsPending, CreditsPosted int64
+}
+
+// TransferStatus is the phase of a ledger transfer.
+type TransferStatus string
+
+// Transfer statuses: a single-phase transfer is created posted; a two-phase one is
+// created pending and later posted or voided, once.
+const (
+	TransferStatusPending TransferStatus = "pending"
+	TransferStatusPosted  TransferStatus = "posted"
+	TransferStatusVoided  TransferStatus = "voided"
+)
+
+// Transfer moves Amount minor units from DebitAccountID to CreditAccountID.
+type Transfer struct {
+	ID              string         `json:"id"`
+	TenantID        string         `json:"tenantId"`
+	DebitAccountID  string         `json:"debitAccountId"`
+	CreditAccountID string         `json:"creditAccountId"`
+	Amount          int64          `json:"amount"`
+	Currency        Currency       `json:"currency"`
+	Status          TransferStatus `json:"status"`
+	Kind            string         `json:"kind"` // why: "token_reservation", "payment", ...
+	Ref             string         `json:"ref"`  // the id of the thing that caused it
+	CreatedAt       time.Time      `json:"createdAt"`
+	UpdatedAt       time.Time      `json:"updatedAt"`
+}
+
+// AccountCreate is the input of CreateAccount.
+type AccountCreate struct {
+	ID                string // optional; a new UUID when empty
+	Currency          string
+	Name              string
+	BusinessAccountID string // exactly one of BusinessAccountID and UserIdentityID
+	UserIdentityID    string
+}
+
+// AccountFilter selects accounts; nil fields match all.
+type AccountFilter struct {
+	Currency          *Currency
+	Kind              *AccountKind
+	BusinessAccountID *string
+	UserIdentityID    *string
+	After             string // keyset cursor: the last ID of the previous page
+	Limit             int
+}
+
+// LedgerSums are the four balance columns summed over some accounts or transfers.
+type LedgerSums = BalanceDelta
+
+// CreateAccount opens a business or user account. Returns EINVALID for an unknown
+// currency or a missing or double owner.
+func (s *Service) CreateAccount(ctx context.Context, tenantID string, in AccountCreate) (*Account, error) {
+	var v Validation
+	c, err := ParseCurrency("currency", in.Currency)
+	if err != nil {
+		v.Add("currency", ErrorMessage(err))
+	}
+	if in.ID != "" {
+		if err := checkClientID("id", in.ID); err != nil {
+			v.Add("id", ErrorMessage(err))
+		}
+	}
+	a := &Account{ID: orDefault(in.ID, newID()), TenantID: tenantID, Currency: c, Name: in.Name,
+		BusinessAccountID: in.BusinessAccountID, UserIdentityID: in.UserIdentityID}
+	switch {
+	case in.BusinessAccountID != "" && in.UserIdentityID != "":
+		v.Add("userIdentityId", "Give either businessAccountId or userIdentityId, not both.")
+	case in.BusinessAccountID != "":
+		a.Kind = AccountKindBusiness
+	case in.UserIdentityID != "":
+		a.Kind = AccountKindUser
+	default:
+		v.Add("businessAccountId", "Give either businessAccountId or userIdentityId.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return write(ctx, s, tenantID, "account.create", in, func(tx Store, now time.Time) (*Account, error) {
+		a.CreatedAt, a.UpdatedAt = now, now
+		if err := tx.CreateAccount(ctx, a); err != nil {
+			return nil, err
+		}
+		return a, s.appendEvent(ctx, tx, now, tenantID, "account.created", a.ID, a)
+	})
+}
+
+// FindAccountByID returns one of the tenant's accounts. Returns ENOTFOUND.
+func (s *Service) FindAccountByID(ctx context.Context, tenantID, id string) (*Account, error) {
+	return s.store.FindAccountByID(ctx, tenantID, id)
+}
+
+// FindAccounts lists the tenant's accounts in creation order.
+func (s *Service) FindAccounts(ctx context.Context, tenantID string, f AccountFilter) ([]*Account, error) {
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindAccounts(ctx, tenantID, f)
+}
+
+// systemAccount returns the tenant's system account with code in currency c,
+// opening it on first use.
+func (s *Service) systemAccount(ctx context.Context, tx Store, now time.Time, tenantID, code string, c Currency) (*Account, error) {
+	a, err := tx.FindAccountByCode(ctx, tenantID, code, c)
+	if ErrorCode(err) != ENOTFOUND {
+		return a, err
+	}
+	kind := AccountKindSystem
+	if code == accountCodeWorld {
+		kind = AccountKindExternal
+	}
+	a = &Account{ID: newID(), TenantID: tenantID, Kind: kind, Currency: c, Code: code, Name: code,
+		CreatedAt: now, UpdatedAt: now}
+	return a, tx.CreateAccount(ctx, a)
+}
+
+// spendableAccount loads an account that may be debited by the tenant's requests.
+func spendableAccount(ctx context.Context, tx Store, tenantID, field, id string) (*Account, error) {
+	a, err := tx.FindAccountByID(ctx, tenantID, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, invalid(field, "Account %q does not exist.", id)
+	} else if err != nil {
+		return nil, err
+	}
+	if a.Kind != AccountKindBusiness && a.Kind != AccountKindUser {
+		return nil, invalid(field, "Account %q is not a business or user account.", id)
+	}
+	return a, nil
+}
+
+// transfer records t (pending or posted) and moves the balances, refusing to take
+// a guarded account below zero: a pending debit counts against the available
+// balance at once. Returns ECONFLICT on insufficient funds.
+func (s *Service) transfer(ctx context.Context, tx Store, now time.Time, t *Transfer) error {
+	if t.Amount <= 0 {
+		return fmt.Errorf("transfer %s: non-positive amount %d", t.Kind, t.Amount)
+	}
+	debit, err := tx.FindAccountByID(ctx, t.TenantID, t.DebitAccountID)
+	if err != nil {
+		return fmt.Errorf("transfer %s: debit account: %w", t.Kind, err)
+	}
+	credit, err := tx.FindAccountByID(ctx, t.TenantID, t.CreditAccountID)
+	if err != nil {
+		return fmt.Errorf("transfer %s: credit account: %w", t.Kind, err)
+	}
+	if debit.Currency != t.Currency || credit.Currency != t.Currency {
+		return Errorf(EINVALID, "Accounts must both be in %s.", t.Currency)
+	}
+	if !debit.AllowsNegative() && debit.CreditsPosted-debit.DebitsPosted-debit.DebitsPending < t.Amount {
+		return Errorf(ECONFLICT, "Insufficient funds in account %s.", debit.ID)
+	}
+	if t.ID == "" {
+		t.ID = newID()
+	}
+	t.CreatedAt, t.UpdatedAt = now, now
+	if err := tx.CreateTransfer(ctx, t); err != nil {
+		return err
+	}
+	var dd, cd BalanceDelta
+	switch t.Status {
+	case TransferStatusPending:
+		dd.DebitsPending, cd.CreditsPending = t.Amount, t.Amount
+	case TransferStatusPosted:
+		dd.DebitsPosted, cd.CreditsPosted = t.Amount, t.Amount
+	default:
+		return fmt.Errorf("transfer %s: cannot create in status %q", t.Kind, t.Status)
+	}
+	if err := tx.UpdateAccountBalances(ctx, t.TenantID, debit.ID, dd, now); err != nil {
+		return err
+	}
+	return tx.UpdateAccountBalances(ctx, t.TenantID, credit.ID, cd, now)
+}
+
+// settleTransfer posts or voids a pending transfer, exactly once.
+func (s *Service) settleTransfer(ctx context.Context, tx Store, now time.Time, tenantID, id string, to TransferStatus) error {
+	t, err := tx.FindTransferByID(ctx, tenantID, id)
+	if err != nil {
+		return fmt.Errorf("settle transfer %s: %w", id, err)
+	}
+	if t.Status != TransferStatusPending {
+		return Errorf(ECONFLICT, "Transfer %s is already %s.", id, t.Status)
+	}
+	dd := BalanceDelta{DebitsPending: -t.Amount}
+	cd := BalanceDelta{CreditsPending: -t.Amount}
+	switch to {
+	case TransferStatusPosted:
+		dd.DebitsPosted, cd.CreditsPosted = t.Amount, t.Amount
+	case TransferStatusVoided:
+	default:
+		return fmt.Errorf("settle transfer %s: bad status %q", id, to)
+	}
+	t.Status, t.UpdatedAt = to, now
+	if err := tx.UpdateTransfer(ctx, t); err != nil {
+		return err
+	}
+	if err := tx.UpdateAccountBalances(ctx, tenantID, t.DebitAccountID, dd, now); err != nil {
+		return err
+	}
+	return tx.UpdateAccountBalances(ctx, tenantID, t.CreditAccountID, cd, now)
+}
+
+// CheckLedger verifies the tenant's ledger: every account's balance columns equal
+// the sums of its transfers, and in each currency all accounts sum to zero, posted
+// and pending alike. It returns an EINTERNAL *Error describing the first breach.
+func (s *Service) CheckLedger(ctx context.Context, tenantID string) error {
+	stored, derived, err := s.store.LedgerSums(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	totals := map[Currency]BalanceDelta{}
+	for _, a := range stored {
+		want := derived[a.ID]
+		got := BalanceDelta{a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted}
+		if got != want {
+			return Errorf(EINTERNAL, "account %s: balances %+v, transfers say %+v", a.ID, got, want)
+		}
+		if !a.AllowsNegative() && a.CreditsPosted-a.DebitsPosted-a.DebitsPending < 0 {
+			return Errorf(EINTERNAL, "account %s is overdrawn", a.ID)
+		}
+		t := totals[a.Currency]
+		t.DebitsPending += a.DebitsPending
+		t.DebitsPosted += a.DebitsPosted
+		t.CreditsPending += a.CreditsPending
+		t.CreditsPosted += a.CreditsPosted
+		totals[a.Currency] = t
+	}
+	for c, t := range totals {
+		if t.CreditsPosted != t.DebitsPosted || t.CreditsPending != t.DebitsPending {
+			return Errorf(EINTERNAL, "%s does not sum to zero: %+v", c, t)
+		}
+	}
+	return nil
+}

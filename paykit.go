@@ -1,0 +1,148 @@
+// Package paykit is an embeddable payments engine: payment tokens a payee claims
+// through a link, payouts to gig workers, merchant payments, payment requests
+// that expire, and signed webhooks, in process, on SQLite by default.
+//
+// The root package holds every rule. A Service is built on a Store (see the
+// store package for SQLite) and a Clock; the httpapi package mounts the routes
+// of the documented vendor APIs on any net/http mux.
+//
+// Every Service method that changes state runs in one store transaction that
+// also appends the events describing the change, so the outbox and the state can
+// never disagree. Time comes only from the Clock: with clock.NewMock(), advance
+// the clock and call RunDue to perform exactly the work that became due.
+package paykit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/google/uuid"
+)
+
+// Service is the only entry point to paykit's logic.
+type Service struct {
+	store     Store
+	clock     clock.Clock
+	log       *slog.Logger
+	rail      Rail
+	walletEnv string
+	interval  time.Duration // how often Run looks for due work
+	batchSize int           // how many due items one RunDue step handles per query
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock every timestamp, expiry and retry is read from.
+// Tests pass clock.NewMock(). The default is the real clock.
+func WithClock(c clock.Clock) Option { return func(s *Service) { s.clock = c } }
+
+// WithLogger sets the logger for background work. The default discards.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithRail sets the payout rail that carries payments to and from the outside
+// world. The default is a SandboxRail, whose outcomes come from sandbox controls.
+func WithRail(r Rail) Option { return func(s *Service) { s.rail = r } }
+
+// WithWalletEnv sets the environment segment of GigPay wallet links:
+// "stage" gives https://wallet.stage.gigpay.com/payment/{token}; "" (the
+// default) gives production's https://wallet.gigpay.com/payment/{token}.
+func WithWalletEnv(env string) Option { return func(s *Service) { s.walletEnv = env } }
+
+// WithPollInterval sets how often Run looks for due work (default 1s).
+func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.interval = d } }
+
+// New returns a Service on store. It starts no goroutine; call Run for
+// background work, or RunDue to perform what is due once.
+func New(store Store, opts ...Option) *Service {
+	s := &Service{
+		store:     store,
+		clock:     clock.New(),
+		log:       slog.New(slog.DiscardHandler),
+		rail:      SandboxRail{},
+		interval:  time.Second,
+		batchSize: 100,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Clock returns the Service's clock.
+func (s *Service) Clock() clock.Clock { return s.clock }
+
+// now reads the clock once for an operation. Times are kept to the microsecond,
+// the precision every store and dialect can carry, so what is stored is exactly
+// what was returned.
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// Run performs due work every poll interval, by the Clock, until ctx ends. It
+// returns nil when ctx is canceled.
+func (s *Service) Run(ctx context.Context) error {
+	t := s.clock.Ticker(s.interval)
+	defer t.Stop()
+	for {
+		if err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("paykit: background work", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// RunDue performs, once and synchronously, all work that is due now by the
+// Clock: it persists expiries and fires their events, hands new payments to the
+// rail, and forgets expired idempotency keys. Each step runs until nothing due
+// is left. Errors of separate steps are joined; one failing step does not stop
+// the others.
+func (s *Service) RunDue(ctx context.Context) error {
+	var errs []error
+	for _, step := range []struct {
+		name string
+		fn   func(context.Context) (int, error)
+	}{
+		{"expire tokens", s.expireTokens},
+		{"submit payments", s.submitPayments},
+		{"forget idempotency keys", s.forgetIdempotencyKeys},
+	} {
+		for {
+			n, err := step.fn(ctx)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", step.name, err))
+				break
+			}
+			if n < s.batchSize {
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) forgetIdempotencyKeys(ctx context.Context) (int, error) {
+	return s.store.DeleteIdempotencyRecords(ctx, s.now(), s.batchSize)
+}
+
+// newID returns a time-ordered UUIDv7 string.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// DefaultLimit and MaxLimit bound every list.
+const (
+	DefaultLimit = 25
+	MaxLimit     = 1000
+)
+
+func clampLimit(n int) int {
+	if n <= 0 {
+		return DefaultLimit
+	}
+	return min(n, MaxLimit)
+}

@@ -1,0 +1,317 @@
+package paykit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// PaymentType is what a payment moves money between.
+type PaymentType string
+
+// Payment types, as GigPay documents them.
+const (
+	PaymentTypeDeposit    PaymentType = "deposit"    // external → account
+	PaymentTypeTransfer   PaymentType = "transfer"   // account → account (an accepted token)
+	PaymentTypeWithdrawal PaymentType = "withdrawal" // account → external storage, through the rail
+)
+
+// PaymentStatus is where a payment is in its lifecycle.
+type PaymentStatus string
+
+// Payment statuses, as GigPay documents them.
+const (
+	PaymentStatusPending    PaymentStatus = "pending"    // created, not yet with the rail
+	PaymentStatusProcessing PaymentStatus = "processing" // with the rail
+	PaymentStatusCompleted  PaymentStatus = "completed"
+	PaymentStatusCanceled   PaymentStatus = "canceled" // the rail refused or reversed it downstream
+	PaymentStatusFailed     PaymentStatus = "failed"   // failed for an unexpected reason
+)
+
+// Party is one side of a payment, shaped like GigPay's source and destination:
+// an account of a business or a user, or storage outside paykit.
+type Party struct {
+	AccountID         string `json:"id,omitempty"`
+	BusinessAccountID string `json:"businessAccountId,omitempty"`
+	UserIdentityID    string `json:"userIdentityId,omitempty"`
+	ExternalStorage   string `json:"externalStorage,omitempty"`
+}
+
+// Payment is a movement of money with a lifecycle. Its funds are held by one
+// pending ledger transfer (TransferID) from creation; completing the payment
+// posts it, and canceling or failing it voids it.
+type Payment struct {
+	ID             string        `json:"id"`
+	TenantID       string        `json:"tenantId"`
+	Type           PaymentType   `json:"type"`
+	Status         PaymentStatus `json:"status"`
+	Amount         Money         `json:"amount"`
+	Source         Party         `json:"source"`
+	Destination    Party         `json:"destination"`
+	PaymentTokenID string        `json:"paymentTokenId,omitempty"`
+	TransferID     string        `json:"transferId"`
+	RailReference  string        `json:"railReference,omitempty"`
+	FailureReason  string        `json:"failureReason,omitempty"`
+	SubmittedAt    *time.Time    `json:"submittedAt,omitempty"` // when the rail took it
+	LeaseUntil     *time.Time    `json:"-"`                     // a worker is submitting it until then
+	CreatedAt      time.Time     `json:"createdAt"`
+	UpdatedAt      time.Time     `json:"updatedAt"`
+}
+
+// PaymentSort orders a payment list. Every order is a keyset, ties broken by ID.
+type PaymentSort string
+
+// Payment sort orders; the default is PaymentSortCreatedAsc.
+const (
+	PaymentSortCreatedAsc  PaymentSort = "createdAt"
+	PaymentSortCreatedDesc PaymentSort = "-createdAt"
+	PaymentSortAmountAsc   PaymentSort = "amount"
+	PaymentSortAmountDesc  PaymentSort = "-amount"
+)
+
+// PaymentFilter selects payments; nil fields match all.
+type PaymentFilter struct {
+	Type           *PaymentType
+	Status         *PaymentStatus
+	PaymentTokenID *string
+	AccountID      *string    // source or destination
+	CreatedFrom    *time.Time // inclusive
+	CreatedUntil   *time.Time // exclusive
+	Sort           PaymentSort
+	After          string // keyset cursor: the ID of the last payment of the previous page
+	Limit          int
+}
+
+// paymentTransitions is the payment lifecycle: every allowed move, and nothing else.
+var paymentTransitions = map[PaymentStatus][]PaymentStatus{
+	PaymentStatusPending:    {PaymentStatusProcessing, PaymentStatusCanceled, PaymentStatusFailed},
+	PaymentStatusProcessing: {PaymentStatusCompleted, PaymentStatusCanceled, PaymentStatusFailed},
+}
+
+func (st PaymentStatus) terminal() bool {
+	return st == PaymentStatusCompleted || st == PaymentStatusCanceled || st == PaymentStatusFailed
+}
+
+// checkPaymentTransition returns ECONFLICT unless p may move to `to`.
+func checkPaymentTransition(p *Payment, to PaymentStatus) error {
+	for _, ok := range paymentTransitions[p.Status] {
+		if ok == to {
+			return nil
+		}
+	}
+	return Errorf(ECONFLICT, "Payment %s is %s and cannot become %s.", p.ID, p.Status, to)
+}
+
+// movePayment changes p's status, writes it and fires payment.<status>.
+func (s *Service) movePayment(ctx context.Context, tx Store, now time.Time, p *Payment, to PaymentStatus, reason string) error {
+	if err := checkPaymentTransition(p, to); err != nil {
+		return err
+	}
+	p.Status, p.UpdatedAt = to, now
+	if reason != "" {
+		p.FailureReason = reason
+	}
+	if err := tx.UpdatePayment(ctx, p); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, now, p.TenantID, "payment."+string(to), p.ID, p)
+}
+
+// settlePayment moves p to a final status, posts or voids its funds and closes the
+// token it came from, in the caller's transaction.
+func (s *Service) settlePayment(ctx context.Context, tx Store, now time.Time, p *Payment, to PaymentStatus, reason string) error {
+	if err := s.movePayment(ctx, tx, now, p, to, reason); err != nil {
+		return err
+	}
+	settle := TransferStatusVoided
+	if to == PaymentStatusCompleted {
+		settle = TransferStatusPosted
+	}
+	if err := s.settleTransfer(ctx, tx, now, p.TenantID, p.TransferID, settle); err != nil {
+		return err
+	}
+	if p.PaymentTokenID == "" {
+		return nil
+	}
+	t, err := tx.FindTokenByID(ctx, p.TenantID, p.PaymentTokenID)
+	if err != nil {
+		return fmt.Errorf("token of payment %s: %w", p.ID, err)
+	}
+	tokenTo := TokenStatusClosed
+	if to == PaymentStatusCompleted {
+		tokenTo = TokenStatusSucceeded
+	}
+	return s.moveToken(ctx, tx, now, t, tokenTo)
+}
+
+// DepositCreate is the input of CreateDeposit.
+type DepositCreate struct {
+	DestinationAccountID string          `json:"destinationAccountId"`
+	Amount               decimal.Decimal `json:"amount"`
+	AssetType            string          `json:"assetType"`
+	ExternalStorage      string          `json:"externalStorage"` // where the money comes from: "wire", a bank account...
+}
+
+// WithdrawalCreate is the input of CreateWithdrawal.
+type WithdrawalCreate struct {
+	SourceAccountID string          `json:"sourceAccountId"`
+	Amount          decimal.Decimal `json:"amount"`
+	AssetType       string          `json:"assetType"`
+	ExternalStorage string          `json:"externalStorage"` // the offramp: "ach:…", "wire:…", "zelle:…"
+}
+
+// CreateDeposit records money on its way into an account from outside. The
+// payment is processing, and its amount shows as incoming (not available) until
+// the rail completes it. Returns EINVALID.
+func (s *Service) CreateDeposit(ctx context.Context, tenantID string, in DepositCreate) (*Payment, error) {
+	return write(ctx, s, tenantID, "deposit.create", in, func(tx Store, now time.Time) (*Payment, error) {
+		amount, dest, err := s.moneyForAccount(ctx, tx, tenantID, in.Amount, in.AssetType, "destinationAccountId", in.DestinationAccountID)
+		if err != nil {
+			return nil, err
+		}
+		return s.createPayment(ctx, tx, now, tenantID, &Payment{
+			Type: PaymentTypeDeposit, Status: PaymentStatusProcessing, Amount: amount,
+			Source:      Party{ExternalStorage: orDefault(in.ExternalStorage, "external")},
+			Destination: partyOf(dest),
+			SubmittedAt: &now, // nothing to hand to the rail: the money is on its way to us
+		}, dest.ID, true)
+	})
+}
+
+// CreateWithdrawal reserves money in an account and sends it to external storage
+// through the rail. The payment is pending until the rail takes it. Returns
+// EINVALID, and ECONFLICT when the available balance is short.
+func (s *Service) CreateWithdrawal(ctx context.Context, tenantID string, in WithdrawalCreate) (*Payment, error) {
+	return write(ctx, s, tenantID, "withdrawal.create", in, func(tx Store, now time.Time) (*Payment, error) {
+		if strings.TrimSpace(in.ExternalStorage) == "" {
+			return nil, invalid("externalStorage", "This field is required.")
+		}
+		amount, src, err := s.moneyForAccount(ctx, tx, tenantID, in.Amount, in.AssetType, "sourceAccountId", in.SourceAccountID)
+		if err != nil {
+			return nil, err
+		}
+		return s.createPayment(ctx, tx, now, tenantID, &Payment{
+			Type: PaymentTypeWithdrawal, Status: PaymentStatusPending, Amount: amount,
+			Source: partyOf(src), Destination: Party{ExternalStorage: in.ExternalStorage},
+		}, src.ID, false)
+	})
+}
+
+// moneyForAccount validates an amount and asset type against an account the
+// tenant owns.
+func (s *Service) moneyForAccount(ctx context.Context, tx Store, tenantID string, amount decimal.Decimal, asset, field, accountID string) (Money, *Account, error) {
+	var v Validation
+	c, err := ParseCurrency("assetType", asset)
+	if err != nil {
+		v.Add("assetType", ErrorMessage(err))
+	}
+	var m Money
+	if c != "" {
+		if m, err = NewPositiveMoney("amount", amount, c); err != nil {
+			v.Add("amount", ErrorMessage(err))
+		}
+	}
+	if accountID == "" {
+		v.Add(field, "This field is required.")
+	}
+	if err := v.Err(); err != nil {
+		return Money{}, nil, err
+	}
+	a, err := spendableAccount(ctx, tx, tenantID, field, accountID)
+	if err != nil {
+		return Money{}, nil, err
+	}
+	if a.Currency != c {
+		return Money{}, nil, invalid("assetType", "Account %s holds %s, not %s.", a.ID, a.Currency, c)
+	}
+	return m, a, nil
+}
+
+// createPayment inserts p with its pending transfer between accountID and the
+// tenant's world account (incoming: world → account; outgoing: account → world),
+// and fires payment.created.
+func (s *Service) createPayment(ctx context.Context, tx Store, now time.Time, tenantID string, p *Payment, accountID string, incoming bool) (*Payment, error) {
+	world, err := s.systemAccount(ctx, tx, now, tenantID, accountCodeWorld, p.Amount.Currency)
+	if err != nil {
+		return nil, err
+	}
+	p.ID, p.TenantID, p.CreatedAt, p.UpdatedAt = newID(), tenantID, now, now
+	t := &Transfer{TenantID: tenantID, DebitAccountID: accountID, CreditAccountID: world.ID,
+		Amount: p.Amount.Minor(), Currency: p.Amount.Currency, Status: TransferStatusPending, Kind: "payment", Ref: p.ID}
+	if incoming {
+		t.DebitAccountID, t.CreditAccountID = world.ID, accountID
+	}
+	if err := s.transfer(ctx, tx, now, t); err != nil {
+		return nil, err
+	}
+	p.TransferID = t.ID
+	if err := tx.CreatePayment(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, s.appendEvent(ctx, tx, now, tenantID, "payment.created", p.ID, p)
+}
+
+func partyOf(a *Account) Party {
+	return Party{AccountID: a.ID, BusinessAccountID: a.BusinessAccountID, UserIdentityID: a.UserIdentityID, ExternalStorage: a.ExternalStorage}
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+// CompletePayment records the rail's report that a processing payment arrived:
+// its funds are posted, and the token it came from succeeds. Returns ENOTFOUND,
+// and ECONFLICT when the payment is not processing.
+func (s *Service) CompletePayment(ctx context.Context, tenantID, id string) (*Payment, error) {
+	return s.finishPayment(ctx, tenantID, id, PaymentStatusCompleted, "")
+}
+
+// CancelPayment records the rail's report that a payment failed downstream (the
+// provider refused or reversed it): its funds are released, and the token it came
+// from is closed. Returns ENOTFOUND and ECONFLICT.
+func (s *Service) CancelPayment(ctx context.Context, tenantID, id, reason string) (*Payment, error) {
+	return s.finishPayment(ctx, tenantID, id, PaymentStatusCanceled, reason)
+}
+
+// FailPayment records that a payment failed for an unexpected reason: its funds
+// are released, and the token it came from is closed. Returns ENOTFOUND and
+// ECONFLICT.
+func (s *Service) FailPayment(ctx context.Context, tenantID, id, reason string) (*Payment, error) {
+	return s.finishPayment(ctx, tenantID, id, PaymentStatusFailed, reason)
+}
+
+func (s *Service) finishPayment(ctx context.Context, tenantID, id string, to PaymentStatus, reason string) (*Payment, error) {
+	in := struct{ ID, Status, Reason string }{id, string(to), reason}
+	return write(ctx, s, tenantID, "payment.settle", in, func(tx Store, now time.Time) (*Payment, error) {
+		p, err := tx.FindPaymentByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		return p, s.settlePayment(ctx, tx, now, p, to, reason)
+	})
+}
+
+// FindPaymentByID returns one of the tenant's payments. Returns ENOTFOUND.
+func (s *Service) FindPaymentByID(ctx context.Context, tenantID, id string) (*Payment, error) {
+	return s.store.FindPaymentByID(ctx, tenantID, id)
+}
+
+// FindPayments lists the tenant's payments, filtered, sorted and paginated by
+// keyset. Returns EINVALID for an unknown sort.
+func (s *Service) FindPayments(ctx context.Context, tenantID string, f PaymentFilter) ([]*Payment, error) {
+	switch f.Sort {
+	case "":
+		f.Sort = PaymentSortCreatedAsc
+	case PaymentSortCreatedAsc, PaymentSortCreatedDesc, PaymentSortAmountAsc, PaymentSortAmountDesc:
+	default:
+		return nil, invalid("sort", "Sort must be one of createdAt, -createdAt, amount, -amount.")
+	}
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindPayments(ctx, tenantID, f)
+}

@@ -1,0 +1,378 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/store"
+	"github.com/paykit/paykit/store/storetest"
+)
+
+// MustOpen opens a DB on a new file in t's temporary directory.
+func MustOpen(tb testing.TB, opts ...store.Option) *store.DB {
+	tb.Helper()
+	return MustOpenFile(tb, filepath.Join(tb.TempDir(), "paykit.db"), opts...)
+}
+
+// MustOpenFile opens a DB on path and closes it when tb ends.
+func MustOpenFile(tb testing.TB, path string, opts ...store.Option) *store.DB {
+	tb.Helper()
+	db, err := store.Open(path, opts...)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
+	return db
+}
+
+func TestDB_Conformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) paykit.Store { return MustOpen(t) })
+}
+
+func TestDB_ConformanceWithoutGroupCommit(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) paykit.Store { return MustOpen(t, store.WithGroupCommit(false)) })
+}
+
+func TestOpen(t *testing.T) {
+	t.Run("MigrationsIdempotent", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "paykit.db")
+		db, err := store.Open(path)
+		require.NoError(t, err)
+		tn := storetest.MustTenant(t, db)
+		require.NoError(t, db.Close())
+
+		for range 2 {
+			db, err = store.Open("file:"+path, store.WithSynchronous("normal"))
+			require.NoError(t, err)
+			got, err := db.FindTenantByID(context.Background(), tn.ID)
+			require.NoError(t, err)
+			require.Equal(t, tn, got)
+			require.NoError(t, db.Close())
+		}
+	})
+	t.Run("ErrMemory", func(t *testing.T) {
+		_, err := store.Open(":memory:")
+		require.Error(t, err)
+	})
+	t.Run("ErrSynchronous", func(t *testing.T) {
+		_, err := store.Open(filepath.Join(t.TempDir(), "x.db"), store.WithSynchronous("sometimes"))
+		require.Error(t, err)
+	})
+}
+
+// newTenant returns a tenant to create, for transactions that need a write.
+func newTenant() *paykit.Tenant {
+	return &paykit.Tenant{ID: storetest.NewID(), Name: "t", CreatedAt: storetest.Base}
+}
+
+func requireTenant(tb testing.TB, s paykit.Store, id string, exists bool) {
+	tb.Helper()
+	_, err := s.FindTenantByID(context.Background(), id)
+	if exists {
+		require.NoError(tb, err)
+	} else {
+		storetest.RequireCode(tb, err, paykit.ENOTFOUND)
+	}
+}
+
+// A burst of concurrent write transactions all succeed: none sees "database is
+// locked", however many arrive at once.
+func TestDB_InTx_Concurrent(t *testing.T) {
+	for _, group := range []bool{true, false} {
+		t.Run(fmt.Sprintf("GroupCommit=%v", group), func(t *testing.T) {
+			db := MustOpen(t, store.WithGroupCommit(group))
+			ctx := context.Background()
+			tn := storetest.MustTenant(t, db)
+			acct := storetest.MustAccount(t, db, tn.ID, paykit.AccountKindUser, "USD")
+			const goroutines, rounds = 64, 4
+			for range rounds {
+				var wg sync.WaitGroup
+				errs := make(chan error, goroutines)
+				start := make(chan struct{})
+				for range goroutines {
+					wg.Go(func() {
+						<-start
+						errs <- db.InTx(ctx, func(tx paykit.Store) error {
+							if _, err := tx.FindAccountByID(ctx, tn.ID, acct.ID); err != nil {
+								return err
+							}
+							if err := tx.UpdateAccountBalances(ctx, tn.ID, acct.ID, paykit.BalanceDelta{CreditsPosted: 1}, storetest.Base); err != nil {
+								return err
+							}
+							return tx.AppendEvent(ctx, &paykit.Event{ID: storetest.NewID(), TenantID: tn.ID, Type: "t", CreatedAt: storetest.Base})
+						})
+					})
+				}
+				close(start)
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					require.NoError(t, err)
+				}
+			}
+			got, err := db.FindAccountByID(ctx, tn.ID, acct.ID)
+			require.NoError(t, err)
+			require.Equal(t, int64(goroutines*rounds), got.CreditsPosted)
+			events, err := db.FindEvents(ctx, tn.ID, paykit.EventFilter{Limit: 1000})
+			require.NoError(t, err)
+			require.Len(t, events, goroutines*rounds)
+			t.Logf("%d transactions in %d batches", goroutines*rounds, db.Batches())
+		})
+	}
+}
+
+// A read outside a transaction runs on the read pool: it neither waits for an
+// open write transaction nor sees its uncommitted writes.
+func TestDB_ReadDuringWrite(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	before := storetest.MustTenant(t, db)
+	during := newTenant()
+	written, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.InTx(ctx, func(tx paykit.Store) error {
+			if err := tx.CreateTenant(ctx, during); err != nil {
+				return err
+			}
+			close(written)
+			<-release
+			return nil
+		})
+	}()
+	<-written
+
+	read := make(chan error, 1)
+	go func() {
+		if _, err := db.FindTenantByID(ctx, before.ID); err != nil {
+			read <- err
+			return
+		}
+		_, err := db.FindTenantByID(ctx, during.ID)
+		if paykit.ErrorCode(err) != paykit.ENOTFOUND {
+			read <- fmt.Errorf("uncommitted tenant: got %v, want not found", err)
+			return
+		}
+		_, _, err = db.LedgerSums(ctx, before.ID)
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("read blocked behind an open write transaction")
+	}
+
+	close(release)
+	require.NoError(t, <-done)
+	requireTenant(t, db, during.ID, true)
+}
+
+// Two DBs on one file stand for two processes: the busy timeout makes each
+// wait for the other's write lock instead of failing.
+func TestDB_TwoProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	dbs := []*store.DB{MustOpenFile(t, path), MustOpenFile(t, path)}
+	ctx := context.Background()
+	tn := storetest.MustTenant(t, dbs[0])
+	acct := storetest.MustAccount(t, dbs[1], tn.ID, paykit.AccountKindUser, "USD")
+	const goroutines, rounds = 16, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*goroutines*rounds)
+	for _, db := range dbs {
+		for range goroutines {
+			wg.Go(func() {
+				for range rounds {
+					errs <- db.InTx(ctx, func(tx paykit.Store) error {
+						return tx.UpdateAccountBalances(ctx, tn.ID, acct.ID, paykit.BalanceDelta{CreditsPosted: 1}, storetest.Base)
+					})
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for _, db := range dbs {
+		got, err := db.FindAccountByID(ctx, tn.ID, acct.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(2*goroutines*rounds), got.CreditsPosted)
+	}
+}
+
+// hold runs a transaction on db that blocks until the returned release is
+// called, so that InTx calls made meanwhile queue up for one batch.
+func hold(t *testing.T, db *store.DB) (release func()) {
+	t.Helper()
+	started, unblock, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.InTx(context.Background(), func(tx paykit.Store) error {
+			close(started)
+			<-unblock
+			return nil
+		})
+	}()
+	<-started
+	return func() {
+		close(unblock)
+		require.NoError(t, <-done)
+	}
+}
+
+func waitQueue(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return db.QueueLen() == n }, 5*time.Second, time.Millisecond)
+}
+
+// In one group commit, an op that fails, panics or breaks a constraint is
+// rolled back to its savepoint; the others' writes commit.
+func TestDB_InTx_GroupCommitIsolation(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	dup := storetest.MustTenant(t, db)
+	release := hold(t, db)
+	batchesBefore := db.Batches()
+
+	type result struct {
+		name    string
+		tenant  *paykit.Tenant
+		err     error
+		panic   any
+		success bool
+	}
+	ops := []struct {
+		name    string
+		success bool
+		fn      func(tx paykit.Store, tn *paykit.Tenant) error
+	}{
+		{"ok1", true, func(tx paykit.Store, tn *paykit.Tenant) error { return tx.CreateTenant(ctx, tn) }},
+		{"error", false, func(tx paykit.Store, tn *paykit.Tenant) error {
+			if err := tx.CreateTenant(ctx, tn); err != nil {
+				return err
+			}
+			return errors.New("changed my mind")
+		}},
+		{"ok2", true, func(tx paykit.Store, tn *paykit.Tenant) error { return tx.CreateTenant(ctx, tn) }},
+		{"panic", false, func(tx paykit.Store, tn *paykit.Tenant) error {
+			if err := tx.CreateTenant(ctx, tn); err != nil {
+				return err
+			}
+			panic("boom")
+		}},
+		{"conflict", false, func(tx paykit.Store, tn *paykit.Tenant) error {
+			if err := tx.CreateTenant(ctx, tn); err != nil {
+				return err
+			}
+			return tx.CreateTenant(ctx, dup)
+		}},
+		{"ok3", true, func(tx paykit.Store, tn *paykit.Tenant) error {
+			if err := tx.CreateTenant(ctx, tn); err != nil {
+				return err
+			}
+			// A failed nested savepoint inside a successful op.
+			_ = tx.InTx(ctx, func(tx paykit.Store) error { return tx.CreateTenant(ctx, dup) })
+			return nil
+		}},
+	}
+	results := make(chan result, len(ops))
+	for i, o := range ops {
+		go func() {
+			r := result{name: o.name, tenant: newTenant(), success: o.success}
+			defer func() {
+				r.panic = recover()
+				results <- r
+			}()
+			r.err = db.InTx(ctx, func(tx paykit.Store) error { return o.fn(tx, r.tenant) })
+		}()
+		waitQueue(t, db, i+1) // queue in order
+	}
+	release()
+
+	for range ops {
+		r := <-results
+		t.Run(r.name, func(t *testing.T) {
+			if r.success {
+				require.NoError(t, r.err)
+				require.Nil(t, r.panic)
+			} else if r.name == "panic" {
+				var pe *store.PanicError
+				require.ErrorAs(t, r.panic.(error), &pe)
+				require.Equal(t, "boom", pe.Value)
+			} else {
+				require.Error(t, r.err)
+			}
+			requireTenant(t, db, r.tenant.ID, r.success)
+		})
+	}
+	require.Equal(t, batchesBefore+1, db.Batches(), "the queued ops ran as one batch")
+}
+
+// An op whose context ends while it waits in the queue returns the context's
+// error, and its function never runs.
+func TestDB_InTx_CanceledWhileQueued(t *testing.T) {
+	db := MustOpen(t)
+	release := hold(t, db)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- db.InTx(ctx, func(tx paykit.Store) error { ran <- struct{}{}; return nil })
+	}()
+	waitQueue(t, db, 1)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	release()
+	require.Empty(t, ran)
+	require.Equal(t, 0, db.QueueLen())
+}
+
+// A panic raised in a function the leader ran reaches the caller as a
+// *PanicError carrying the value.
+func TestDB_InTx_PanicError(t *testing.T) {
+	db := MustOpen(t)
+	errBoom := errors.New("boom")
+	defer func() {
+		r := recover()
+		pe, ok := r.(*store.PanicError)
+		require.True(t, ok, "recovered %T", r)
+		require.Equal(t, errBoom, pe.Value)
+		require.ErrorIs(t, pe, errBoom)
+		require.Contains(t, string(pe.Stack), "db_test.go")
+	}()
+	_ = db.InTx(context.Background(), func(tx paykit.Store) error { panic(errBoom) })
+}
+
+func BenchmarkDB_InTx(b *testing.B) {
+	for _, group := range []bool{true, false} {
+		for _, sync := range []string{"FULL", "NORMAL"} {
+			b.Run(fmt.Sprintf("GroupCommit=%v/Synchronous=%s", group, sync), func(b *testing.B) {
+				db := MustOpen(b, store.WithGroupCommit(group), store.WithSynchronous(sync))
+				ctx := context.Background()
+				tn := storetest.MustTenant(b, db)
+				b.SetParallelism(16)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						err := db.InTx(ctx, func(tx paykit.Store) error {
+							return tx.AppendEvent(ctx, &paykit.Event{ID: storetest.NewID(), TenantID: tn.ID, Type: "bench",
+								Data: []byte(`{}`), CreatedAt: storetest.Base})
+						})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/float64(max(db.Batches(), 1)), "ops/batch")
+			})
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/paykit/paykit"
+)
+
+const eventColumns = `seq, id, tenant_id, type, subject_id, data, created_at`
+
+type eventRow struct {
+	Seq       int64  `db:"seq"`
+	ID        string `db:"id"`
+	TenantID  string `db:"tenant_id"`
+	Type      string `db:"type"`
+	SubjectID string `db:"subject_id"`
+	Data      string `db:"data"`
+	CreatedAt int64  `db:"created_at"`
+}
+
+func (r *eventRow) event() *paykit.Event {
+	e := &paykit.Event{Seq: r.Seq, ID: r.ID, TenantID: r.TenantID, Type: r.Type, SubjectID: r.SubjectID,
+		CreatedAt: fromMicros(r.CreatedAt)}
+	if r.Data != "" {
+		e.Data = json.RawMessage(r.Data)
+	}
+	return e
+}
+
+// AppendEvent inserts e at the end of the outbox and sets e.Seq. Returns
+// ECONFLICT when its ID is taken.
+func (d *DB) AppendEvent(ctx context.Context, e *paykit.Event) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.AppendEvent(ctx, e) })
+}
+
+// FindEvents returns a page of the tenant's events in Seq order.
+func (d *DB) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {
+	return d.read.FindEvents(ctx, tenantID, f)
+}
+
+func (t *tx) AppendEvent(ctx context.Context, e *paykit.Event) error {
+	res, err := t.exec(ctx, `INSERT INTO events (id, tenant_id, type, subject_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.ID, e.TenantID, e.Type, e.SubjectID, string(e.Data), micros(e.CreatedAt))
+	if err != nil {
+		return conflict(err, "Event already exists.", "append event "+e.Type)
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("append event %s: %w", e.Type, err)
+	}
+	e.Seq = seq
+	return nil
+}
+
+func (t *tx) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {
+	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	if f.Type != nil {
+		where, args = append(where, "type = ?"), append(args, *f.Type)
+	}
+	if f.SubjectID != nil {
+		where, args = append(where, "subject_id = ?"), append(args, *f.SubjectID)
+	}
+	if f.AfterSeq > 0 {
+		where, args = append(where, "seq > ?"), append(args, f.AfterSeq)
+	}
+	var rows []eventRow
+	err := t.selectAll(ctx, &rows, `SELECT `+eventColumns+` FROM events WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY seq LIMIT ?`, append(args, limit(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("find events: %w", err)
+	}
+	out := make([]*paykit.Event, len(rows))
+	for i := range rows {
+		out[i] = rows[i].event()
+	}
+	return out, nil
+}

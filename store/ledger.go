@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/paykit/paykit"
+)
+
+const accountColumns = `id, tenant_id, kind, currency, code, name, business_account_id, user_identity_id,
+	external_storage, debits_pending, debits_posted, credits_pending, credits_posted, created_at, updated_at`
+
+type accountRow struct {
+	ID                string `db:"id"`
+	TenantID          string `db:"tenant_id"`
+	Kind              string `db:"kind"`
+	Currency          string `db:"currency"`
+	Code              string `db:"code"`
+	Name              string `db:"name"`
+	BusinessAccountID string `db:"business_account_id"`
+	UserIdentityID    string `db:"user_identity_id"`
+	ExternalStorage   string `db:"external_storage"`
+	DebitsPending     int64  `db:"debits_pending"`
+	DebitsPosted      int64  `db:"debits_posted"`
+	CreditsPending    int64  `db:"credits_pending"`
+	CreditsPosted     int64  `db:"credits_posted"`
+	CreatedAt         int64  `db:"created_at"`
+	UpdatedAt         int64  `db:"updated_at"`
+}
+
+func (r *accountRow) account() *paykit.Account {
+	return &paykit.Account{
+		ID: r.ID, TenantID: r.TenantID, Kind: paykit.AccountKind(r.Kind), Currency: paykit.Currency(r.Currency),
+		Code: r.Code, Name: r.Name, BusinessAccountID: r.BusinessAccountID, UserIdentityID: r.UserIdentityID,
+		ExternalStorage: r.ExternalStorage,
+		DebitsPending:   r.DebitsPending, DebitsPosted: r.DebitsPosted,
+		CreditsPending: r.CreditsPending, CreditsPosted: r.CreditsPosted,
+		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+}
+
+const transferColumns = `id, tenant_id, debit_account_id, credit_account_id, amount, currency, status, kind, ref,
+	created_at, updated_at`
+
+type transferRow struct {
+	ID              string `db:"id"`
+	TenantID        string `db:"tenant_id"`
+	DebitAccountID  string `db:"debit_account_id"`
+	CreditAccountID string `db:"credit_account_id"`
+	Amount          int64  `db:"amount"`
+	Currency        string `db:"currency"`
+	Status          string `db:"status"`
+	Kind            string `db:"kind"`
+	Ref             string `db:"ref"`
+	CreatedAt       int64  `db:"created_at"`
+	UpdatedAt       int64  `db:"updated_at"`
+}
+
+func (r *transferRow) transfer() *paykit.Transfer {
+	return &paykit.Transfer{
+		ID: r.ID, TenantID: r.TenantID, DebitAccountID: r.DebitAccountID, CreditAccountID: r.CreditAccountID,
+		Amount: r.Amount, Currency: paykit.Currency(r.Currency), Status: paykit.TransferStatus(r.Status),
+		Kind: r.Kind, Ref: r.Ref, CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+}
+
+// insufficient maps the accounts CHECK constraint (a guarded account's
+// available balance below zero) to ECONFLICT, and a unique clash to ECONFLICT
+// with msg.
+func insufficient(err error, msg, what string) error {
+	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_CHECK {
+		return paykit.Errorf(paykit.ECONFLICT, "Insufficient funds.")
+	}
+	return conflict(err, msg, what)
+}
+
+// CreateAccount inserts a. Returns ECONFLICT when its ID, or its code in its
+// currency, is taken, or when a guarded account would start below zero.
+func (d *DB) CreateAccount(ctx context.Context, a *paykit.Account) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateAccount(ctx, a) })
+}
+
+// FindAccountByID returns the tenant's account with id. Returns ENOTFOUND.
+func (d *DB) FindAccountByID(ctx context.Context, tenantID, id string) (*paykit.Account, error) {
+	return d.read.FindAccountByID(ctx, tenantID, id)
+}
+
+// FindAccountByCode returns the tenant's system account with code in currency
+// c. Returns ENOTFOUND.
+func (d *DB) FindAccountByCode(ctx context.Context, tenantID, code string, c paykit.Currency) (*paykit.Account, error) {
+	return d.read.FindAccountByCode(ctx, tenantID, code, c)
+}
+
+// FindAccounts returns a page of the tenant's accounts in ID (creation) order.
+func (d *DB) FindAccounts(ctx context.Context, tenantID string, f paykit.AccountFilter) ([]*paykit.Account, error) {
+	return d.read.FindAccounts(ctx, tenantID, f)
+}
+
+// UpdateAccountBalances adds delta to the account's balance columns. Returns
+// ENOTFOUND, and ECONFLICT when a guarded account would go below zero.
+func (d *DB) UpdateAccountBalances(ctx context.Context, tenantID, id string, delta paykit.BalanceDelta, now time.Time) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateAccountBalances(ctx, tenantID, id, delta, now) })
+}
+
+// CreateTransfer inserts t. Returns ECONFLICT when its ID is taken.
+func (d *DB) CreateTransfer(ctx context.Context, t *paykit.Transfer) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateTransfer(ctx, t) })
+}
+
+// FindTransferByID returns the tenant's transfer with id. Returns ENOTFOUND.
+func (d *DB) FindTransferByID(ctx context.Context, tenantID, id string) (*paykit.Transfer, error) {
+	return d.read.FindTransferByID(ctx, tenantID, id)
+}
+
+// UpdateTransfer writes t's Status and UpdatedAt. Returns ENOTFOUND.
+func (d *DB) UpdateTransfer(ctx context.Context, t *paykit.Transfer) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateTransfer(ctx, t) })
+}
+
+// LedgerSums returns the tenant's accounts and the balances their transfers
+// add up to, read from one snapshot.
+func (d *DB) LedgerSums(ctx context.Context, tenantID string) ([]*paykit.Account, map[string]paykit.BalanceDelta, error) {
+	return d.read.LedgerSums(ctx, tenantID)
+}
+
+func (t *tx) CreateAccount(ctx context.Context, a *paykit.Account) error {
+	_, err := t.exec(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.TenantID, string(a.Kind), string(a.Currency), a.Code, a.Name, a.BusinessAccountID, a.UserIdentityID,
+		a.ExternalStorage, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted,
+		micros(a.CreatedAt), micros(a.UpdatedAt))
+	if err != nil {
+		return insufficient(err, "Account already exists.", "create account "+a.ID)
+	}
+	return nil
+}
+
+func (t *tx) FindAccountByID(ctx context.Context, tenantID, id string) (*paykit.Account, error) {
+	var r accountRow
+	err := t.get(ctx, &r, `SELECT `+accountColumns+` FROM accounts WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	if err != nil {
+		return nil, notFound(err, "Account not found.", "find account "+id)
+	}
+	return r.account(), nil
+}
+
+func (t *tx) FindAccountByCode(ctx context.Context, tenantID, code string, c paykit.Currency) (*paykit.Account, error) {
+	var r accountRow
+	err := t.get(ctx, &r, `SELECT `+accountColumns+` FROM accounts WHERE tenant_id = ? AND code = ? AND currency = ? AND code <> ''`,
+		tenantID, code, string(c))
+	if err != nil {
+		return nil, notFound(err, "Account not found.", fmt.Sprintf("find account %s %s", code, c))
+	}
+	return r.account(), nil
+}
+
+func (t *tx) FindAccounts(ctx context.Context, tenantID string, f paykit.AccountFilter) ([]*paykit.Account, error) {
+	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	if f.Currency != nil {
+		where, args = append(where, "currency = ?"), append(args, string(*f.Currency))
+	}
+	if f.Kind != nil {
+		where, args = append(where, "kind = ?"), append(args, string(*f.Kind))
+	}
+	if f.BusinessAccountID != nil {
+		where, args = append(where, "business_account_id = ?"), append(args, *f.BusinessAccountID)
+	}
+	if f.UserIdentityID != nil {
+		where, args = append(where, "user_identity_id = ?"), append(args, *f.UserIdentityID)
+	}
+	if f.After != "" {
+		where, args = append(where, "id > ?"), append(args, f.After)
+	}
+	var rows []accountRow
+	err := t.selectAll(ctx, &rows, `SELECT `+accountColumns+` FROM accounts WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("find accounts: %w", err)
+	}
+	out := make([]*paykit.Account, len(rows))
+	for i := range rows {
+		out[i] = rows[i].account()
+	}
+	return out, nil
+}
+
+func (t *tx) UpdateAccountBalances(ctx context.Context, tenantID, id string, d paykit.BalanceDelta, now time.Time) error {
+	res, err := t.exec(ctx, `UPDATE accounts SET
+		debits_pending = debits_pending + ?, debits_posted = debits_posted + ?,
+		credits_pending = credits_pending + ?, credits_posted = credits_posted + ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`,
+		d.DebitsPending, d.DebitsPosted, d.CreditsPending, d.CreditsPosted, micros(now), tenantID, id)
+	if err != nil {
+		return insufficient(err, "Account conflicts with another.", "update account balances "+id)
+	}
+	return affected(res, "Account not found.")
+}
+
+func (t *tx) CreateTransfer(ctx context.Context, tr *paykit.Transfer) error {
+	_, err := t.exec(ctx, `INSERT INTO transfers (`+transferColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tr.ID, tr.TenantID, tr.DebitAccountID, tr.CreditAccountID, tr.Amount, string(tr.Currency), string(tr.Status),
+		tr.Kind, tr.Ref, micros(tr.CreatedAt), micros(tr.UpdatedAt))
+	if err != nil {
+		return conflict(err, "Transfer already exists.", "create transfer "+tr.ID)
+	}
+	return nil
+}
+
+func (t *tx) FindTransferByID(ctx context.Context, tenantID, id string) (*paykit.Transfer, error) {
+	var r transferRow
+	err := t.get(ctx, &r, `SELECT `+transferColumns+` FROM transfers WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	if err != nil {
+		return nil, notFound(err, "Transfer not found.", "find transfer "+id)
+	}
+	return r.transfer(), nil
+}
+
+func (t *tx) UpdateTransfer(ctx context.Context, tr *paykit.Transfer) error {
+	res, err := t.exec(ctx, `UPDATE transfers SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		string(tr.Status), micros(tr.UpdatedAt), tr.TenantID, tr.ID)
+	if err != nil {
+		return fmt.Errorf("update transfer %s: %w", tr.ID, err)
+	}
+	return affected(res, "Transfer not found.")
+}
+
+func (t *tx) LedgerSums(ctx context.Context, tenantID string) ([]*paykit.Account, map[string]paykit.BalanceDelta, error) {
+	var accounts []*paykit.Account
+	sums := map[string]paykit.BalanceDelta{}
+	err := t.readTx(ctx, func(t *tx) error {
+		var rows []accountRow
+		if err := t.selectAll(ctx, &rows, `SELECT `+accountColumns+` FROM accounts WHERE tenant_id = ? ORDER BY id`, tenantID); err != nil {
+			return err
+		}
+		for i := range rows {
+			accounts = append(accounts, rows[i].account())
+		}
+		var derived []struct {
+			AccountID      string `db:"account_id"`
+			DebitsPending  int64  `db:"debits_pending"`
+			DebitsPosted   int64  `db:"debits_posted"`
+			CreditsPending int64  `db:"credits_pending"`
+			CreditsPosted  int64  `db:"credits_posted"`
+		}
+		// Each transfer counts twice: as a debit of one account and a credit of
+		// the other. Voided transfers count for nothing.
+		err := t.selectAll(ctx, &derived, `
+			SELECT account_id,
+				SUM(debits_pending) AS debits_pending, SUM(debits_posted) AS debits_posted,
+				SUM(credits_pending) AS credits_pending, SUM(credits_posted) AS credits_posted
+			FROM (
+				SELECT debit_account_id AS account_id,
+					CASE status WHEN 'pending' THEN amount ELSE 0 END AS debits_pending,
+					CASE status WHEN 'posted' THEN amount ELSE 0 END AS debits_posted,
+					0 AS credits_pending, 0 AS credits_posted
+				FROM transfers WHERE tenant_id = ? AND status IN ('pending', 'posted')
+				UNION ALL
+				SELECT credit_account_id, 0, 0,
+					CASE status WHEN 'pending' THEN amount ELSE 0 END,
+					CASE status WHEN 'posted' THEN amount ELSE 0 END
+				FROM transfers WHERE tenant_id = ? AND status IN ('pending', 'posted')
+			)
+			GROUP BY account_id`, tenantID, tenantID)
+		if err != nil {
+			return err
+		}
+		for _, r := range derived {
+			sums[r.AccountID] = paykit.BalanceDelta{DebitsPending: r.DebitsPending, DebitsPosted: r.DebitsPosted,
+				CreditsPending: r.CreditsPending, CreditsPosted: r.CreditsPosted}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("ledger sums: %w", err)
+	}
+	return accounts, sums, nil
+}

@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/paykit/paykit"
+)
+
+const paymentColumns = `id, tenant_id, type, status, amount_minor, currency,
+	source_account_id, source_business_account_id, source_user_identity_id, source_external_storage,
+	destination_account_id, destination_business_account_id, destination_user_identity_id, destination_external_storage,
+	payment_token_id, transfer_id, rail_reference, failure_reason, submitted_at, lease_until, created_at, updated_at`
+
+type paymentRow struct {
+	ID                           string `db:"id"`
+	TenantID                     string `db:"tenant_id"`
+	Type                         string `db:"type"`
+	Status                       string `db:"status"`
+	AmountMinor                  int64  `db:"amount_minor"`
+	Currency                     string `db:"currency"`
+	SourceAccountID              string `db:"source_account_id"`
+	SourceBusinessAccountID      string `db:"source_business_account_id"`
+	SourceUserIdentityID         string `db:"source_user_identity_id"`
+	SourceExternalStorage        string `db:"source_external_storage"`
+	DestinationAccountID         string `db:"destination_account_id"`
+	DestinationBusinessAccountID string `db:"destination_business_account_id"`
+	DestinationUserIdentityID    string `db:"destination_user_identity_id"`
+	DestinationExternalStorage   string `db:"destination_external_storage"`
+	PaymentTokenID               string `db:"payment_token_id"`
+	TransferID                   string `db:"transfer_id"`
+	RailReference                string `db:"rail_reference"`
+	FailureReason                string `db:"failure_reason"`
+	SubmittedAt                  *int64 `db:"submitted_at"`
+	LeaseUntil                   *int64 `db:"lease_until"`
+	CreatedAt                    int64  `db:"created_at"`
+	UpdatedAt                    int64  `db:"updated_at"`
+}
+
+func (r *paymentRow) payment() *paykit.Payment {
+	return &paykit.Payment{
+		ID: r.ID, TenantID: r.TenantID, Type: paykit.PaymentType(r.Type), Status: paykit.PaymentStatus(r.Status),
+		Amount: paykit.MoneyFromMinor(r.AmountMinor, paykit.Currency(r.Currency)),
+		Source: paykit.Party{AccountID: r.SourceAccountID, BusinessAccountID: r.SourceBusinessAccountID,
+			UserIdentityID: r.SourceUserIdentityID, ExternalStorage: r.SourceExternalStorage},
+		Destination: paykit.Party{AccountID: r.DestinationAccountID, BusinessAccountID: r.DestinationBusinessAccountID,
+			UserIdentityID: r.DestinationUserIdentityID, ExternalStorage: r.DestinationExternalStorage},
+		PaymentTokenID: r.PaymentTokenID, TransferID: r.TransferID, RailReference: r.RailReference,
+		FailureReason: r.FailureReason, SubmittedAt: fromMicrosPtr(r.SubmittedAt), LeaseUntil: fromMicrosPtr(r.LeaseUntil),
+		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+}
+
+func payments(rows []paymentRow) []*paykit.Payment {
+	out := make([]*paykit.Payment, len(rows))
+	for i := range rows {
+		out[i] = rows[i].payment()
+	}
+	return out
+}
+
+// CreatePayment inserts p. Returns ECONFLICT when its ID is taken.
+func (d *DB) CreatePayment(ctx context.Context, p *paykit.Payment) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreatePayment(ctx, p) })
+}
+
+// FindPaymentByID returns the tenant's payment with id. Returns ENOTFOUND.
+func (d *DB) FindPaymentByID(ctx context.Context, tenantID, id string) (*paykit.Payment, error) {
+	return d.read.FindPaymentByID(ctx, tenantID, id)
+}
+
+// FindPayments returns a page of the tenant's payments in f.Sort order, ties
+// broken by ID. A cursor (f.After) naming no payment of the tenant yields an
+// empty page. Returns EINVALID for an unknown sort.
+func (d *DB) FindPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, error) {
+	return d.read.FindPayments(ctx, tenantID, f)
+}
+
+// UpdatePayment writes p's Status, FailureReason, RailReference, SubmittedAt,
+// LeaseUntil and UpdatedAt. Returns ENOTFOUND.
+func (d *DB) UpdatePayment(ctx context.Context, p *paykit.Payment) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdatePayment(ctx, p) })
+}
+
+// ClaimPaymentsToSubmit leases until leaseUntil up to limit payments of every
+// tenant that are pending or processing, unsubmitted and not leased at now,
+// oldest first, and returns them with LeaseUntil set.
+func (d *DB) ClaimPaymentsToSubmit(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*paykit.Payment, error) {
+	var out []*paykit.Payment
+	err := d.InTx(ctx, func(s paykit.Store) error {
+		var err error
+		out, err = s.ClaimPaymentsToSubmit(ctx, now, leaseUntil, limit)
+		return err
+	})
+	return out, err
+}
+
+func (t *tx) CreatePayment(ctx context.Context, p *paykit.Payment) error {
+	_, err := t.exec(ctx, `INSERT INTO payments (`+paymentColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.TenantID, string(p.Type), string(p.Status), p.Amount.Minor(), string(p.Amount.Currency),
+		p.Source.AccountID, p.Source.BusinessAccountID, p.Source.UserIdentityID, p.Source.ExternalStorage,
+		p.Destination.AccountID, p.Destination.BusinessAccountID, p.Destination.UserIdentityID, p.Destination.ExternalStorage,
+		p.PaymentTokenID, p.TransferID, p.RailReference, p.FailureReason, microsPtr(p.SubmittedAt), microsPtr(p.LeaseUntil),
+		micros(p.CreatedAt), micros(p.UpdatedAt))
+	if err != nil {
+		return conflict(err, "Payment already exists.", "create payment "+p.ID)
+	}
+	return nil
+}
+
+func (t *tx) FindPaymentByID(ctx context.Context, tenantID, id string) (*paykit.Payment, error) {
+	var r paymentRow
+	if err := t.get(ctx, &r, `SELECT `+paymentColumns+` FROM payments WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+		return nil, notFound(err, "Payment not found.", "find payment "+id)
+	}
+	return r.payment(), nil
+}
+
+func (t *tx) FindPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, error) {
+	var key, dir, cmp string
+	switch f.Sort {
+	case "", paykit.PaymentSortCreatedAsc:
+		key, dir, cmp = "created_at", "ASC", ">"
+	case paykit.PaymentSortCreatedDesc:
+		key, dir, cmp = "created_at", "DESC", "<"
+	case paykit.PaymentSortAmountAsc:
+		key, dir, cmp = "amount_minor", "ASC", ">"
+	case paykit.PaymentSortAmountDesc:
+		key, dir, cmp = "amount_minor", "DESC", "<"
+	default:
+		return nil, &paykit.Error{Code: paykit.EINVALID, Message: fmt.Sprintf("Unknown sort %q.", f.Sort),
+			Fields: map[string]string{"sort": fmt.Sprintf("Unknown sort %q.", f.Sort)}}
+	}
+	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	if f.Type != nil {
+		where, args = append(where, "type = ?"), append(args, string(*f.Type))
+	}
+	if f.Status != nil {
+		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+	}
+	if f.PaymentTokenID != nil {
+		where, args = append(where, "payment_token_id = ?"), append(args, *f.PaymentTokenID)
+	}
+	if f.AccountID != nil {
+		where, args = append(where, "(source_account_id = ? OR destination_account_id = ?)"),
+			append(args, *f.AccountID, *f.AccountID)
+	}
+	if f.CreatedFrom != nil {
+		where, args = append(where, "created_at >= ?"), append(args, micros(*f.CreatedFrom))
+	}
+	if f.CreatedUntil != nil {
+		where, args = append(where, "created_at < ?"), append(args, micros(*f.CreatedUntil))
+	}
+	if f.After != "" {
+		// The cursor row's own sort key, looked up in the same tenant: a row value
+		// comparison walks the (tenant_id, key, id) index from there.
+		where = append(where, fmt.Sprintf("(%s, id) %s (SELECT %s, id FROM payments WHERE tenant_id = ? AND id = ?)", key, cmp, key))
+		args = append(args, tenantID, f.After)
+	}
+	var rows []paymentRow
+	err := t.selectAll(ctx, &rows, `SELECT `+paymentColumns+` FROM payments WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` ORDER BY %s %s, id %s LIMIT ?`, key, dir, dir), append(args, limit(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("find payments: %w", err)
+	}
+	return payments(rows), nil
+}
+
+func (t *tx) UpdatePayment(ctx context.Context, p *paykit.Payment) error {
+	res, err := t.exec(ctx, `UPDATE payments SET status = ?, failure_reason = ?, rail_reference = ?, submitted_at = ?,
+		lease_until = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		string(p.Status), p.FailureReason, p.RailReference, microsPtr(p.SubmittedAt), microsPtr(p.LeaseUntil),
+		micros(p.UpdatedAt), p.TenantID, p.ID)
+	if err != nil {
+		return fmt.Errorf("update payment %s: %w", p.ID, err)
+	}
+	return affected(res, "Payment not found.")
+}
+
+func (t *tx) ClaimPaymentsToSubmit(ctx context.Context, now, leaseUntil time.Time, n int) ([]*paykit.Payment, error) {
+	if t.sqltx == nil {
+		return t.db.ClaimPaymentsToSubmit(ctx, now, leaseUntil, n)
+	}
+	// The WHERE repeats the payments_due index's condition word for word, so
+	// that SQLite can use that partial index.
+	var rows []paymentRow
+	err := t.selectAll(ctx, &rows, `UPDATE payments SET lease_until = ? WHERE id IN (
+			SELECT id FROM payments
+			WHERE submitted_at IS NULL AND status IN ('pending', 'processing')
+				AND (lease_until IS NULL OR lease_until <= ?)
+			ORDER BY created_at, id LIMIT ?)
+		RETURNING `+paymentColumns, micros(leaseUntil), micros(now), limit(n))
+	if err != nil {
+		return nil, fmt.Errorf("claim payments to submit: %w", err)
+	}
+	// RETURNING yields rows in no promised order.
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].CreatedAt != rows[j].CreatedAt {
+			return rows[i].CreatedAt < rows[j].CreatedAt
+		}
+		return rows[i].ID < rows[j].ID
+	})
+	return payments(rows), nil
+}

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+
+	"github.com/paykit/paykit"
+)
+
+type tenantRow struct {
+	ID        string `db:"id"`
+	Name      string `db:"name"`
+	Locked    bool   `db:"locked"`
+	CreatedAt int64  `db:"created_at"`
+}
+
+func (r *tenantRow) tenant() *paykit.Tenant {
+	return &paykit.Tenant{ID: r.ID, Name: r.Name, Locked: r.Locked, CreatedAt: fromMicros(r.CreatedAt)}
+}
+
+type apiKeyRow struct {
+	ID        string `db:"id"`
+	TenantID  string `db:"tenant_id"`
+	Hash      []byte `db:"hash"`
+	Prefix    string `db:"prefix"`
+	CreatedAt int64  `db:"created_at"`
+	RevokedAt *int64 `db:"revoked_at"`
+}
+
+func (r *apiKeyRow) apiKey() *paykit.APIKey {
+	return &paykit.APIKey{ID: r.ID, TenantID: r.TenantID, Hash: r.Hash, Prefix: r.Prefix,
+		CreatedAt: fromMicros(r.CreatedAt), RevokedAt: fromMicrosPtr(r.RevokedAt)}
+}
+
+// CreateTenant inserts t. Returns ECONFLICT when its ID is taken.
+func (d *DB) CreateTenant(ctx context.Context, t *paykit.Tenant) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateTenant(ctx, t) })
+}
+
+// FindTenantByID returns the tenant with id. Returns ENOTFOUND.
+func (d *DB) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, error) {
+	return d.read.FindTenantByID(ctx, id)
+}
+
+// UpdateTenant writes t's Name and Locked. Returns ENOTFOUND.
+func (d *DB) UpdateTenant(ctx context.Context, t *paykit.Tenant) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateTenant(ctx, t) })
+}
+
+// CreateAPIKey inserts k. Returns ECONFLICT when its hash or ID is taken.
+func (d *DB) CreateAPIKey(ctx context.Context, k *paykit.APIKey) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateAPIKey(ctx, k) })
+}
+
+// FindAPIKeyByHash returns the key of any tenant whose hash is hash. Returns
+// ENOTFOUND.
+func (d *DB) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {
+	return d.read.FindAPIKeyByHash(ctx, hash)
+}
+
+func (t *tx) CreateTenant(ctx context.Context, tn *paykit.Tenant) error {
+	_, err := t.exec(ctx, `INSERT INTO tenants (id, name, locked, created_at) VALUES (?, ?, ?, ?)`,
+		tn.ID, tn.Name, tn.Locked, micros(tn.CreatedAt))
+	if err != nil {
+		return conflict(err, "Tenant already exists.", "create tenant "+tn.ID)
+	}
+	return nil
+}
+
+func (t *tx) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, error) {
+	var r tenantRow
+	if err := t.get(ctx, &r, `SELECT id, name, locked, created_at FROM tenants WHERE id = ?`, id); err != nil {
+		return nil, notFound(err, "Tenant not found.", "find tenant "+id)
+	}
+	return r.tenant(), nil
+}
+
+func (t *tx) UpdateTenant(ctx context.Context, tn *paykit.Tenant) error {
+	res, err := t.exec(ctx, `UPDATE tenants SET name = ?, locked = ? WHERE id = ?`, tn.Name, tn.Locked, tn.ID)
+	if err != nil {
+		return conflict(err, "Tenant conflicts with another.", "update tenant "+tn.ID)
+	}
+	return affected(res, "Tenant not found.")
+}
+
+func (t *tx) CreateAPIKey(ctx context.Context, k *paykit.APIKey) error {
+	_, err := t.exec(ctx, `INSERT INTO api_keys (id, tenant_id, hash, prefix, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		k.ID, k.TenantID, k.Hash, k.Prefix, micros(k.CreatedAt), microsPtr(k.RevokedAt))
+	if err != nil {
+		return conflict(err, "This API key is already in use.", "create api key "+k.ID)
+	}
+	return nil
+}
+
+func (t *tx) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {
+	var r apiKeyRow
+	err := t.get(ctx, &r, `SELECT id, tenant_id, hash, prefix, created_at, revoked_at FROM api_keys WHERE hash = ?`, hash)
+	if err != nil {
+		return nil, notFound(err, "API key not found.", "find api key")
+	}
+	return r.apiKey(), nil
+}

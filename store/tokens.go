@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paykit/paykit"
+)
+
+const tokenColumns = `id, tenant_id, token, source_account_id, amount_minor, currency, memo, status, expires_at,
+	reservation_id, payment_id, accepted_at, created_at, updated_at`
+
+type tokenRow struct {
+	ID              string `db:"id"`
+	TenantID        string `db:"tenant_id"`
+	Token           string `db:"token"`
+	SourceAccountID string `db:"source_account_id"`
+	AmountMinor     int64  `db:"amount_minor"`
+	Currency        string `db:"currency"`
+	Memo            string `db:"memo"`
+	Status          string `db:"status"`
+	ExpiresAt       int64  `db:"expires_at"`
+	ReservationID   string `db:"reservation_id"`
+	PaymentID       string `db:"payment_id"`
+	AcceptedAt      *int64 `db:"accepted_at"`
+	CreatedAt       int64  `db:"created_at"`
+	UpdatedAt       int64  `db:"updated_at"`
+}
+
+func (r *tokenRow) token() *paykit.Token {
+	return &paykit.Token{
+		ID: r.ID, TenantID: r.TenantID, Token: r.Token, SourceAccountID: r.SourceAccountID,
+		Amount: paykit.MoneyFromMinor(r.AmountMinor, paykit.Currency(r.Currency)), Memo: r.Memo,
+		Status: paykit.TokenStatus(r.Status), ExpiresAt: fromMicros(r.ExpiresAt),
+		ReservationID: r.ReservationID, PaymentID: r.PaymentID, AcceptedAt: fromMicrosPtr(r.AcceptedAt),
+		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+}
+
+func tokens(rows []tokenRow) []*paykit.Token {
+	out := make([]*paykit.Token, len(rows))
+	for i := range rows {
+		out[i] = rows[i].token()
+	}
+	return out
+}
+
+// CreateToken inserts t. Returns ECONFLICT when its ID, or its token string in
+// its tenant, is taken.
+func (d *DB) CreateToken(ctx context.Context, t *paykit.Token) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateToken(ctx, t) })
+}
+
+// FindTokenByID returns the tenant's token with id. Returns ENOTFOUND.
+func (d *DB) FindTokenByID(ctx context.Context, tenantID, id string) (*paykit.Token, error) {
+	return d.read.FindTokenByID(ctx, tenantID, id)
+}
+
+// FindTokenByToken returns the tenant's token whose token string is token.
+// Returns ENOTFOUND.
+func (d *DB) FindTokenByToken(ctx context.Context, tenantID, token string) (*paykit.Token, error) {
+	return d.read.FindTokenByToken(ctx, tenantID, token)
+}
+
+// FindTokens returns a page of the tenant's tokens in ID (creation) order.
+func (d *DB) FindTokens(ctx context.Context, tenantID string, f paykit.TokenFilter) ([]*paykit.Token, error) {
+	return d.read.FindTokens(ctx, tenantID, f)
+}
+
+// UpdateToken writes t's Status, PaymentID, AcceptedAt, ReservationID and
+// UpdatedAt. Returns ENOTFOUND.
+func (d *DB) UpdateToken(ctx context.Context, t *paykit.Token) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateToken(ctx, t) })
+}
+
+// FindExpiredTokens returns up to limit active, unaccepted tokens of every
+// tenant that expire at or before now, oldest expiry first.
+func (d *DB) FindExpiredTokens(ctx context.Context, now time.Time, limit int) ([]*paykit.Token, error) {
+	return d.read.FindExpiredTokens(ctx, now, limit)
+}
+
+func (t *tx) CreateToken(ctx context.Context, tk *paykit.Token) error {
+	_, err := t.exec(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tk.ID, tk.TenantID, tk.Token, tk.SourceAccountID, tk.Amount.Minor(), string(tk.Amount.Currency), tk.Memo,
+		string(tk.Status), micros(tk.ExpiresAt), tk.ReservationID, tk.PaymentID, microsPtr(tk.AcceptedAt),
+		micros(tk.CreatedAt), micros(tk.UpdatedAt))
+	if err != nil {
+		return conflict(err, "Token already exists.", "create token "+tk.ID)
+	}
+	return nil
+}
+
+func (t *tx) FindTokenByID(ctx context.Context, tenantID, id string) (*paykit.Token, error) {
+	var r tokenRow
+	if err := t.get(ctx, &r, `SELECT `+tokenColumns+` FROM tokens WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+		return nil, notFound(err, "Payment token not found.", "find token "+id)
+	}
+	return r.token(), nil
+}
+
+func (t *tx) FindTokenByToken(ctx context.Context, tenantID, token string) (*paykit.Token, error) {
+	var r tokenRow
+	if err := t.get(ctx, &r, `SELECT `+tokenColumns+` FROM tokens WHERE tenant_id = ? AND token = ?`, tenantID, token); err != nil {
+		return nil, notFound(err, "Payment token not found.", "find token by token")
+	}
+	return r.token(), nil
+}
+
+func (t *tx) FindTokens(ctx context.Context, tenantID string, f paykit.TokenFilter) ([]*paykit.Token, error) {
+	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	if f.Status != nil {
+		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+	}
+	if f.SourceAccountID != nil {
+		where, args = append(where, "source_account_id = ?"), append(args, *f.SourceAccountID)
+	}
+	if f.After != "" {
+		where, args = append(where, "id > ?"), append(args, f.After)
+	}
+	var rows []tokenRow
+	err := t.selectAll(ctx, &rows, `SELECT `+tokenColumns+` FROM tokens WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("find tokens: %w", err)
+	}
+	return tokens(rows), nil
+}
+
+func (t *tx) UpdateToken(ctx context.Context, tk *paykit.Token) error {
+	res, err := t.exec(ctx, `UPDATE tokens SET status = ?, payment_id = ?, accepted_at = ?, reservation_id = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`,
+		string(tk.Status), tk.PaymentID, microsPtr(tk.AcceptedAt), tk.ReservationID, micros(tk.UpdatedAt),
+		tk.TenantID, tk.ID)
+	if err != nil {
+		return fmt.Errorf("update token %s: %w", tk.ID, err)
+	}
+	return affected(res, "Payment token not found.")
+}
+
+func (t *tx) FindExpiredTokens(ctx context.Context, now time.Time, n int) ([]*paykit.Token, error) {
+	var rows []tokenRow
+	err := t.selectAll(ctx, &rows, `SELECT `+tokenColumns+` FROM tokens
+		WHERE status = 'active' AND expires_at <= ? AND accepted_at IS NULL AND payment_id = ''
+		ORDER BY expires_at, id LIMIT ?`, micros(now), limit(n))
+	if err != nil {
+		return nil, fmt.Errorf("find expired tokens: %w", err)
+	}
+	return tokens(rows), nil
+}
