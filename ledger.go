@@ -196,18 +196,15 @@ func spendableAccount(ctx context.Context, tx Store, tenantID, field, id string)
 
 // transfer records t (pending or posted) and moves the balances, refusing to take
 // a guarded account below zero: a pending debit counts against the available
-// balance at once. Returns ECONFLICT on insufficient funds.
-func (s *Service) transfer(ctx context.Context, tx Store, now time.Time, t *Transfer) error {
+// balance at once. debit and credit are the transfer's accounts as loaded in this
+// transaction, after any earlier change to them in it. Returns ECONFLICT on
+// insufficient funds.
+func (s *Service) transfer(ctx context.Context, tx Store, now time.Time, t *Transfer, debit, credit *Account) error {
 	if t.Amount <= 0 {
 		return fmt.Errorf("transfer %s: non-positive amount %d", t.Kind, t.Amount)
 	}
-	debit, err := tx.FindAccountByID(ctx, t.TenantID, t.DebitAccountID)
-	if err != nil {
-		return fmt.Errorf("transfer %s: debit account: %w", t.Kind, err)
-	}
-	credit, err := tx.FindAccountByID(ctx, t.TenantID, t.CreditAccountID)
-	if err != nil {
-		return fmt.Errorf("transfer %s: credit account: %w", t.Kind, err)
+	if debit.ID == credit.ID {
+		return fmt.Errorf("transfer %s: debit and credit are both %s", t.Kind, debit.ID)
 	}
 	if debit.Currency != t.Currency || credit.Currency != t.Currency {
 		return Errorf(EINVALID, "Accounts must both be in %s.", t.Currency)
@@ -218,6 +215,7 @@ func (s *Service) transfer(ctx context.Context, tx Store, now time.Time, t *Tran
 	if t.ID == "" {
 		t.ID = newID()
 	}
+	t.TenantID, t.DebitAccountID, t.CreditAccountID = debit.TenantID, debit.ID, credit.ID
 	t.CreatedAt, t.UpdatedAt = now, now
 	if err := tx.CreateTransfer(ctx, t); err != nil {
 		return err
@@ -234,7 +232,22 @@ func (s *Service) transfer(ctx context.Context, tx Store, now time.Time, t *Tran
 	if err := tx.UpdateAccountBalances(ctx, t.TenantID, debit.ID, dd, now); err != nil {
 		return err
 	}
-	return tx.UpdateAccountBalances(ctx, t.TenantID, credit.ID, cd, now)
+	if err := tx.UpdateAccountBalances(ctx, t.TenantID, credit.ID, cd, now); err != nil {
+		return err
+	}
+	debit.apply(dd, now)
+	credit.apply(cd, now)
+	return nil
+}
+
+// apply mirrors a balance change already written to the store, so a caller may
+// keep using the account in the same transaction.
+func (a *Account) apply(d BalanceDelta, now time.Time) {
+	a.DebitsPending += d.DebitsPending
+	a.DebitsPosted += d.DebitsPosted
+	a.CreditsPending += d.CreditsPending
+	a.CreditsPosted += d.CreditsPosted
+	a.UpdatedAt = now
 }
 
 // settleTransfer posts or voids a pending transfer, exactly once.

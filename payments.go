@@ -177,7 +177,7 @@ func (s *Service) CreateDeposit(ctx context.Context, tenantID string, in Deposit
 			Source:      Party{ExternalStorage: orDefault(in.ExternalStorage, "external")},
 			Destination: partyOf(dest),
 			SubmittedAt: &now, // nothing to hand to the rail: the money is on its way to us
-		}, dest.ID, true)
+		}, dest, true)
 	})
 }
 
@@ -196,7 +196,7 @@ func (s *Service) CreateWithdrawal(ctx context.Context, tenantID string, in With
 		return s.createPayment(ctx, tx, now, tenantID, &Payment{
 			Type: PaymentTypeWithdrawal, Status: PaymentStatusPending, Amount: amount,
 			Source: partyOf(src), Destination: Party{ExternalStorage: in.ExternalStorage},
-		}, src.ID, false)
+		}, src, false)
 	})
 }
 
@@ -230,21 +230,21 @@ func (s *Service) moneyForAccount(ctx context.Context, tx Store, tenantID string
 	return m, a, nil
 }
 
-// createPayment inserts p with its pending transfer between accountID and the
+// createPayment inserts p with its pending transfer between account and the
 // tenant's world account (incoming: world → account; outgoing: account → world),
 // and fires payment.created.
-func (s *Service) createPayment(ctx context.Context, tx Store, now time.Time, tenantID string, p *Payment, accountID string, incoming bool) (*Payment, error) {
+func (s *Service) createPayment(ctx context.Context, tx Store, now time.Time, tenantID string, p *Payment, account *Account, incoming bool) (*Payment, error) {
 	world, err := s.systemAccount(ctx, tx, now, tenantID, accountCodeWorld, p.Amount.Currency)
 	if err != nil {
 		return nil, err
 	}
 	p.ID, p.TenantID, p.CreatedAt, p.UpdatedAt = newID(), tenantID, now, now
-	t := &Transfer{TenantID: tenantID, DebitAccountID: accountID, CreditAccountID: world.ID,
-		Amount: p.Amount.Minor(), Currency: p.Amount.Currency, Status: TransferStatusPending, Kind: "payment", Ref: p.ID}
+	t := &Transfer{Amount: p.Amount.Minor(), Currency: p.Amount.Currency, Status: TransferStatusPending, Kind: "payment", Ref: p.ID}
+	debit, credit := account, world
 	if incoming {
-		t.DebitAccountID, t.CreditAccountID = world.ID, accountID
+		debit, credit = world, account
 	}
-	if err := s.transfer(ctx, tx, now, t); err != nil {
+	if err := s.transfer(ctx, tx, now, t, debit, credit); err != nil {
 		return nil, err
 	}
 	p.TransferID = t.ID

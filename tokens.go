@@ -220,9 +220,8 @@ func (s *Service) createToken(ctx context.Context, tx Store, now time.Time, tena
 	}
 	t := &Token{ID: newID(), TenantID: tenantID, Token: randomString(32), SourceAccountID: src.ID,
 		Amount: amount, Memo: in.Memo, Status: TokenStatusActive, ExpiresAt: expires, CreatedAt: now, UpdatedAt: now}
-	hold := &Transfer{TenantID: tenantID, DebitAccountID: src.ID, CreditAccountID: clearing.ID, Amount: amount.Minor(),
-		Currency: "USD", Status: TransferStatusPending, Kind: "token_reservation", Ref: t.ID}
-	if err := s.transfer(ctx, tx, now, hold); err != nil {
+	hold := &Transfer{Amount: amount.Minor(), Currency: "USD", Status: TransferStatusPending, Kind: "token_reservation", Ref: t.ID}
+	if err := s.transfer(ctx, tx, now, hold, src, clearing); err != nil {
 		if ErrorCode(err) == ECONFLICT {
 			return nil, Errorf(ECONFLICT, "Insufficient funds in account %s for %s.", src.ID, amount)
 		}
@@ -310,21 +309,20 @@ func (s *Service) AcceptToken(ctx context.Context, tenantID, token, destinationA
 		} else if dest.ID == t.SourceAccountID {
 			return nil, invalid("destinationAccountId", "The destination must differ from the source account.")
 		}
-		src, err := tx.FindAccountByID(ctx, tenantID, t.SourceAccountID)
-		if err != nil {
-			return nil, err
-		}
 		// Swap the reservation for the payment's own pending transfer in this one
 		// transaction: the funds are never free in between.
 		if err := s.settleTransfer(ctx, tx, now, tenantID, t.ReservationID, TransferStatusVoided); err != nil {
 			return nil, err
 		}
+		src, err := tx.FindAccountByID(ctx, tenantID, t.SourceAccountID)
+		if err != nil {
+			return nil, err
+		}
 		p := &Payment{ID: newID(), TenantID: tenantID, Type: PaymentTypeTransfer, Status: PaymentStatusProcessing,
 			Amount: t.Amount, Source: partyOf(src), Destination: partyOf(dest), PaymentTokenID: t.ID,
 			CreatedAt: now, UpdatedAt: now}
-		xfer := &Transfer{TenantID: tenantID, DebitAccountID: src.ID, CreditAccountID: dest.ID, Amount: t.Amount.Minor(),
-			Currency: t.Amount.Currency, Status: TransferStatusPending, Kind: "payment", Ref: p.ID}
-		if err := s.transfer(ctx, tx, now, xfer); err != nil {
+		xfer := &Transfer{Amount: t.Amount.Minor(), Currency: t.Amount.Currency, Status: TransferStatusPending, Kind: "payment", Ref: p.ID}
+		if err := s.transfer(ctx, tx, now, xfer, src, dest); err != nil {
 			return nil, err
 		}
 		p.TransferID = xfer.ID

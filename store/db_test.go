@@ -376,3 +376,64 @@ func BenchmarkDB_InTx(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDB_FindTokenByID(b *testing.B) {
+	db := MustOpen(b)
+	ctx := context.Background()
+	tn := storetest.MustTenant(b, db)
+	tk := storetest.MustToken(b, db, tn.ID)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := db.FindTokenByID(ctx, tn.ID, tk.ID); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkDB_Transfer runs the statements of a ledger transfer: two account
+// reads, a transfer insert, two balance updates and an event.
+func BenchmarkDB_Transfer(b *testing.B) {
+	db := MustOpen(b)
+	ctx := context.Background()
+	tn := storetest.MustTenant(b, db)
+	world := storetest.MustAccount(b, db, tn.ID, paykit.AccountKindExternal, "USD")
+	user := storetest.MustAccount(b, db, tn.ID, paykit.AccountKindUser, "USD")
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			err := db.InTx(ctx, func(tx paykit.Store) error {
+				debit, err := tx.FindAccountByID(ctx, tn.ID, world.ID)
+				if err != nil {
+					return err
+				}
+				credit, err := tx.FindAccountByID(ctx, tn.ID, user.ID)
+				if err != nil {
+					return err
+				}
+				tr := &paykit.Transfer{ID: storetest.NewID(), TenantID: tn.ID, DebitAccountID: debit.ID, CreditAccountID: credit.ID,
+					Amount: 100, Currency: "USD", Status: paykit.TransferStatusPosted, Kind: "deposit",
+					CreatedAt: storetest.Base, UpdatedAt: storetest.Base}
+				if err := tx.CreateTransfer(ctx, tr); err != nil {
+					return err
+				}
+				if err := tx.UpdateAccountBalances(ctx, tn.ID, debit.ID, paykit.BalanceDelta{DebitsPosted: 100}, storetest.Base); err != nil {
+					return err
+				}
+				if err := tx.UpdateAccountBalances(ctx, tn.ID, credit.ID, paykit.BalanceDelta{CreditsPosted: 100}, storetest.Base); err != nil {
+					return err
+				}
+				return tx.AppendEvent(ctx, &paykit.Event{ID: storetest.NewID(), TenantID: tn.ID, Type: "transfer.created",
+					SubjectID: tr.ID, Data: []byte(`{}`), CreatedAt: storetest.Base})
+			})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/float64(max(db.Batches(), 1)), "ops/batch")
+}

@@ -1,0 +1,250 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
+)
+
+func testPayments(t *testing.T, s paykit.Store) {
+	ctx := context.Background()
+	tn, other := MustTenant(t, s), MustTenant(t, s)
+
+	t.Run("OK", func(t *testing.T) {
+		submitted, lease := Base.Add(time.Minute), Base.Add(2*time.Minute)
+		for _, want := range []*paykit.Payment{
+			{ID: NewID(), TenantID: tn.ID, Type: paykit.PaymentTypeWithdrawal, Status: paykit.PaymentStatusProcessing,
+				Amount: paykit.MoneyFromMinor(123456, "MXN"),
+				Source: paykit.Party{AccountID: NewID(), BusinessAccountID: "biz_1", UserIdentityID: "u_1", ExternalStorage: "s_1"},
+				Destination: paykit.Party{AccountID: NewID(), BusinessAccountID: "biz_2", UserIdentityID: "u_2",
+					ExternalStorage: "clabe:0123"},
+				PaymentTokenID: NewID(), TransferID: NewID(), RailReference: "rail-42", FailureReason: "none yet",
+				SubmittedAt: &submitted, LeaseUntil: &lease, CreatedAt: Base, UpdatedAt: submitted},
+			{ID: NewID(), TenantID: tn.ID, Type: paykit.PaymentTypeDeposit, Status: paykit.PaymentStatusPending,
+				Amount: paykit.MoneyFromMinor(7, "KWD"), Destination: paykit.Party{AccountID: NewID()},
+				TransferID: NewID(), CreatedAt: Base, UpdatedAt: Base},
+		} {
+			in := *want
+			require.NoError(t, s.CreatePayment(ctx, &in))
+			got, err := s.FindPaymentByID(ctx, tn.ID, want.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		p := MustPayment(t, s, tn.ID)
+		_, err := s.FindPaymentByID(ctx, tn.ID, NewID())
+		RequireCode(t, err, paykit.ENOTFOUND)
+		_, err = s.FindPaymentByID(ctx, other.ID, p.ID)
+		RequireCode(t, err, paykit.ENOTFOUND)
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		p := MustPayment(t, s, tn.ID)
+		dup := *p
+		RequireCode(t, s.CreatePayment(ctx, &dup), paykit.ECONFLICT)
+	})
+	t.Run("Update", func(t *testing.T) {
+		p := MustPayment(t, s, tn.ID)
+		submitted := Base.Add(time.Minute)
+		want := *p
+		want.Status, want.FailureReason, want.RailReference, want.SubmittedAt, want.LeaseUntil, want.UpdatedAt =
+			paykit.PaymentStatusFailed, "rail said no", "ref-9", &submitted, nil, submitted
+		in := want
+		in.Type, in.PaymentTokenID = paykit.PaymentTypeDeposit, "ignored" // not mutable
+		require.NoError(t, s.UpdatePayment(ctx, &in))
+		got, err := s.FindPaymentByID(ctx, tn.ID, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, &want, got)
+
+		missing := want
+		missing.ID = NewID()
+		RequireCode(t, s.UpdatePayment(ctx, &missing), paykit.ENOTFOUND)
+		moved := want
+		moved.TenantID, moved.Status = other.ID, paykit.PaymentStatusCompleted
+		RequireCode(t, s.UpdatePayment(ctx, &moved), paykit.ENOTFOUND)
+	})
+}
+
+// The payment list: every sort, every filter, page by page.
+func testFindPayments(t *testing.T, s paykit.Store) {
+	ctx := context.Background()
+	tn, other := MustTenant(t, s), MustTenant(t, s)
+	acct, token := NewID(), NewID()
+	types := []paykit.PaymentType{paykit.PaymentTypeDeposit, paykit.PaymentTypeTransfer, paykit.PaymentTypeWithdrawal}
+	statuses := []paykit.PaymentStatus{paykit.PaymentStatusPending, paykit.PaymentStatusCompleted, paykit.PaymentStatusFailed,
+		paykit.PaymentStatusProcessing}
+	var all []*paykit.Payment
+	for i := range 11 {
+		opt := func(p *paykit.Payment) {
+			// Ties on both sort keys, broken by ID.
+			p.CreatedAt = Base.Add(time.Duration(i/3) * time.Second)
+			p.UpdatedAt = p.CreatedAt
+			p.Amount = paykit.MoneyFromMinor(int64(1000-(i%4)*100), "USD")
+			p.Type, p.Status = types[i%3], statuses[i%4]
+			switch i % 4 {
+			case 0:
+				p.Source.AccountID = acct
+			case 1:
+				p.Destination.AccountID = acct
+			}
+			if i%5 == 0 {
+				p.PaymentTokenID = token
+			}
+		}
+		all = append(all, MustPayment(t, s, tn.ID, opt))
+		MustPayment(t, s, other.ID, opt)
+	}
+	id := func(p *paykit.Payment) string { return p.ID }
+	cmpBy := func(sort paykit.PaymentSort) func(a, b *paykit.Payment) int {
+		return func(a, b *paykit.Payment) int {
+			var c int
+			switch sort {
+			case paykit.PaymentSortAmountAsc, paykit.PaymentSortAmountDesc:
+				c = a.Amount.Amount.Cmp(b.Amount.Amount)
+			default:
+				c = a.CreatedAt.Compare(b.CreatedAt)
+			}
+			if c == 0 {
+				c = strings.Compare(a.ID, b.ID)
+			}
+			if sort == paykit.PaymentSortCreatedDesc || sort == paykit.PaymentSortAmountDesc {
+				c = -c
+			}
+			return c
+		}
+	}
+	from, until := Base.Add(time.Second), Base.Add(3*time.Second)
+	for _, tc := range []struct {
+		name string
+		f    paykit.PaymentFilter
+		keep func(*paykit.Payment) bool
+	}{
+		{"All", paykit.PaymentFilter{}, func(*paykit.Payment) bool { return true }},
+		{"Type", paykit.PaymentFilter{Type: ptr(paykit.PaymentTypeTransfer)},
+			func(p *paykit.Payment) bool { return p.Type == paykit.PaymentTypeTransfer }},
+		{"Status", paykit.PaymentFilter{Status: ptr(paykit.PaymentStatusPending)},
+			func(p *paykit.Payment) bool { return p.Status == paykit.PaymentStatusPending }},
+		{"PaymentTokenID", paykit.PaymentFilter{PaymentTokenID: &token},
+			func(p *paykit.Payment) bool { return p.PaymentTokenID == token }},
+		{"AccountID", paykit.PaymentFilter{AccountID: &acct},
+			func(p *paykit.Payment) bool { return p.Source.AccountID == acct || p.Destination.AccountID == acct }},
+		{"Created", paykit.PaymentFilter{CreatedFrom: &from, CreatedUntil: &until},
+			func(p *paykit.Payment) bool { return !p.CreatedAt.Before(from) && p.CreatedAt.Before(until) }},
+		{"Combined", paykit.PaymentFilter{AccountID: &acct, CreatedFrom: &from, Type: ptr(paykit.PaymentTypeDeposit)},
+			func(p *paykit.Payment) bool {
+				return (p.Source.AccountID == acct || p.Destination.AccountID == acct) && !p.CreatedAt.Before(from) &&
+					p.Type == paykit.PaymentTypeDeposit
+			}},
+	} {
+		for _, sort := range []paykit.PaymentSort{"", paykit.PaymentSortCreatedAsc, paykit.PaymentSortCreatedDesc,
+			paykit.PaymentSortAmountAsc, paykit.PaymentSortAmountDesc} {
+			t.Run(tc.name+"/"+string(sort), func(t *testing.T) {
+				var want []*paykit.Payment
+				for _, p := range all {
+					if tc.keep(p) {
+						want = append(want, p)
+					}
+				}
+				slices.SortFunc(want, cmpBy(sort))
+				for _, limit := range []int{2, 3, 100} {
+					f := tc.f
+					f.Sort, f.Limit = sort, limit
+					got := pages(t, limit, func(after string) ([]*paykit.Payment, error) {
+						f.After = after
+						return s.FindPayments(ctx, tn.ID, f)
+					}, id)
+					require.Equal(t, ids(want, id), ids(got, id), "limit %d", limit)
+				}
+			})
+		}
+	}
+	t.Run("DefaultLimit", func(t *testing.T) {
+		got, err := s.FindPayments(ctx, tn.ID, paykit.PaymentFilter{})
+		require.NoError(t, err)
+		require.Len(t, got, len(all))
+		require.Equal(t, all[0], got[0])
+	})
+}
+
+func testClaimPaymentsToSubmit(t *testing.T, s paykit.Store) {
+	ctx := context.Background()
+	tn, other := MustTenant(t, s), MustTenant(t, s)
+	now := Base.Add(time.Hour)
+	at := func(d time.Duration, opts ...func(*paykit.Payment)) func(*paykit.Payment) {
+		return func(p *paykit.Payment) {
+			p.CreatedAt = Base.Add(d)
+			for _, o := range opts {
+				o(p)
+			}
+		}
+	}
+	status := func(st paykit.PaymentStatus) func(*paykit.Payment) {
+		return func(p *paykit.Payment) { p.Status = st }
+	}
+	submitted := func(p *paykit.Payment) { p.SubmittedAt = ptr(Base) }
+	leased := func(until time.Time) func(*paykit.Payment) {
+		return func(p *paykit.Payment) { p.LeaseUntil = &until }
+	}
+
+	second := MustPayment(t, s, tn.ID, at(2*time.Second))
+	first := MustPayment(t, s, other.ID, at(time.Second, status(paykit.PaymentStatusProcessing)))
+	third := MustPayment(t, s, tn.ID, at(3*time.Second, leased(now))) // lease ended exactly now
+	leasedOn := MustPayment(t, s, tn.ID, at(0, leased(now.Add(time.Microsecond))))
+	MustPayment(t, s, tn.ID, at(0, submitted))
+	MustPayment(t, s, tn.ID, at(0, status(paykit.PaymentStatusCompleted)))
+	MustPayment(t, s, tn.ID, at(0, status(paykit.PaymentStatusFailed)))
+	MustPayment(t, s, tn.ID, at(0, status(paykit.PaymentStatusCanceled)))
+
+	id := func(p *paykit.Payment) string { return p.ID }
+	until := now.Add(time.Minute)
+	got, err := s.ClaimPaymentsToSubmit(ctx, now, until, 2)
+	require.NoError(t, err)
+	require.Equal(t, []string{first.ID, second.ID}, ids(got, id))
+	want := *first
+	want.LeaseUntil = &until
+	require.Equal(t, &want, got[0])
+
+	got, err = s.ClaimPaymentsToSubmit(ctx, now, until, 10)
+	require.NoError(t, err)
+	require.Equal(t, []string{third.ID}, ids(got, id))
+
+	// Leased rows stay leased until their lease passes.
+	got, err = s.ClaimPaymentsToSubmit(ctx, now.Add(time.Microsecond), until, 10)
+	require.NoError(t, err)
+	require.Equal(t, []string{leasedOn.ID}, ids(got, id))
+	got, err = s.ClaimPaymentsToSubmit(ctx, until.Add(-time.Microsecond), until, 10)
+	require.NoError(t, err)
+	require.Empty(t, got)
+
+	stored, err := s.FindPaymentByID(ctx, other.ID, first.ID)
+	require.NoError(t, err)
+	require.Equal(t, &until, stored.LeaseUntil)
+
+	// Once submitted, a payment is never claimed again.
+	stored.SubmittedAt, stored.LeaseUntil = &now, nil
+	require.NoError(t, s.UpdatePayment(ctx, stored))
+	later := until.Add(time.Hour)
+	got, err = s.ClaimPaymentsToSubmit(ctx, until, later, 10)
+	require.NoError(t, err)
+	require.Equal(t, []string{leasedOn.ID, second.ID, third.ID}, ids(got, id))
+
+	// Inside a transaction too.
+	err = s.InTx(ctx, func(tx paykit.Store) error {
+		got, err := tx.ClaimPaymentsToSubmit(ctx, later, later.Add(time.Minute), 1)
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 || got[0].ID != leasedOn.ID {
+			return fmt.Errorf("claimed %v", ids(got, id))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}

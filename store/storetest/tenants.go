@@ -1,0 +1,77 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
+)
+
+func testTenants(t *testing.T, s paykit.Store) {
+	ctx := context.Background()
+	t.Run("OK", func(t *testing.T) {
+		want := &paykit.Tenant{ID: NewID(), Name: "Acme", Locked: true, CreatedAt: Base}
+		in := *want
+		in.CreatedAt = Base.In(time.FixedZone("CET", 3600)) // any zone in, UTC out
+		require.NoError(t, s.CreateTenant(ctx, &in))
+		got, err := s.FindTenantByID(ctx, want.ID)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		require.Equal(t, time.UTC, got.CreatedAt.Location())
+	})
+	t.Run("Microseconds", func(t *testing.T) {
+		tn := &paykit.Tenant{ID: NewID(), Name: "µs", CreatedAt: Base.Add(999 * time.Nanosecond)}
+		require.NoError(t, s.CreateTenant(ctx, tn))
+		got, err := s.FindTenantByID(ctx, tn.ID)
+		require.NoError(t, err)
+		require.True(t, got.CreatedAt.Equal(Base), "got %v", got.CreatedAt)
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := s.FindTenantByID(ctx, NewID())
+		RequireCode(t, err, paykit.ENOTFOUND)
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		tn := MustTenant(t, s)
+		RequireCode(t, s.CreateTenant(ctx, &paykit.Tenant{ID: tn.ID, Name: "again", CreatedAt: Base}), paykit.ECONFLICT)
+	})
+	t.Run("Update", func(t *testing.T) {
+		tn := MustTenant(t, s)
+		tn.Name, tn.Locked = "Renamed", true
+		require.NoError(t, s.UpdateTenant(ctx, tn))
+		got, err := s.FindTenantByID(ctx, tn.ID)
+		require.NoError(t, err)
+		require.Equal(t, tn, got)
+		RequireCode(t, s.UpdateTenant(ctx, &paykit.Tenant{ID: NewID(), Name: "x"}), paykit.ENOTFOUND)
+	})
+}
+
+func testAPIKeys(t *testing.T, s paykit.Store) {
+	ctx := context.Background()
+	tn := MustTenant(t, s)
+	t.Run("OK", func(t *testing.T) {
+		revoked := Base.Add(time.Minute)
+		for _, k := range []*paykit.APIKey{
+			{ID: NewID(), TenantID: tn.ID, Hash: paykit.HashAPIKey("secret-1"), Prefix: "secret", CreatedAt: Base},
+			{ID: NewID(), TenantID: tn.ID, Hash: paykit.HashAPIKey("secret-2"), Prefix: "secret", CreatedAt: Base, RevokedAt: &revoked},
+		} {
+			require.NoError(t, s.CreateAPIKey(ctx, k))
+			got, err := s.FindAPIKeyByHash(ctx, k.Hash)
+			require.NoError(t, err)
+			require.Equal(t, k, got)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := s.FindAPIKeyByHash(ctx, paykit.HashAPIKey("nobody's"))
+		RequireCode(t, err, paykit.ENOTFOUND)
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		other := MustTenant(t, s)
+		k := &paykit.APIKey{ID: NewID(), TenantID: tn.ID, Hash: paykit.HashAPIKey("dup"), Prefix: "dup", CreatedAt: Base}
+		require.NoError(t, s.CreateAPIKey(ctx, k))
+		dup := &paykit.APIKey{ID: NewID(), TenantID: other.ID, Hash: paykit.HashAPIKey("dup"), Prefix: "dup", CreatedAt: Base}
+		RequireCode(t, s.CreateAPIKey(ctx, dup), paykit.ECONFLICT)
+	})
+}

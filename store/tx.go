@@ -1,0 +1,444 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/paykit/paykit"
+)
+
+// PanicError carries a value recovered from a panic in a transaction function.
+// Group commit runs functions in whichever goroutine leads the batch, so the
+// leader recovers the panic, rolls the function back, and InTx re-raises it as
+// a *PanicError in the goroutine that called it.
+type PanicError struct {
+	Value any
+	Stack []byte // the stack of the panicking goroutine
+}
+
+// Error implements error.
+func (p *PanicError) Error() string {
+	return fmt.Sprintf("panic in transaction: %v\n\n%s", p.Value, p.Stack)
+}
+
+// Unwrap returns the panic value when it is an error.
+func (p *PanicError) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
+}
+
+// op is one InTx call waiting for, or done by, a batch.
+type op struct {
+	ctx   context.Context
+	fn    func(paykit.Store) error
+	err   error
+	panic *PanicError
+	done  chan struct{} // closed when err and panic are final
+}
+
+func (o *op) result() error {
+	if o.panic != nil {
+		panic(o.panic)
+	}
+	return o.err
+}
+
+// InTx runs fn in a write transaction: committed when fn returns nil, rolled
+// back when it returns an error (returned as is) or panics (re-raised as a
+// *PanicError). A canceled ctx fails the call before fn runs; once fn runs, its
+// statements are not interrupted, since an interrupted write could roll back
+// the whole shared transaction.
+//
+// Inside fn, use only the Store fn is given: calling a write method of the DB
+// itself from fn waits for fn to finish, forever.
+func (d *DB) InTx(ctx context.Context, fn func(paykit.Store) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
+	if !d.groupCommit {
+		select {
+		case d.lead <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		d.lead1([]*op{o})
+		return o.result()
+	}
+
+	d.mu.Lock()
+	d.queue = append(d.queue, o)
+	d.mu.Unlock()
+	for {
+		select {
+		case <-o.done:
+			return o.result()
+		case d.lead <- struct{}{}:
+			// Leading one batch: it holds our op unless an earlier leader
+			// took it, or more than maxBatch ops were queued before it.
+			d.lead1(d.take())
+		case <-ctx.Done():
+			if d.dequeue(o) {
+				return ctx.Err()
+			}
+			<-o.done
+			return o.result()
+		}
+	}
+}
+
+// lead1 runs one batch and gives up leadership, whatever happens in it.
+func (d *DB) lead1(ops []*op) {
+	defer func() { <-d.lead }()
+	if len(ops) > 0 {
+		d.batches.Add(1)
+		d.run(ops)
+	}
+}
+
+// take removes up to maxBatch ops from the head of the queue.
+func (d *DB) take() []*op {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := min(len(d.queue), maxBatch)
+	ops := make([]*op, n)
+	copy(ops, d.queue)
+	d.queue = d.queue[:copy(d.queue, d.queue[n:])]
+	return ops
+}
+
+// dequeue removes o from the queue if no leader has taken it yet.
+func (d *DB) dequeue(o *op) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, q := range d.queue {
+		if q == o {
+			d.queue = append(d.queue[:i], d.queue[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// run executes ops in one transaction, each in its own savepoint (a lone op
+// needs none: the transaction is its savepoint), commits once, and then
+// delivers every op's outcome. If the commit fails, nothing committed, and
+// every op that had succeeded gets the commit's error.
+func (d *DB) run(ops []*op) {
+	finished := false
+	defer func() {
+		if !finished { // fn called runtime.Goexit (t.FailNow, say)
+			for _, o := range ops {
+				if o.err == nil && o.panic == nil {
+					o.err = errors.New("store: transaction abandoned: a function exited its goroutine")
+				}
+			}
+		}
+		for _, o := range ops {
+			close(o.done)
+		}
+	}()
+
+	sqltx, err := d.begin(func() error { return allDone(ops) })
+	if err != nil {
+		for _, o := range ops {
+			o.err = err
+		}
+		finished = true
+		return
+	}
+	defer sqltx.Rollback() // a no-op after Commit
+	t := &tx{db: d, q: sqltx, sqltx: sqltx, state: &txState{stmts: map[string]*sqlx.Stmt{}}}
+	bg := context.Background()
+	ok := 0
+	for _, o := range ops {
+		if err := o.ctx.Err(); err != nil {
+			o.err = err
+			continue
+		}
+		if len(ops) > 1 {
+			if _, err := t.raw(bg, "SAVEPOINT op"); err != nil {
+				t.state.broken = fmt.Errorf("savepoint: %w", err)
+				break
+			}
+		}
+		o.err, o.panic = call(o.fn, t)
+		if o.err == nil && o.panic == nil {
+			ok++
+		}
+		if len(ops) > 1 && t.state.broken == nil {
+			if o.err != nil || o.panic != nil {
+				t.rollbackTo("op")
+			} else if _, err := t.raw(bg, "RELEASE op"); err != nil {
+				t.state.broken = err
+			}
+		}
+		if t.state.broken != nil {
+			break
+		}
+	}
+
+	switch {
+	case t.state.broken != nil:
+		// An I/O error, a full disk or a failed savepoint: SQLite may have rolled
+		// back the whole transaction, so none of it may commit.
+		for _, o := range ops {
+			if o.err == nil && o.panic == nil {
+				o.err = fmt.Errorf("store: transaction aborted: %w", t.state.broken)
+			}
+		}
+	case ok == 0:
+		// Nothing to commit; the deferred Rollback discards any partial work.
+	default:
+		if err := sqltx.Commit(); err != nil {
+			for _, o := range ops {
+				if o.err == nil && o.panic == nil {
+					o.err = fmt.Errorf("commit: %w", err)
+				}
+			}
+		}
+	}
+	finished = true
+}
+
+// call runs fn, turning a panic into a *PanicError.
+func call(fn func(paykit.Store) error, t *tx) (err error, p *PanicError) {
+	defer func() {
+		if r := recover(); r != nil {
+			if pe, ok := r.(*PanicError); ok {
+				p = pe
+			} else {
+				p = &PanicError{Value: r, Stack: debug.Stack()}
+			}
+		}
+	}()
+	return fn(t), nil
+}
+
+// allDone returns an error when every op's context has ended: a batch stops
+// waiting for the write lock only when nobody wants it any more.
+func allDone(ops []*op) error {
+	var err error
+	for _, o := range ops {
+		if err = o.ctx.Err(); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// queryer is what a tx runs statements on: the writer's transaction or the read
+// pool.
+type queryer interface {
+	sqlx.QueryerContext
+	sqlx.ExecerContext
+}
+
+// tx is the Store that InTx hands to fn (sqltx set), and the read-only view
+// the DB uses for reads outside a transaction (pooled), or in a read-only
+// transaction (neither).
+type tx struct {
+	db     *DB
+	q      queryer
+	sqltx  *sqlx.Tx
+	state  *txState
+	pooled bool
+}
+
+// txState is shared by every Store view of one write transaction.
+type txState struct {
+	savepoints int
+	// stmts are prepared on the transaction's connection, once per batch: a
+	// group commit's ops share them, and parsing SQL is a fifth of a write's CPU.
+	stmts map[string]*sqlx.Stmt
+	// broken is the error after which SQLite may have rolled back the whole
+	// transaction on its own; no further statement runs and nothing commits.
+	broken error
+}
+
+// InTx on a transaction's Store nests fn in a savepoint: released when fn
+// returns nil, rolled back to when fn returns an error or panics (the panic
+// goes on up).
+func (t *tx) InTx(ctx context.Context, fn func(paykit.Store) error) (err error) {
+	if t.sqltx == nil {
+		return t.db.InTx(ctx, fn)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t.state.savepoints++
+	name := fmt.Sprintf("sp%d", t.state.savepoints)
+	if _, err := t.raw(ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			t.rollbackTo(name)
+		}
+	}()
+	if err := fn(t); err != nil {
+		done = true
+		if rerr := t.rollbackTo(name); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	done = true
+	if _, err := t.raw(ctx, "RELEASE "+name); err != nil {
+		t.state.broken = err
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// rollbackTo undoes the work since savepoint name and removes it. If that
+// fails the transaction cannot be trusted, and is marked broken.
+func (t *tx) rollbackTo(name string) error {
+	if t.state.broken != nil {
+		return t.state.broken
+	}
+	ctx := context.Background()
+	if _, err := t.q.ExecContext(ctx, "ROLLBACK TO "+name); err != nil {
+		t.state.broken = err
+		return fmt.Errorf("rollback to savepoint: %w", err)
+	}
+	if _, err := t.q.ExecContext(ctx, "RELEASE "+name); err != nil {
+		t.state.broken = err
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// ctx strips cancellation inside a transaction: SQLite answers an interrupted
+// write by rolling back the whole transaction, which is every op of the batch.
+func (t *tx) ctx(ctx context.Context) context.Context {
+	if t.sqltx != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// raw runs a statement that is not worth preparing, such as a savepoint's.
+func (t *tx) raw(ctx context.Context, query string) (sql.Result, error) {
+	if t.state.broken != nil {
+		return nil, t.state.broken
+	}
+	res, err := t.q.ExecContext(context.WithoutCancel(ctx), query)
+	return res, t.check(err)
+}
+
+// stmt returns query prepared: on the read pool once per DB (database/sql
+// prepares it again on each pooled connection as needed), in a write
+// transaction once per transaction. In a read-only transaction it returns nil,
+// and the query runs unprepared.
+func (t *tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	switch {
+	case t.state != nil:
+		if s, ok := t.state.stmts[query]; ok {
+			return s, nil
+		}
+		s, err := t.sqltx.PreparexContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		t.state.stmts[query] = s
+		return s, nil
+	case t.pooled:
+		t.db.stmtsMu.Lock()
+		defer t.db.stmtsMu.Unlock()
+		if s, ok := t.db.stmts[query]; ok {
+			return s, nil
+		} else if t.db.stmts == nil {
+			return nil, errors.New("store: closed")
+		}
+		s, err := t.db.reader.PreparexContext(context.Background(), query)
+		if err != nil {
+			return nil, err
+		}
+		t.db.stmts[query] = s
+		return s, nil
+	}
+	return nil, nil
+}
+
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.state != nil && t.state.broken != nil {
+		return nil, t.state.broken
+	}
+	ctx = t.ctx(ctx)
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, t.check(err)
+	} else if s == nil {
+		res, err := t.q.ExecContext(ctx, query, args...)
+		return res, t.check(err)
+	}
+	res, err := s.ExecContext(ctx, args...)
+	return res, t.check(err)
+}
+
+func (t *tx) get(ctx context.Context, dest any, query string, args ...any) error {
+	if t.state != nil && t.state.broken != nil {
+		return t.state.broken
+	}
+	ctx = t.ctx(ctx)
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return t.check(err)
+	} else if s == nil {
+		return t.check(sqlx.GetContext(ctx, t.q, dest, query, args...))
+	}
+	return t.check(s.GetContext(ctx, dest, args...))
+}
+
+func (t *tx) selectAll(ctx context.Context, dest any, query string, args ...any) error {
+	if t.state != nil && t.state.broken != nil {
+		return t.state.broken
+	}
+	ctx = t.ctx(ctx)
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return t.check(err)
+	} else if s == nil {
+		return t.check(sqlx.SelectContext(ctx, t.q, dest, query, args...))
+	}
+	return t.check(s.SelectContext(ctx, dest, args...))
+}
+
+// check marks the transaction broken after an error that may have rolled it
+// back entirely (https://www.sqlite.org/lang_transaction.html, "Response To
+// Errors Within A Transaction"), so that later statements cannot run outside
+// it, in autocommit mode.
+func (t *tx) check(err error) error {
+	var se *sqlite.Error
+	if err == nil || t.state == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_INTERRUPT:
+		t.state.broken = err
+	}
+	return err
+}
+
+// readTx runs fn on one snapshot: in a transaction that is the transaction, on
+// the read pool a read-only transaction, so several queries agree.
+func (t *tx) readTx(ctx context.Context, fn func(t *tx) error) error {
+	if !t.pooled {
+		return fn(t)
+	}
+	rtx, err := t.db.reader.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer rtx.Rollback()
+	return fn(&tx{db: t.db, q: rtx})
+}
