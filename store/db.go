@@ -50,7 +50,11 @@ var (
 // DB is a paykit.Store on one SQLite database file. It is safe for concurrent
 // use, also by several processes on the same file.
 type DB struct {
-	writer *sqlx.DB // one connection; every write transaction runs on it
+	writer *sqlx.DB   // one connection; every write transaction runs on it
+	wconn  *sqlx.Conn // that connection, held for the DB's life
+	// wstmts are prepared on wconn and used only by the leader of a batch, so
+	// they need no lock.
+	wstmts map[string]*sqlx.Stmt
 	reader *sqlx.DB // query_only connections for reads outside transactions
 	read   *tx      // the Store view of reader
 
@@ -101,7 +105,8 @@ func WithGroupCommit(on bool) Option {
 // write lock is waited for, never reported as "database is locked") and
 // synchronous FULL unless WithSynchronous says otherwise.
 func Open(dsn string, opts ...Option) (*DB, error) {
-	d := &DB{groupCommit: true, synchronous: "FULL", lead: make(chan struct{}, 1), stmts: map[string]*sqlx.Stmt{}}
+	d := &DB{groupCommit: true, synchronous: "FULL", lead: make(chan struct{}, 1),
+		stmts: map[string]*sqlx.Stmt{}, wstmts: map[string]*sqlx.Stmt{}}
 	for _, o := range opts {
 		o(d)
 	}
@@ -138,6 +143,13 @@ func Open(dsn string, opts ...Option) (*DB, error) {
 		d.writer.Close()
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
 	}
+	// Write transactions run BEGIN IMMEDIATE and COMMIT on this one held
+	// connection rather than through database/sql's Tx, so that statements
+	// prepared on it survive from one transaction to the next.
+	if d.wconn, err = d.writer.Connx(context.Background()); err != nil {
+		d.writer.Close()
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
 
 	d.reader, err = sqlx.Open("sqlite", withParams(dsn, append(common, "_pragma=query_only(1)")...))
 	if err != nil {
@@ -168,6 +180,17 @@ func (d *DB) Close() error {
 	if d.reader != nil {
 		errs = append(errs, d.reader.Close())
 	}
+	// Wait for a running batch; later batches find wstmts nil and fail.
+	d.lead <- struct{}{}
+	for _, s := range d.wstmts {
+		errs = append(errs, s.Close())
+	}
+	d.wstmts = nil
+	if d.wconn != nil {
+		errs = append(errs, d.wconn.Close())
+		d.wconn = nil
+	}
+	<-d.lead
 	errs = append(errs, d.writer.Close())
 	return errors.Join(errs...)
 }
@@ -230,6 +253,24 @@ func (d *DB) begin(giveUp func() error) (*sqlx.Tx, error) {
 		}
 		if err := giveUp(); err != nil {
 			return nil, fmt.Errorf("begin: %w", err)
+		}
+		time.Sleep(delay)
+	}
+}
+
+// beginWrite starts an immediate transaction on the writer's connection,
+// retrying as begin does.
+func (d *DB) beginWrite(giveUp func() error) error {
+	if d.wstmts == nil {
+		return errors.New("store: closed")
+	}
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		_, err := d.wconn.ExecContext(context.Background(), "BEGIN IMMEDIATE")
+		if err == nil || !isBusy(err) {
+			return err
+		}
+		if err := giveUp(); err != nil {
+			return fmt.Errorf("begin: %w", err)
 		}
 		time.Sleep(delay)
 	}

@@ -143,7 +143,7 @@ func (t *tx) FindPayments(ctx context.Context, tenantID string, f paykit.Payment
 		where, args = append(where, "status = ?"), append(args, string(*f.Status))
 	}
 	if f.PaymentTokenID != nil {
-		where, args = append(where, "payment_token_id = ?"), append(args, *f.PaymentTokenID)
+		where, args = append(where, "payment_token_id = ? AND payment_token_id <> ''"), append(args, *f.PaymentTokenID)
 	}
 	if f.AccountID != nil {
 		where, args = append(where, "(source_account_id = ? OR destination_account_id = ?)"),
@@ -182,7 +182,7 @@ func (t *tx) UpdatePayment(ctx context.Context, p *paykit.Payment) error {
 }
 
 func (t *tx) ClaimPaymentsToSubmit(ctx context.Context, now, leaseUntil time.Time, n int) ([]*paykit.Payment, error) {
-	if t.sqltx == nil {
+	if !t.inTx {
 		return t.db.ClaimPaymentsToSubmit(ctx, now, leaseUntil, n)
 	}
 	// The WHERE repeats the payments_due index's condition word for word, so

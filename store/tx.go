@@ -146,17 +146,21 @@ func (d *DB) run(ops []*op) {
 		}
 	}()
 
-	sqltx, err := d.begin(func() error { return allDone(ops) })
-	if err != nil {
+	bg := context.Background()
+	if err := d.beginWrite(func() error { return allDone(ops) }); err != nil {
 		for _, o := range ops {
 			o.err = err
 		}
 		finished = true
 		return
 	}
-	defer sqltx.Rollback() // a no-op after Commit
-	t := &tx{db: d, q: sqltx, sqltx: sqltx, state: &txState{stmts: map[string]*sqlx.Stmt{}}}
-	bg := context.Background()
+	committed := false
+	defer func() {
+		if !committed {
+			d.wconn.ExecContext(bg, "ROLLBACK") // the transaction may already be gone; nothing to report
+		}
+	}()
+	t := &tx{db: d, q: d.wconn, inTx: true, state: &txState{}}
 	ok := 0
 	for _, o := range ops {
 		if err := o.ctx.Err(); err != nil {
@@ -197,12 +201,14 @@ func (d *DB) run(ops []*op) {
 	case ok == 0:
 		// Nothing to commit; the deferred Rollback discards any partial work.
 	default:
-		if err := sqltx.Commit(); err != nil {
+		if _, err := d.wconn.ExecContext(bg, "COMMIT"); err != nil {
 			for _, o := range ops {
 				if o.err == nil && o.panic == nil {
 					o.err = fmt.Errorf("commit: %w", err)
 				}
 			}
+		} else {
+			committed = true
 		}
 	}
 	finished = true
@@ -241,13 +247,13 @@ type queryer interface {
 	sqlx.ExecerContext
 }
 
-// tx is the Store that InTx hands to fn (sqltx set), and the read-only view
+// tx is the Store that InTx hands to fn (inTx set), and the read-only view
 // the DB uses for reads outside a transaction (pooled), or in a read-only
 // transaction (neither).
 type tx struct {
 	db     *DB
 	q      queryer
-	sqltx  *sqlx.Tx
+	inTx   bool // a write transaction on the writer's connection
 	state  *txState
 	pooled bool
 }
@@ -255,9 +261,6 @@ type tx struct {
 // txState is shared by every Store view of one write transaction.
 type txState struct {
 	savepoints int
-	// stmts are prepared on the transaction's connection, once per batch: a
-	// group commit's ops share them, and parsing SQL is a fifth of a write's CPU.
-	stmts map[string]*sqlx.Stmt
 	// broken is the error after which SQLite may have rolled back the whole
 	// transaction on its own; no further statement runs and nothing commits.
 	broken error
@@ -267,7 +270,7 @@ type txState struct {
 // returns nil, rolled back to when fn returns an error or panics (the panic
 // goes on up).
 func (t *tx) InTx(ctx context.Context, fn func(paykit.Store) error) (err error) {
-	if t.sqltx == nil {
+	if !t.inTx {
 		return t.db.InTx(ctx, fn)
 	}
 	if err := ctx.Err(); err != nil {
@@ -320,7 +323,7 @@ func (t *tx) rollbackTo(name string) error {
 // ctx strips cancellation inside a transaction: SQLite answers an interrupted
 // write by rolling back the whole transaction, which is every op of the batch.
 func (t *tx) ctx(ctx context.Context) context.Context {
-	if t.sqltx != nil {
+	if t.inTx {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx
@@ -335,21 +338,22 @@ func (t *tx) raw(ctx context.Context, query string) (sql.Result, error) {
 	return res, t.check(err)
 }
 
-// stmt returns query prepared: on the read pool once per DB (database/sql
-// prepares it again on each pooled connection as needed), in a write
-// transaction once per transaction. In a read-only transaction it returns nil,
-// and the query runs unprepared.
+// stmt returns query prepared, once per DB: on the writer's connection, which
+// only the leader of a batch uses, or on the read pool (database/sql prepares it
+// again on each pooled connection as needed). Parsing SQL is otherwise a
+// quarter of a write's CPU. In a read-only transaction it returns nil, and the
+// query runs unprepared.
 func (t *tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	switch {
-	case t.state != nil:
-		if s, ok := t.state.stmts[query]; ok {
+	case t.inTx:
+		if s, ok := t.db.wstmts[query]; ok {
 			return s, nil
 		}
-		s, err := t.sqltx.PreparexContext(ctx, query)
+		s, err := t.db.wconn.PreparexContext(ctx, query)
 		if err != nil {
 			return nil, err
 		}
-		t.state.stmts[query] = s
+		t.db.wstmts[query] = s
 		return s, nil
 	case t.pooled:
 		t.db.stmtsMu.Lock()

@@ -15,6 +15,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +38,15 @@ func main() {
 	syncMode := flag.String("sync", "FULL", "SQLite synchronous pragma: FULL or NORMAL")
 	group := flag.Bool("group-commit", true, "let the store commit concurrent operations together")
 	dir := flag.String("dir", "", "directory for the database files (default: a temporary one)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "paykit-bench")
