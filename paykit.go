@@ -32,6 +32,10 @@ type Service struct {
 	walletEnv string
 	interval  time.Duration // how often Run looks for due work
 	batchSize int           // how many due items one RunDue step handles per query
+
+	webhooks  webhookConfig  // the delivery engine's options (webhooks.go)
+	gigapay   gigapayConfig  // pricing and invoice options of the Gigapay nouns (pricing.go)
+	callbacks []callbackFunc // consulted for every event at fan-out, beside the endpoints
 }
 
 // Option configures a Service.
@@ -66,10 +70,13 @@ func New(store Store, opts ...Option) *Service {
 		rail:      SandboxRail{},
 		interval:  time.Second,
 		batchSize: 100,
+		webhooks:  defaultWebhookConfig(),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.callbacks = append(s.callbacks, s.requestCallbacks) // Memento notify_url callbacks (requests.go)
+	s.initWebhooks()
 	return s
 }
 
@@ -110,8 +117,11 @@ func (s *Service) RunDue(ctx context.Context) error {
 		fn   func(context.Context) (int, error)
 	}{
 		{"expire tokens", s.expireTokens},
+		{"expire requests", s.expireRequests},
 		{"submit payments", s.submitPayments},
 		{"forget idempotency keys", s.forgetIdempotencyKeys},
+		// Keep it last: it delivers the events of every step above.
+		{"deliver webhooks", s.deliverWebhooks},
 	} {
 		for {
 			n, err := step.fn(ctx)

@@ -1,5 +1,725 @@
 package paykit
 
-// PayoutStore persists the Gigapay nouns: employees, payouts, invoices and
-// pricing settings (see Store for the contract every method follows).
-type PayoutStore interface{}
+// This file and its siblings hold the Gigapay nouns: integrations.go (the
+// tenant of everything else), employees.go, invoices.go, pricing.go and here
+// payouts, the list and wire helpers they share, and PayoutStore.
+//
+// The JSON encoding of Integration, Employee, Payout, Invoice and Pricing is
+// Gigapay's wire format (snake_case, money as decimal strings, UTC times to the
+// microsecond), so that an event's Data is the object exactly as the API
+// renders it: the body a Gigapay webhook delivers unchanged.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// GigapayEvents are the documented Gigapay event names, the catalog a Gigapay
+// webhook may subscribe to. Each <Type>.<verb> sets the <verb>_at field of its
+// object.
+var GigapayEvents = []string{
+	"Employee.created", "Employee.notified", "Employee.claimed", "Employee.verified",
+	"Payout.created", "Payout.notified", "Payout.accepted",
+	"Invoice.created", "Invoice.paid",
+}
+
+// PayoutStatus is where a payout is in its lifecycle. It is not on the wire:
+// Gigapay shows it as the *_at timestamps.
+type PayoutStatus string
+
+// Payout statuses, in the only order they can happen.
+const (
+	PayoutStatusCreated   PayoutStatus = "created"   // registered; its invoice may be unpaid
+	PayoutStatusNotified  PayoutStatus = "notified"  // invoice paid and employee verified: the employee was told
+	PayoutStatusAccepted  PayoutStatus = "accepted"  // the employee signed it
+	PayoutStatusDisbursed PayoutStatus = "disbursed" // the money went out through the ledger
+)
+
+// payoutTransitions is the payout lifecycle.
+var payoutTransitions = map[PayoutStatus]PayoutStatus{
+	PayoutStatusCreated:  PayoutStatusNotified,
+	PayoutStatusNotified: PayoutStatusAccepted,
+	PayoutStatusAccepted: PayoutStatusDisbursed,
+}
+
+// checkPayoutTransition returns ECONFLICT unless p may move to `to`.
+func checkPayoutTransition(p *Payout, to PayoutStatus) error {
+	if payoutTransitions[p.Status] == to {
+		return nil
+	}
+	if p.Status == to {
+		return Errorf(ECONFLICT, "Payout %q is already %s.", p.ID, to)
+	}
+	return Errorf(ECONFLICT, "Payout %q is %s and cannot become %s.", p.ID, p.Status, to)
+}
+
+// Payout pays one employee for one gig. It joins its integration's open
+// invoice; once that is paid and the employee verified, the employee is
+// notified, accepts it, and Gigapay disburses it. Its JSON is Gigapay's payout
+// object.
+type Payout struct {
+	UID            string // surrogate key: stable when the client changes ID
+	TenantID       string // the integration
+	ID             string // the client's id, unique per integration
+	Basis          PricingBasis
+	Amount         Money // gross salary
+	InvoicedAmount Money // amount + payroll
+	Cost           Money // invoiced amount + fee: what the client pays
+	Fee            Money
+	Payroll        Money
+	Tax            Money
+	VAT            Money
+	Description    string
+	EmployeeUID    string
+	EmployeeID     string // the employee's current client id
+	InvoiceUID     string
+	InvoiceID      string // the invoice's current client id
+	Metadata       json.RawMessage
+	StartAt        *time.Time
+	EndAt          *time.Time
+	Status         PayoutStatus
+	CreatedAt      time.Time
+	NotifiedAt     *time.Time
+	AcceptedAt     *time.Time
+	DisbursedAt    *time.Time // not on the wire: Gigapay documents no field for it
+	ResentAt       *time.Time // the last time the client had the notification resent
+	UpdatedAt      time.Time
+
+	// ExpandedEmployee and ExpandedInvoice, when set, are written in place of
+	// the ids (Gigapay's ?expand=). The Service never sets them.
+	ExpandedEmployee *Employee
+	ExpandedInvoice  *Invoice
+}
+
+// FullSalarySpecification reports whether the payslip shows payroll taxes and
+// the fee: false when the client gave amount, true otherwise.
+func (p *Payout) FullSalarySpecification() bool { return p.Basis != PricingBasisAmount }
+
+// Pricing returns p's price breakdown.
+func (p *Payout) Pricing() *Pricing {
+	return &Pricing{ID: p.ID, Amount: p.Amount, InvoicedAmount: p.InvoicedAmount, Cost: p.Cost,
+		Fee: p.Fee, Payroll: p.Payroll, Tax: p.Tax, VAT: p.VAT, Metadata: p.Metadata}
+}
+
+type payoutJSON struct {
+	ID                      string          `json:"id"`
+	Amount                  string          `json:"amount"`
+	InvoicedAmount          string          `json:"invoiced_amount"`
+	Cost                    string          `json:"cost"`
+	Currency                Currency        `json:"currency"`
+	Description             string          `json:"description"`
+	Employee                json.RawMessage `json:"employee"`
+	FullSalarySpecification bool            `json:"full_salary_specification"`
+	Invoice                 json.RawMessage `json:"invoice"`
+	Metadata                json.RawMessage `json:"metadata"`
+	StartAt                 *string         `json:"start_at"`
+	EndAt                   *string         `json:"end_at"`
+	CreatedAt               string          `json:"created_at"`
+	NotifiedAt              *string         `json:"notified_at"`
+	AcceptedAt              *string         `json:"accepted_at"`
+}
+
+// MarshalJSON writes Gigapay's payout object, with the employee and invoice
+// expanded when ExpandedEmployee and ExpandedInvoice are set.
+func (p *Payout) MarshalJSON() ([]byte, error) {
+	ref := func(id string, obj json.Marshaler) (json.RawMessage, error) {
+		if obj != nil {
+			return obj.MarshalJSON()
+		}
+		return json.Marshal(id)
+	}
+	var emp, inv json.Marshaler
+	if p.ExpandedEmployee != nil {
+		emp = p.ExpandedEmployee
+	}
+	if p.ExpandedInvoice != nil {
+		inv = p.ExpandedInvoice
+	}
+	e, err := ref(p.EmployeeID, emp)
+	if err != nil {
+		return nil, err
+	}
+	i, err := ref(p.InvoiceID, inv)
+	if err != nil {
+		return nil, err
+	}
+	return marshalWire(payoutJSON{ID: p.ID, Amount: p.Amount.Fixed(), InvoicedAmount: p.InvoicedAmount.Fixed(),
+		Cost: p.Cost.Fixed(), Currency: p.Amount.Currency, Description: p.Description, Employee: e,
+		FullSalarySpecification: p.FullSalarySpecification(), Invoice: i, Metadata: metadataOrEmpty(p.Metadata),
+		StartAt: gigapayTimePtr(p.StartAt), EndAt: gigapayTimePtr(p.EndAt), CreatedAt: FormatGigapayTime(p.CreatedAt),
+		NotifiedAt: gigapayTimePtr(p.NotifiedAt), AcceptedAt: gigapayTimePtr(p.AcceptedAt)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes. The fields that are not on the
+// wire stay zero, except Status (told by the timestamps) and Basis (amount or,
+// with a full salary specification, invoiced_amount).
+func (p *Payout) UnmarshalJSON(b []byte) error {
+	var w payoutJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var ts timeParser
+	*p = Payout{ID: w.ID, Amount: ts.money(w.Amount, w.Currency), InvoicedAmount: ts.money(w.InvoicedAmount, w.Currency),
+		Cost: ts.money(w.Cost, w.Currency), Description: w.Description, Metadata: w.Metadata,
+		StartAt: ts.ptr(w.StartAt), EndAt: ts.ptr(w.EndAt), CreatedAt: ts.time(w.CreatedAt),
+		NotifiedAt: ts.ptr(w.NotifiedAt), AcceptedAt: ts.ptr(w.AcceptedAt), Basis: PricingBasisAmount}
+	if w.FullSalarySpecification {
+		p.Basis = PricingBasisInvoicedAmount
+	}
+	p.Status = PayoutStatusCreated
+	if p.AcceptedAt != nil {
+		p.Status = PayoutStatusAccepted
+	} else if p.NotifiedAt != nil {
+		p.Status = PayoutStatusNotified
+	}
+	if len(w.Employee) > 0 && w.Employee[0] == '{' {
+		p.ExpandedEmployee = &Employee{}
+		if err := json.Unmarshal(w.Employee, p.ExpandedEmployee); err != nil {
+			return err
+		}
+		p.EmployeeID = p.ExpandedEmployee.ID
+	} else if err := json.Unmarshal(w.Employee, &p.EmployeeID); err != nil {
+		return err
+	}
+	if len(w.Invoice) > 0 && w.Invoice[0] == '{' {
+		p.ExpandedInvoice = &Invoice{}
+		if err := json.Unmarshal(w.Invoice, p.ExpandedInvoice); err != nil {
+			return err
+		}
+		p.InvoiceID = p.ExpandedInvoice.ID
+	} else if err := json.Unmarshal(w.Invoice, &p.InvoiceID); err != nil {
+		return err
+	}
+	return ts.err
+}
+
+// PayoutCreate is the input of CreatePayout and PricePayout. Exactly one of
+// Amount, InvoicedAmount and Cost is given; the other two are computed by
+// pricing. The employee is either referred to by EmployeeID or given inline.
+type PayoutCreate struct {
+	ID             string           `json:"id"` // optional: a UUID by default
+	Amount         *decimal.Decimal `json:"amount"`
+	InvoicedAmount *decimal.Decimal `json:"invoiced_amount"`
+	Cost           *decimal.Decimal `json:"cost"`
+	Currency       string           `json:"currency"`
+	Description    string           `json:"description"` // shown to the employee; at most 255 characters
+	EmployeeID     string           `json:"employee"`
+	// Employee is an inline employee: an existing one is reused when one has
+	// its id, or else (without an id) its email, or else its cellphone number;
+	// otherwise it is created (Employee.created).
+	Employee *EmployeeCreate `json:"employee_object"`
+	Metadata json.RawMessage `json:"metadata"`
+	StartAt  *time.Time      `json:"start_at"`
+	EndAt    *time.Time      `json:"end_at"`
+}
+
+// PayoutFilter selects payouts; nil fields match all. Lists are newest first.
+type PayoutFilter struct {
+	EmployeeID  *string // the employee's client id
+	EmployeeUID *string
+	InvoiceID   *string // the invoice's client id
+	InvoiceUID  *string
+	Status      *PayoutStatus
+	Search      *string // part of the description, or of the employee's name, email or cellphone number
+	StartAt     TimeFilter
+	EndAt       TimeFilter
+	CreatedAt   TimeFilter
+	NotifiedAt  TimeFilter
+	AcceptedAt  TimeFilter
+	ListPage
+}
+
+// MaxPayoutBatch is the most payouts one CreatePayouts or PricePayouts call
+// takes.
+const MaxPayoutBatch = 1000
+
+func checkBatch(n int) error {
+	switch {
+	case n == 0:
+		return invalid("non_field_errors", "This list may not be empty.")
+	case n > MaxPayoutBatch:
+		return invalid("non_field_errors", "Ensure this list has no more than %d elements.", MaxPayoutBatch)
+	}
+	return nil
+}
+
+func itemPrefix(indexed bool, i int) string {
+	if !indexed {
+		return ""
+	}
+	return fmt.Sprintf("[%d].", i)
+}
+
+// CreatePayout registers a payout: it joins the integration's open invoice in
+// its currency, or opens one (Invoice.created), and fires Payout.created. An
+// inline employee that matches none is created first (Employee.created).
+// Without invoice batching (the default) the invoice is closed when the call
+// ends, so each call gets an invoice of its own. Returns EINVALID (fields
+// named as on the wire: "amount", "employee.name", "non_field_errors") and
+// ENOTFOUND for an unknown integration.
+func (s *Service) CreatePayout(ctx context.Context, tenantID string, in PayoutCreate) (*Payout, error) {
+	return write(ctx, s, tenantID, "payout.create", in, func(tx Store, now time.Time) (*Payout, error) {
+		ps, err := s.createPayouts(ctx, tx, now, tenantID, []PayoutCreate{in}, false)
+		if err != nil {
+			return nil, err
+		}
+		return ps[0], nil
+	})
+}
+
+// CreatePayouts registers up to MaxPayoutBatch payouts, all or nothing, on one
+// invoice: they must share a currency. Errors name fields by index
+// ("[2].amount").
+func (s *Service) CreatePayouts(ctx context.Context, tenantID string, in []PayoutCreate) ([]*Payout, error) {
+	if err := checkBatch(len(in)); err != nil {
+		return nil, err
+	}
+	return write(ctx, s, tenantID, "payout.create_bulk", in, func(tx Store, now time.Time) ([]*Payout, error) {
+		return s.createPayouts(ctx, tx, now, tenantID, in, true)
+	})
+}
+
+func (s *Service) createPayouts(ctx context.Context, tx Store, now time.Time, tenantID string, in []PayoutCreate, indexed bool) ([]*Payout, error) {
+	integ, err := tx.FindIntegrationByID(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var v Validation
+	ids := map[string]bool{}
+	ps := make([]*Payout, 0, len(in))
+	for i, pc := range in {
+		prefix := itemPrefix(indexed, i)
+		p, newEmp, err := s.checkPayout(ctx, tx, now, integ, pc, prefix, &v, ids)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			continue
+		}
+		if len(ps) > 0 && p.Amount.Currency != ps[0].Amount.Currency {
+			v.Add(prefix+"currency", "All payouts of one request go on one invoice and must share its currency.")
+			continue
+		}
+		// An inline employee is created now, so that a later item of the same
+		// request matches it instead of creating it twice.
+		if newEmp != nil {
+			if err := s.createEmployee(ctx, tx, now, newEmp); err != nil {
+				return nil, err
+			}
+		}
+		ps = append(ps, p)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+
+	inv, opened, err := s.openInvoice(ctx, tx, now, integ, ps[0].Amount.Currency)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		inv.Price = inv.Price.Add(p.Cost)
+	}
+	if !integ.InvoiceBatching {
+		inv.Open = false
+	}
+	inv.UpdatedAt = now
+	if err := tx.UpdateInvoice(ctx, inv); err != nil {
+		return nil, err
+	}
+	if opened {
+		if err := s.appendEvent(ctx, tx, now, tenantID, "Invoice.created", inv.UID, inv); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range ps {
+		p.InvoiceUID, p.InvoiceID = inv.UID, inv.ID
+		p.CreatedAt, p.UpdatedAt = now, now
+		if err := tx.CreatePayout(ctx, p); err != nil {
+			return nil, err
+		}
+		if err := s.appendEvent(ctx, tx, now, tenantID, "Payout.created", p.UID, p); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// checkPayout validates and prices pc for integ into v, with its fields
+// prefixed, and resolves its employee. It returns nil when pc is invalid, and
+// the inline employee to create, if any. ids collects the payout ids of the
+// request so far (nil: not checked, as when only pricing).
+func (s *Service) checkPayout(ctx context.Context, tx Store, now time.Time, integ *Integration, pc PayoutCreate, prefix string, v *Validation, ids map[string]bool) (*Payout, *Employee, error) {
+	bad := len(v.fields)
+	p := &Payout{UID: newID(), TenantID: integ.ID, ID: pc.ID, Description: strings.TrimSpace(pc.Description),
+		Status: PayoutStatusCreated}
+	if p.ID == "" {
+		p.ID = newID()
+	} else if err := checkClientID(prefix+"id", p.ID); err != nil {
+		v.Add(prefix+"id", ErrorMessage(err))
+	} else if ids != nil {
+		if ids[p.ID] {
+			v.Add(prefix+"id", "payout with this id already exists.")
+		} else {
+			checkIDFree(ctx, v, prefix+"id", "payout", func() error { _, err := tx.FindPayoutByID(ctx, integ.ID, p.ID); return err })
+		}
+		ids[p.ID] = true
+	}
+
+	c, err := ParseCurrency(prefix+"currency", pc.Currency)
+	if err != nil {
+		v.Add(prefix+"currency", ErrorMessage(err))
+	}
+	var basis PricingBasis
+	var value decimal.Decimal
+	given := 0
+	for _, b := range []struct {
+		basis PricingBasis
+		d     *decimal.Decimal
+	}{{PricingBasisAmount, pc.Amount}, {PricingBasisInvoicedAmount, pc.InvoicedAmount}, {PricingBasisCost, pc.Cost}} {
+		if b.d != nil {
+			given++
+			basis, value = b.basis, *b.d
+		}
+	}
+	if given != 1 {
+		v.Add(prefix+"non_field_errors", "Exactly one of amount, invoiced_amount and cost is required.")
+	} else if err == nil {
+		pr, err := Price(basis, value, c, s.ratesFor(integ))
+		if err != nil {
+			v.Add(prefix+string(basis), ErrorMessage(err))
+		} else {
+			p.Basis, p.Amount, p.InvoicedAmount, p.Cost = basis, pr.Amount, pr.InvoicedAmount, pr.Cost
+			p.Fee, p.Payroll, p.Tax, p.VAT = pr.Fee, pr.Payroll, pr.Tax, pr.VAT
+		}
+	}
+
+	switch {
+	case p.Description == "":
+		v.Add(prefix+"description", "This field is required.")
+	case utf8.RuneCountInString(p.Description) > maxName:
+		v.Add(prefix+"description", "Ensure this field has no more than 255 characters.")
+	}
+	p.Metadata = checkMetadata(v, prefix+"metadata", pc.Metadata)
+	p.StartAt, p.EndAt = micro(pc.StartAt), micro(pc.EndAt)
+	if p.StartAt != nil && p.EndAt != nil && p.EndAt.Before(*p.StartAt) {
+		v.Add(prefix+"end_at", "The gig cannot end before it starts.")
+	}
+
+	var newEmp *Employee
+	switch {
+	case pc.Employee != nil:
+		e, err := s.matchEmployee(ctx, tx, integ.ID, *pc.Employee)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e == nil {
+			e = s.checkEmployeeCreate(ctx, tx, integ.ID, *pc.Employee, prefix+"employee.", v)
+			newEmp = e
+		}
+		p.EmployeeUID, p.EmployeeID = e.UID, e.ID
+	case pc.EmployeeID == "":
+		v.Add(prefix+"employee", "This field is required.")
+	default:
+		e, err := tx.FindEmployeeByID(ctx, integ.ID, pc.EmployeeID)
+		switch ErrorCode(err) {
+		case "":
+			p.EmployeeUID, p.EmployeeID = e.UID, e.ID
+		case ENOTFOUND:
+			v.Add(prefix+"employee", fmt.Sprintf("Object with id %q does not exist.", pc.EmployeeID))
+		default:
+			return nil, nil, err
+		}
+	}
+	if len(v.fields) > bad {
+		return nil, nil, nil
+	}
+	return p, newEmp, nil
+}
+
+// FindPayoutByID returns the integration's payout with the client id id.
+// Returns ENOTFOUND.
+func (s *Service) FindPayoutByID(ctx context.Context, tenantID, id string) (*Payout, error) {
+	return s.store.FindPayoutByID(ctx, tenantID, id)
+}
+
+// FindPayouts returns a page of the integration's payouts, newest first, and
+// how many f selects in all. Returns EINVALID when f names an employee or
+// invoice (by client id) that does not exist.
+func (s *Service) FindPayouts(ctx context.Context, tenantID string, f PayoutFilter) ([]*Payout, int, error) {
+	var v Validation
+	if f.EmployeeID != nil {
+		if _, err := s.store.FindEmployeeByID(ctx, tenantID, *f.EmployeeID); ErrorCode(err) == ENOTFOUND {
+			v.Add("employee", "Select a valid choice. That choice is not one of the available choices.")
+		} else if err != nil {
+			return nil, 0, err
+		}
+	}
+	if f.InvoiceID != nil {
+		if _, err := s.store.FindInvoiceByID(ctx, tenantID, *f.InvoiceID); ErrorCode(err) == ENOTFOUND {
+			v.Add("invoice", "Select a valid choice. That choice is not one of the available choices.")
+		} else if err != nil {
+			return nil, 0, err
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, 0, err
+	}
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindPayouts(ctx, tenantID, f)
+}
+
+// DeletePayout deletes a payout whose invoice is unpaid, taking its cost off
+// the invoice's price. Returns ENOTFOUND, and EFORBIDDEN once the invoice is
+// paid.
+func (s *Service) DeletePayout(ctx context.Context, tenantID, id string) error {
+	_, err := write(ctx, s, tenantID, "payout.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+		p, err := tx.FindPayoutByID(ctx, tenantID, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		inv, err := tx.FindInvoiceByUID(ctx, tenantID, p.InvoiceUID)
+		if err != nil {
+			return struct{}{}, fmt.Errorf("invoice of payout %s: %w", p.UID, err)
+		}
+		if inv.PaidAt != nil {
+			return struct{}{}, Errorf(EFORBIDDEN, "Payout %q cannot be deleted: its invoice %q is paid.", p.ID, inv.ID)
+		}
+		inv.Price, inv.UpdatedAt = sub(inv.Price, p.Cost), now
+		if err := tx.UpdateInvoice(ctx, inv); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, tx.DeletePayout(ctx, tenantID, p.UID)
+	})
+	return err
+}
+
+// ResendPayout has Gigapay notify the employee of a payout again, at most once
+// per ResendInterval by the Clock, counted from the last notification. It
+// fires no event: none is documented. Returns ENOTFOUND, ECONFLICT unless the
+// payout is notified and not yet accepted, and ELIMIT within the interval.
+func (s *Service) ResendPayout(ctx context.Context, tenantID, id string) error {
+	_, err := write(ctx, s, tenantID, "payout.resend", id, func(tx Store, now time.Time) (struct{}, error) {
+		p, err := tx.FindPayoutByID(ctx, tenantID, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		switch p.Status {
+		case PayoutStatusCreated:
+			return struct{}{}, Errorf(ECONFLICT, "The employee has not been notified of payout %q yet: its invoice must be paid and the employee verified first.", p.ID)
+		case PayoutStatusAccepted, PayoutStatusDisbursed:
+			return struct{}{}, Errorf(ECONFLICT, "Payout %q was already accepted.", p.ID)
+		}
+		if err := checkResend("notification", now, p.NotifiedAt, p.ResentAt); err != nil {
+			return struct{}{}, err
+		}
+		p.ResentAt, p.UpdatedAt = &now, now
+		return struct{}{}, tx.UpdatePayout(ctx, p)
+	})
+	return err
+}
+
+// notifyPayouts notifies every created payout f selects whose invoice is paid
+// and whose employee is verified, firing Payout.notified for each.
+func (s *Service) notifyPayouts(ctx context.Context, tx Store, now time.Time, tenantID string, f PayoutFilter) error {
+	created := PayoutStatusCreated
+	f.Status, f.Limit = &created, MaxLimit
+	for {
+		ps, _, err := tx.FindPayouts(ctx, tenantID, f)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			inv, err := tx.FindInvoiceByUID(ctx, tenantID, p.InvoiceUID)
+			if err != nil {
+				return fmt.Errorf("invoice of payout %s: %w", p.UID, err)
+			}
+			e, err := tx.FindEmployeeByUID(ctx, tenantID, p.EmployeeUID)
+			if err != nil {
+				return fmt.Errorf("employee of payout %s: %w", p.UID, err)
+			}
+			if inv.PaidAt == nil || e.Status != EmployeeStatusVerified {
+				continue
+			}
+			if err := s.movePayout(ctx, tx, now, p, PayoutStatusNotified); err != nil {
+				return err
+			}
+		}
+		if len(ps) < f.Limit {
+			return nil
+		}
+		last := ps[len(ps)-1]
+		f.After = &Cursor{CreatedAt: last.CreatedAt, UID: last.UID}
+	}
+}
+
+// AcceptPayout records that the employee signed and accepted a payout, and
+// fires Payout.accepted. Only a notified payout can be accepted, which means
+// its invoice is paid and its employee verified. Returns ENOTFOUND and
+// ECONFLICT.
+func (s *Service) AcceptPayout(ctx context.Context, tenantID, id string) (*Payout, error) {
+	return write(ctx, s, tenantID, "payout.accept", id, func(tx Store, now time.Time) (*Payout, error) {
+		p, err := tx.FindPayoutByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		if p.Status == PayoutStatusCreated {
+			return nil, Errorf(ECONFLICT, "Payout %q cannot be accepted before the employee is notified of it: its invoice must be paid and the employee verified.", p.ID)
+		}
+		return p, s.movePayout(ctx, tx, now, p, PayoutStatusAccepted)
+	})
+}
+
+// DisbursePayout pays out an accepted payout through the ledger, from the
+// money its invoice brought in: amount less income tax to the employee's
+// account, and the income tax, payroll taxes and fee each to the integration's
+// account for them. Gigapay documents no event for it, so none fires; the
+// payout records when it happened (DisbursedAt). Returns ENOTFOUND and
+// ECONFLICT.
+func (s *Service) DisbursePayout(ctx context.Context, tenantID, id string) (*Payout, error) {
+	return write(ctx, s, tenantID, "payout.disburse", id, func(tx Store, now time.Time) (*Payout, error) {
+		p, err := tx.FindPayoutByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPayoutTransition(p, PayoutStatusDisbursed); err != nil {
+			return nil, err
+		}
+		c := p.Amount.Currency
+		client, err := s.ledgerAccount(ctx, tx, now, tenantID, accountCodeGigapayClient, c, "")
+		if err != nil {
+			return nil, err
+		}
+		legs := []struct {
+			code, user string
+			m          Money
+		}{
+			{"employee:" + p.EmployeeUID, p.EmployeeUID, p.Pricing().Net()},
+			{accountCodeIncomeTax, "", p.Tax},
+			{accountCodePayrollTax, "", p.Payroll},
+			{accountCodeGigapayFee, "", p.Fee},
+		}
+		for _, l := range legs {
+			if l.m.Minor() == 0 {
+				continue
+			}
+			to, err := s.ledgerAccount(ctx, tx, now, tenantID, l.code, c, l.user)
+			if err != nil {
+				return nil, err
+			}
+			t := &Transfer{Amount: l.m.Minor(), Currency: c, Status: TransferStatusPosted,
+				Kind: "payout_disbursement", Ref: p.UID}
+			if err := s.transfer(ctx, tx, now, t, client, to); err != nil {
+				return nil, fmt.Errorf("disburse payout %s: %w", p.UID, err)
+			}
+		}
+		p.Status, p.DisbursedAt, p.UpdatedAt = PayoutStatusDisbursed, &now, now
+		return p, tx.UpdatePayout(ctx, p)
+	})
+}
+
+// movePayout moves p to `to` (notified or accepted), sets the step's timestamp,
+// writes p and fires Payout.<to>.
+func (s *Service) movePayout(ctx context.Context, tx Store, now time.Time, p *Payout, to PayoutStatus) error {
+	if err := checkPayoutTransition(p, to); err != nil {
+		return err
+	}
+	switch to {
+	case PayoutStatusNotified:
+		p.NotifiedAt = &now
+	case PayoutStatusAccepted:
+		p.AcceptedAt = &now
+	}
+	p.Status, p.UpdatedAt = to, now
+	if err := tx.UpdatePayout(ctx, p); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, now, p.TenantID, "Payout."+string(to), p.UID, p)
+}
+
+// Ledger accounts of an integration, one per currency each. Employees get a
+// user account each, coded "employee:<uid>".
+const (
+	accountCodeGigapayClient = "gigapay_client" // the client's money, paid in by invoices
+	accountCodeIncomeTax     = "income_tax"     // preliminary income tax withheld for employees
+	accountCodePayrollTax    = "payroll_tax"    // the employer's social contributions
+	accountCodeGigapayFee    = "gigapay_fee"    // Gigapay's fees
+)
+
+// ledgerAccount returns the integration's account with code in currency c,
+// opening it on first use: a user account when user (an employee's UID) is set,
+// else a system account.
+func (s *Service) ledgerAccount(ctx context.Context, tx Store, now time.Time, tenantID, code string, c Currency, user string) (*Account, error) {
+	if user == "" {
+		return s.systemAccount(ctx, tx, now, tenantID, code, c)
+	}
+	a, err := tx.FindAccountByCode(ctx, tenantID, code, c)
+	if ErrorCode(err) != ENOTFOUND {
+		return a, err
+	}
+	a = &Account{ID: newID(), TenantID: tenantID, Kind: AccountKindUser, Currency: c, Code: code, Name: code,
+		UserIdentityID: user, CreatedAt: now, UpdatedAt: now}
+	return a, tx.CreateAccount(ctx, a)
+}
+
+// PayoutStore persists the Gigapay nouns: integrations, employees, invoices and
+// payouts (see Store for the contract every method follows). Employees,
+// invoices and payouts have a surrogate UID and a client ID unique per tenant;
+// references between them are by UID, so changing a client ID is one update.
+// Lists are newest first, by (CreatedAt, UID), and also return how many rows
+// the filter selects in all.
+type PayoutStore interface {
+	// CreateIntegration inserts in; ECONFLICT when its tenant has one.
+	CreateIntegration(ctx context.Context, in *Integration) error
+	// FindIntegrationByID returns the integration of tenant id, whoever owns
+	// it. ENOTFOUND.
+	FindIntegrationByID(ctx context.Context, id string) (*Integration, error)
+	FindIntegrations(ctx context.Context, f IntegrationFilter) ([]*Integration, int, error)
+	// UpdateIntegration writes every mutable field of in: Name, Logo,
+	// Metadata, Email, Recipient, the address, Rates, InvoiceBatching and
+	// UpdatedAt.
+	UpdateIntegration(ctx context.Context, in *Integration) error
+	DeleteIntegration(ctx context.Context, id string) error
+
+	// CreateEmployee inserts e; ECONFLICT when its UID, or its ID in its
+	// tenant, is taken.
+	CreateEmployee(ctx context.Context, e *Employee) error
+	FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*Employee, error)
+	FindEmployeeByID(ctx context.Context, tenantID, id string) (*Employee, error)
+	FindEmployees(ctx context.Context, tenantID string, f EmployeeFilter) ([]*Employee, int, error)
+	// UpdateEmployee writes every field of e but UID, TenantID and CreatedAt;
+	// ECONFLICT when a new ID is taken.
+	UpdateEmployee(ctx context.Context, e *Employee) error
+	DeleteEmployee(ctx context.Context, tenantID, uid string) error
+
+	// CreateInvoice inserts inv and sets inv.Number, a positive integer unique
+	// across every tenant and never reused; ECONFLICT when its UID, its ID in
+	// its tenant, or an open invoice of its tenant in its currency exists.
+	CreateInvoice(ctx context.Context, inv *Invoice) error
+	FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*Invoice, error)
+	FindInvoiceByID(ctx context.Context, tenantID, id string) (*Invoice, error)
+	// FindOpenInvoice returns the tenant's open invoice in currency c.
+	FindOpenInvoice(ctx context.Context, tenantID string, c Currency) (*Invoice, error)
+	FindInvoices(ctx context.Context, tenantID string, f InvoiceFilter) ([]*Invoice, int, error)
+	// UpdateInvoice writes ID, Open, Price, Metadata, PaidAt and UpdatedAt;
+	// ECONFLICT when a new ID is taken.
+	UpdateInvoice(ctx context.Context, inv *Invoice) error
+	DeleteInvoice(ctx context.Context, tenantID, uid string) error
+
+	// CreatePayout inserts p; ECONFLICT when its UID, or its ID in its tenant,
+	// is taken.
+	CreatePayout(ctx context.Context, p *Payout) error
+	FindPayoutByUID(ctx context.Context, tenantID, uid string) (*Payout, error)
+	FindPayoutByID(ctx context.Context, tenantID, id string) (*Payout, error)
+	FindPayouts(ctx context.Context, tenantID string, f PayoutFilter) ([]*Payout, int, error)
+	// UpdatePayout writes Status, NotifiedAt, AcceptedAt, DisbursedAt, ResentAt
+	// and UpdatedAt.
+	UpdatePayout(ctx context.Context, p *Payout) error
+	DeletePayout(ctx context.Context, tenantID, uid string) error
+}

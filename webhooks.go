@@ -3,8 +3,19 @@ package paykit
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
+
+// This file holds webhook endpoints, the signature schemes and the options of
+// the delivery engine; deliveries.go holds the engine itself: fan-out from the
+// outbox, attempts, retries and the delivery log.
 
 // SignatureScheme is how a delivery's body is shaped and signed.
 type SignatureScheme string
@@ -44,11 +55,34 @@ type Endpoint struct {
 	FailingSince   *time.Time        `json:"failingSince,omitempty"` // first failure of the current streak
 	CreatedAt      time.Time         `json:"createdAt"`
 	UpdatedAt      time.Time         `json:"updatedAt"`
+	// FromSeq is the outbox position of the endpoint's creation: it is sent
+	// the events after it (Seq > FromSeq), not the ones that happened before it
+	// existed. RedeliverEvent ignores it.
+	FromSeq int64 `json:"fromSeq"`
+}
+
+// wants reports whether e subscribes to events of type typ.
+func (e *Endpoint) wants(typ string) bool {
+	return len(e.Events) == 0 || slices.Contains(e.Events, typ)
+}
+
+// redacted returns a copy of e without its secrets and custom headers (which
+// often carry credentials), for event snapshots: events are listed through the
+// API and delivered to the tenant's other endpoints.
+func (e *Endpoint) redacted() *Endpoint {
+	c := *e
+	c.Secret, c.StandardSecret, c.Headers = "", "", nil
+	return &c
 }
 
 // Callback is a delivery an event asks for beside the tenant's subscribed
 // endpoints, such as Memento's notify_url. Body is posted unchanged on every
-// attempt.
+// attempt and must be JSON.
+//
+// Secret signs the headers of each attempt for the gigapay, gigstack and
+// standard schemes, and is then stored with the delivery. A memento callback is
+// signed inside its Body, so its Secret (the merchant's access token) is never
+// stored.
 type Callback struct {
 	URL    string
 	Scheme SignatureScheme
@@ -57,9 +91,552 @@ type Callback struct {
 }
 
 // callbackFunc returns the callbacks an event asks for; it runs in the
-// transaction that fans the event out.
+// transaction that fans the event out, and must only read from tx.
 type callbackFunc func(ctx context.Context, tx Store, ev *Event) ([]Callback, error)
+
+// EndpointFilter selects endpoints; nil fields match all. Endpoints are listed
+// in creation order (CreatedAt, then FromSeq, then ID).
+type EndpointFilter struct {
+	Scheme  *SignatureScheme
+	Enabled *bool
+	After   string // keyset cursor: the ID of the last endpoint of the previous page
+	Limit   int
+}
+
+// EndpointCreate is the input of CreateEndpoint.
+type EndpointCreate struct {
+	ID     string          `json:"id"` // optional: 1 to 64 of [A-Za-z0-9._-]; default a UUID
+	URL    string          `json:"url"`
+	Events []string        `json:"events"` // empty subscribes to every event
+	Scheme SignatureScheme `json:"scheme"` // gigapay, gigstack or standard (the default)
+	// Secret is the scheme's signing key. Empty draws one: 32 random characters
+	// for gigapay and gigstack, NewStandardSecret() for standard, which requires
+	// a whsec_ secret.
+	Secret string `json:"secret"`
+	// StandardSecret, a whsec_ secret, adds a Standard Webhooks signature to
+	// every delivery, whatever the scheme.
+	StandardSecret string            `json:"standardSecret"`
+	Description    string            `json:"description"`
+	Headers        map[string]string `json:"headers"`
+	Metadata       json.RawMessage   `json:"metadata"` // a JSON object
+	Enabled        *bool             `json:"enabled"`  // default true
+	// Catalog, when not nil, is the dialect's list of documented event names:
+	// every event of Events must be in it.
+	Catalog []string `json:"-"`
+}
+
+// EndpointUpdate is the input of UpdateEndpoint; nil fields are left as they
+// are.
+type EndpointUpdate struct {
+	// ID renames the endpoint; its deliveries follow it.
+	ID     *string          `json:"id"`
+	URL    *string          `json:"url"`
+	Events *[]string        `json:"events"`
+	Scheme *SignatureScheme `json:"scheme"`
+	// Secret sets the scheme's signing key; "" draws a new one as
+	// EndpointCreate does.
+	Secret *string `json:"secret"`
+	// StandardSecret sets the extra Standard Webhooks secret; "" removes it.
+	StandardSecret *string            `json:"standardSecret"`
+	Description    *string            `json:"description"`
+	Headers        *map[string]string `json:"headers"`
+	Metadata       *json.RawMessage   `json:"metadata"`
+	// Enabled true re-enables a disabled endpoint and clears its failure
+	// streak; false disables it, failing its pending deliveries.
+	Enabled *bool `json:"enabled"`
+	// Catalog, when not nil, is the dialect's list of documented event names.
+	Catalog []string `json:"-"`
+}
+
+// Limits of an endpoint's fields.
+const (
+	maxEndpointURL         = 2048
+	maxEndpointEvents      = 100
+	maxEndpointHeaders     = 20
+	maxEndpointDescription = 1000
+	maxEndpointMetadata    = 16 << 10
+	maxSecret              = 256
+)
+
+// reservedHeaders are the headers the engine sets itself; an endpoint's custom
+// headers may not replace them.
+var reservedHeaders = []string{
+	"Host", "Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding", "Connection",
+	"User-Agent", StandardIDHeader, StandardTimestampHeader, StandardSignatureHeader, GigapayHeader, GigstackHeader,
+}
+
+// CreateEndpoint subscribes url to the tenant's events. Returns EINVALID (with
+// the fields at fault), and ECONFLICT when the ID is taken.
+func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in EndpointCreate) (*Endpoint, error) {
+	e := &Endpoint{ID: in.ID, TenantID: tenantID, URL: strings.TrimSpace(in.URL), Scheme: in.Scheme,
+		Secret: in.Secret, StandardSecret: in.StandardSecret, Description: in.Description,
+		Headers: in.Headers, Metadata: in.Metadata, Enabled: in.Enabled == nil || *in.Enabled}
+	if e.Scheme == "" {
+		e.Scheme = SchemeStandard
+	}
+	if e.Secret == "" {
+		e.Secret = newSecret(e.Scheme)
+	}
+	var v Validation
+	if e.ID == "" {
+		e.ID = newID()
+	} else if err := checkClientID("id", e.ID); err != nil {
+		v.Add("id", ErrorMessage(err))
+	}
+	e.Events = s.checkEndpoint(&v, e, in.Events, in.Catalog)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if !e.Enabled {
+		e.DisabledReason = "Disabled by the tenant."
+	}
+	return write(ctx, s, tenantID, "endpoint.create", in, func(tx Store, now time.Time) (*Endpoint, error) {
+		e.CreatedAt, e.UpdatedAt = now, now
+		// The event first: its position in the outbox is where e starts
+		// listening.
+		data, err := json.Marshal(e.redacted())
+		if err != nil {
+			return nil, fmt.Errorf("create endpoint: %w", err)
+		}
+		ev := &Event{ID: newID(), TenantID: tenantID, Type: "endpoint.created", SubjectID: e.ID, Data: data, CreatedAt: now}
+		if err := tx.AppendEvent(ctx, ev); err != nil {
+			return nil, err
+		}
+		e.FromSeq = ev.Seq
+		return e, tx.CreateEndpoint(ctx, e)
+	})
+}
+
+// FindEndpointByID returns one of the tenant's endpoints. Returns ENOTFOUND.
+func (s *Service) FindEndpointByID(ctx context.Context, tenantID, id string) (*Endpoint, error) {
+	return s.store.FindEndpointByID(ctx, tenantID, id)
+}
+
+// FindEndpoints lists the tenant's endpoints in creation order.
+func (s *Service) FindEndpoints(ctx context.Context, tenantID string, f EndpointFilter) ([]*Endpoint, error) {
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindEndpoints(ctx, tenantID, f)
+}
+
+// UpdateEndpoint changes the fields of upd that are set. Returns ENOTFOUND,
+// EINVALID, and ECONFLICT when a new ID is taken.
+func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd EndpointUpdate) (*Endpoint, error) {
+	return write(ctx, s, tenantID, "endpoint.update", struct {
+		ID  string
+		Upd EndpointUpdate
+	}{id, upd}, func(tx Store, now time.Time) (*Endpoint, error) {
+		e, err := tx.FindEndpointByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		var v Validation
+		if upd.ID != nil && *upd.ID != e.ID {
+			if err := checkClientID("id", *upd.ID); err != nil {
+				v.Add("id", ErrorMessage(err))
+			}
+			e.ID = *upd.ID
+		}
+		if upd.URL != nil {
+			e.URL = strings.TrimSpace(*upd.URL)
+		}
+		if upd.Scheme != nil {
+			e.Scheme = *upd.Scheme
+		}
+		if upd.Secret != nil {
+			e.Secret = *upd.Secret
+			if e.Secret == "" {
+				e.Secret = newSecret(e.Scheme)
+			}
+		}
+		if upd.StandardSecret != nil {
+			e.StandardSecret = *upd.StandardSecret
+		}
+		if upd.Description != nil {
+			e.Description = *upd.Description
+		}
+		if upd.Headers != nil {
+			e.Headers = *upd.Headers
+		}
+		if upd.Metadata != nil {
+			e.Metadata = *upd.Metadata
+		}
+		events := e.Events
+		if upd.Events != nil {
+			events = *upd.Events
+		}
+		e.Events = s.checkEndpoint(&v, e, events, upd.Catalog)
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		disable := false
+		if upd.Enabled != nil && *upd.Enabled != e.Enabled {
+			e.Enabled = *upd.Enabled
+			if e.Enabled {
+				e.DisabledReason, e.FailingSince = "", nil
+			} else {
+				e.DisabledReason, disable = "Disabled by the tenant.", true
+			}
+		}
+		e.UpdatedAt = now
+		if err := tx.UpdateEndpoint(ctx, id, e); err != nil {
+			return nil, err
+		}
+		if disable {
+			if _, err := tx.FailPendingDeliveries(ctx, tenantID, e.ID, "The endpoint was disabled.", now); err != nil {
+				return nil, err
+			}
+		}
+		return e, s.appendEvent(ctx, tx, now, tenantID, "endpoint.updated", e.ID, e.redacted())
+	})
+}
+
+// DeleteEndpoint deletes an endpoint with its deliveries and their attempts.
+// Returns ENOTFOUND.
+func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
+	_, err := write(ctx, s, tenantID, "endpoint.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+		e, err := tx.FindEndpointByID(ctx, tenantID, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if err := tx.DeleteEndpoint(ctx, tenantID, id); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, s.appendEvent(ctx, tx, now, tenantID, "endpoint.deleted", e.ID, e.redacted())
+	})
+	return err
+}
+
+// newSecret draws a signing secret for scheme.
+func newSecret(scheme SignatureScheme) string {
+	if scheme == SchemeStandard {
+		return NewStandardSecret()
+	}
+	return randomString(32)
+}
+
+// checkEndpoint validates e (with events as its new event filter, checked
+// against catalog when that is not nil) into v, and returns the filter without
+// duplicates.
+func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events, catalog []string) []string {
+	if err := s.checkURL(e.URL); err != nil {
+		v.Add("url", ErrorMessage(err))
+	}
+	switch e.Scheme {
+	case SchemeGigapay, SchemeGigstack, SchemeStandard:
+	case SchemeMemento:
+		v.Add("scheme", "Memento callbacks go to a payment request's notify_url; an endpoint cannot use the memento scheme.")
+	default:
+		v.Add("scheme", "Scheme must be one of gigapay, gigstack, standard.")
+	}
+	if len(e.Secret) > maxSecret {
+		v.Add("secret", "Secrets have at most 256 characters.")
+	} else if e.Scheme == SchemeStandard && !validStandardSecret(e.Secret) {
+		v.Add("secret", "A standard endpoint's secret must be whsec_ followed by base64.")
+	}
+	if e.StandardSecret != "" && (!validStandardSecret(e.StandardSecret) || len(e.StandardSecret) > maxSecret) {
+		v.Add("standardSecret", "Standard secrets are whsec_ followed by base64.")
+	}
+	if len(e.Description) > maxEndpointDescription {
+		v.Add("description", "Descriptions have at most 1000 characters.")
+	}
+	if len(e.Headers) > maxEndpointHeaders {
+		v.Add("headers", "An endpoint has at most 20 custom headers.")
+	}
+	for k, val := range e.Headers {
+		switch {
+		case !validHeaderName(k):
+			v.Add("headers", "Header "+quote(k)+" is not a valid header name.")
+		case slices.ContainsFunc(reservedHeaders, func(r string) bool { return strings.EqualFold(r, k) }):
+			v.Add("headers", "Header "+k+" is set by the webhook sender and cannot be replaced.")
+		case strings.ContainsAny(val, "\r\n\x00") || len(val) > 1024:
+			v.Add("headers", "Header "+k+" has an invalid value.")
+		}
+	}
+	if len(e.Metadata) > 0 {
+		var obj map[string]json.RawMessage
+		if len(e.Metadata) > maxEndpointMetadata {
+			v.Add("metadata", "Metadata is at most 16 KiB of JSON.")
+		} else if err := json.Unmarshal(e.Metadata, &obj); err != nil || obj == nil {
+			v.Add("metadata", "Metadata must be a JSON object.")
+		}
+	}
+	if len(events) > maxEndpointEvents {
+		v.Add("events", "An endpoint subscribes to at most 100 event types.")
+		return events
+	}
+	out := make([]string, 0, len(events))
+	for _, ev := range events {
+		switch {
+		case strings.TrimSpace(ev) == "" || len(ev) > 128:
+			v.Add("events", "Event types are 1 to 128 characters.")
+		case catalog != nil && !slices.Contains(catalog, ev):
+			v.Add("events", quote(ev)+" is not a known event.")
+		case !slices.Contains(out, ev):
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// checkURL accepts an absolute http or https URL; with safe destinations, not
+// one whose host is a literal unsafe IP address or a localhost name. Host names
+// are checked again, after resolution, on every attempt.
+func (s *Service) checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		return Errorf(EINVALID, "This field is required.")
+	case len(raw) > maxEndpointURL:
+		return Errorf(EINVALID, "URLs have at most 2048 characters.")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "":
+		return Errorf(EINVALID, "Give an absolute http or https URL.")
+	}
+	if !s.webhooks.safe {
+		return nil
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return Errorf(EINVALID, "Webhook URLs may not point at this machine.")
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if reason := unsafeAddr(ip); reason != "" {
+			return Errorf(EINVALID, "Webhook URLs may not point at a %s address.", reason)
+		}
+	}
+	return nil
+}
+
+// validStandardSecret reports whether secret is whsec_ and base64. The
+// signing kit also accepts a secret without the prefix; endpoints insist on it
+// so that a secret of another scheme is never taken for one.
+func validStandardSecret(secret string) bool {
+	_, err := standardKey(secret)
+	return err == nil && strings.HasPrefix(secret, standardSecretPrefix)
+}
+
+// validHeaderName reports whether k is an HTTP token.
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+// ---------------------------------------------------------------------------
+// Options of the delivery engine
+
+// DefaultRetrySchedule is when a delivery is attempted: at once, then after
+// each failure the next delay, counted from the failed attempt. Eight attempts
+// over about 28 hours, like Svix's.
+var DefaultRetrySchedule = []time.Duration{
+	0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
+}
+
+// Defaults of the delivery engine.
+const (
+	DefaultDeliveryTimeout      = 10 * time.Second
+	DefaultDeliveryConcurrency  = 16
+	DefaultEndpointDisableAfter = 5 * 24 * time.Hour
+)
+
+// webhookConfig is the delivery engine's configuration, set by options.
+type webhookConfig struct {
+	schedule     []time.Duration
+	timeout      time.Duration
+	concurrency  int
+	disableAfter time.Duration
+	client       *http.Client
+	safe         bool
+
+	sem chan struct{} // bounds the attempts in flight, across concurrent RunDue calls
+}
+
+// WithRetrySchedule sets when deliveries are attempted: schedule[0] after the
+// event is fanned out (0: at once), and schedule[i] after the i-th failed
+// attempt; a delivery fails for good once the schedule is spent. An empty
+// schedule means DefaultRetrySchedule; negative delays count as 0.
+func WithRetrySchedule(schedule []time.Duration) Option {
+	return func(s *Service) {
+		s.webhooks.schedule = nil
+		for _, d := range schedule {
+			s.webhooks.schedule = append(s.webhooks.schedule, max(d, 0))
+		}
+	}
+}
+
+// WithDeliveryTimeout bounds each delivery attempt, from dialing to reading the
+// response (default 10 s). It is measured in real time, not by the Clock: it
+// guards against the network.
+func WithDeliveryTimeout(d time.Duration) Option {
+	return func(s *Service) { s.webhooks.timeout = d }
+}
+
+// WithDeliveryConcurrency bounds how many delivery attempts are in flight at
+// once (default 16). One endpoint (or, for callbacks, one host) gets at most a
+// quarter of them, rounded up, so that a slow receiver cannot take them all.
+func WithDeliveryConcurrency(n int) Option {
+	return func(s *Service) { s.webhooks.concurrency = n }
+}
+
+// WithEndpointDisableAfter disables an endpoint whose deliveries have failed,
+// without a success in between, for d (default 5 days); d <= 0 never disables
+// for that reason. A 410 Gone answer disables an endpoint at once, whatever d.
+func WithEndpointDisableAfter(d time.Duration) Option {
+	return func(s *Service) { s.webhooks.disableAfter = d }
+}
+
+// WithHTTPClient sets the client deliveries are posted with. Its Timeout and
+// redirect policy are overridden: each attempt is bounded by the delivery
+// timeout, and a redirect is a failed attempt (a receiver that moved should
+// have its endpoint updated, and following it would re-send the signed body
+// elsewhere).
+func WithHTTPClient(c *http.Client) Option {
+	return func(s *Service) { s.webhooks.client = c }
+}
+
+// WithSafeDestinations refuses to deliver to loopback, private, link-local,
+// unspecified, multicast and other non-public addresses: endpoints with such a
+// literal IP or a localhost name are refused at creation, and every
+// connection's resolved address is checked when it is dialed, which defeats
+// DNS rebinding. Proxies from the environment are not used then, since the
+// check must see the receiver's address. It applies to the default client and
+// to a WithHTTPClient client whose Transport is nil or an *http.Transport
+// (which is cloned); any other RoundTripper must do its own checking.
+//
+// Use it whenever tenants choose webhook URLs; the example server leaves it
+// off because it posts to localhost.
+func WithSafeDestinations() Option {
+	return func(s *Service) { s.webhooks.safe = true }
+}
+
+func defaultWebhookConfig() webhookConfig {
+	return webhookConfig{
+		timeout:      DefaultDeliveryTimeout,
+		concurrency:  DefaultDeliveryConcurrency,
+		disableAfter: DefaultEndpointDisableAfter,
+	}
+}
+
+// initWebhooks completes the configuration once every option is applied.
+func (s *Service) initWebhooks() {
+	w := &s.webhooks
+	if len(w.schedule) == 0 {
+		w.schedule = DefaultRetrySchedule
+	}
+	if w.timeout <= 0 {
+		w.timeout = DefaultDeliveryTimeout
+	}
+	if w.concurrency <= 0 {
+		w.concurrency = DefaultDeliveryConcurrency
+	}
+	w.sem = make(chan struct{}, w.concurrency)
+
+	var c http.Client
+	if w.client != nil {
+		c = *w.client
+	}
+	c.Timeout = 0 // each attempt has its own context deadline
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	switch t := c.Transport.(type) {
+	case nil:
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = w.concurrency
+		c.Transport = s.safeTransport(tr)
+	case *http.Transport:
+		c.Transport = s.safeTransport(t.Clone())
+	}
+	w.client = &c
+}
+
+// safeTransport makes tr refuse unsafe destinations when the option is on.
+func (s *Service) safeTransport(tr *http.Transport) *http.Transport {
+	if !s.webhooks.safe {
+		return tr
+	}
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseUnsafe}
+	tr.Proxy = nil
+	tr.DialContext = d.DialContext
+	tr.DialTLSContext = nil
+	return tr
+}
+
+// ---------------------------------------------------------------------------
+// Store
 
 // WebhookStore persists webhook endpoints and deliveries (see Store for the
 // contract every method follows).
-type WebhookStore interface{}
+//
+// Fan-out reads the events table as a queue through FindEventsAfter and a
+// persisted cursor, so AppendEvent must hand out Seq in commit order: once an
+// event is visible, no event with a lower Seq may become visible later.
+// SQLite, with one writer at a time, does so by construction; a store with
+// concurrent writers must serialize its appends (PostgreSQL: a transaction-level
+// advisory lock around AppendEvent) or the fan-out would skip late commits.
+type WebhookStore interface {
+	// CreateEndpoint inserts e. Returns ECONFLICT when the tenant has an
+	// endpoint with its ID.
+	CreateEndpoint(ctx context.Context, e *Endpoint) error
+	// FindEndpointByID returns the tenant's endpoint with id. Returns ENOTFOUND.
+	FindEndpointByID(ctx context.Context, tenantID, id string) (*Endpoint, error)
+	// FindEndpoints returns a page of the tenant's endpoints in creation order:
+	// by CreatedAt, FromSeq and ID. A cursor naming no endpoint of the tenant
+	// yields an empty page.
+	FindEndpoints(ctx context.Context, tenantID string, f EndpointFilter) ([]*Endpoint, error)
+	// UpdateEndpoint writes every mutable field of e (ID, URL, Events, Scheme,
+	// Secret, StandardSecret, Enabled, DisabledReason, Description, Headers,
+	// Metadata, FailingSince and UpdatedAt) to e.TenantID's endpoint now named
+	// id. A new ID renames the endpoint in its deliveries too. Returns ENOTFOUND,
+	// and ECONFLICT when e.ID is taken.
+	UpdateEndpoint(ctx context.Context, id string, e *Endpoint) error
+	// DeleteEndpoint deletes the endpoint with its deliveries and their
+	// attempts. Returns ENOTFOUND.
+	DeleteEndpoint(ctx context.Context, tenantID, id string) error
+
+	// FindEventByID returns the tenant's event with id. Returns ENOTFOUND.
+	FindEventByID(ctx context.Context, tenantID, id string) (*Event, error)
+	// FindEventsAfter returns up to limit events of every tenant whose Seq is
+	// greater than seq, in Seq order.
+	FindEventsAfter(ctx context.Context, seq int64, limit int) ([]*Event, error)
+	// FindWebhookCursor returns the Seq of the last event fanned out, 0 before
+	// the first.
+	FindWebhookCursor(ctx context.Context) (int64, error)
+	// UpdateWebhookCursor sets the Seq of the last event fanned out.
+	UpdateWebhookCursor(ctx context.Context, seq int64) error
+
+	// CreateDelivery inserts d. Returns ECONFLICT when its ID is taken, or when
+	// its endpoint already has a delivery of its event.
+	CreateDelivery(ctx context.Context, d *Delivery) error
+	// FindDeliveryByID returns the tenant's delivery with id. Returns ENOTFOUND.
+	FindDeliveryByID(ctx context.Context, tenantID, id string) (*Delivery, error)
+	// FindDeliveries returns a page of the tenant's deliveries in ID (creation)
+	// order.
+	FindDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]*Delivery, error)
+	// UpdateDelivery writes d's Status, Attempts, Tries, NextAttemptAt,
+	// LastAttemptAt, LastStatusCode, LastError, LeaseUntil and UpdatedAt.
+	// Returns ENOTFOUND.
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// FailPendingDeliveries marks every pending delivery of the endpoint failed
+	// with reason as its LastError, at now, and returns how many it changed.
+	FailPendingDeliveries(ctx context.Context, tenantID, endpointID, reason string, now time.Time) (int, error)
+	// FindDueDeliveryLanes returns up to limit lanes, of every tenant, that
+	// have a pending delivery whose NextAttemptAt is at or before now and which
+	// is not leased at now, the lane with the earliest such delivery first.
+	FindDueDeliveryLanes(ctx context.Context, now time.Time, limit int) ([]DeliveryLane, error)
+	// ClaimDeliveries leases until leaseUntil up to limit of the lane's pending
+	// deliveries that are due and not leased at now, earliest NextAttemptAt
+	// first, and returns them with LeaseUntil set.
+	ClaimDeliveries(ctx context.Context, lane DeliveryLane, now, leaseUntil time.Time, limit int) ([]*Delivery, error)
+	// CreateDeliveryAttempt inserts a. Returns ECONFLICT when the delivery
+	// already has an attempt numbered a.N.
+	CreateDeliveryAttempt(ctx context.Context, a *DeliveryAttempt) error
+	// FindDeliveryAttempts returns the attempts of the tenant's delivery, in
+	// order; none for an unknown delivery.
+	FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*DeliveryAttempt, error)
+}

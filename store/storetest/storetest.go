@@ -50,6 +50,12 @@ func Run(t *testing.T, open func(t *testing.T) paykit.Store) {
 		{"FindPayments", testFindPayments},
 		{"ClaimPaymentsToSubmit", testClaimPaymentsToSubmit},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"WebhookFanOut", testWebhookFanOut},
+		{"WebhookDeliveries", testWebhookDeliveries},
+		{"ClaimDeliveries", testClaimDeliveries},
+		{"Requests", testRequests},
+		{"Payouts", testPayouts},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

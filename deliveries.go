@@ -1,0 +1,745 @@
+package paykit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// This file is the delivery engine. Events reach receivers in two stages of
+// the RunDue step deliverWebhooks, both after the transaction that appended
+// them has committed:
+//
+//  1. fanOutEvents reads the outbox past a persisted cursor and, in one
+//     transaction, creates a delivery per matching enabled endpoint and per
+//     callback and advances the cursor: every event is fanned out exactly once,
+//     whatever crashes. The body is rendered here, once, so every attempt posts
+//     the same bytes.
+//  2. deliverLane leases due deliveries and posts them, outside any
+//     transaction, signing each attempt with the Clock's time of that attempt,
+//     then records each outcome in a short transaction of its own.
+//
+// A receiver therefore gets every event at least once; a delivery's ID, sent as
+// webhook-id, is the same on every attempt and redelivery, so it can
+// deduplicate.
+//
+// Deliveries are grouped in lanes: one per endpoint, and for callbacks one per
+// host of their URL. Lanes are worked in parallel and independently, each with
+// at most a quarter of the delivery concurrency, so a slow or dead receiver
+// holds up only its own lane. A lane stops for the rest of a RunDue at its
+// first failed attempt: a failing receiver gets at most one round of attempts
+// per RunDue instead of its whole backlog, and its other due deliveries wait
+// for the next RunDue. Otherwise a RunDue performs every attempt that is due.
+
+// DeliveryStatus is where a delivery is in its lifecycle: pending until an
+// attempt succeeds (succeeded) or the retry schedule is spent or its endpoint
+// is disabled (failed). RedeliverEvent makes a finished delivery pending again.
+type DeliveryStatus string
+
+// Delivery statuses.
+const (
+	DeliveryStatusPending   DeliveryStatus = "pending"
+	DeliveryStatusSucceeded DeliveryStatus = "succeeded"
+	DeliveryStatusFailed    DeliveryStatus = "failed"
+)
+
+// Delivery is one event on its way to one endpoint or callback.
+type Delivery struct {
+	// ID is sent as the webhook-id header: the same on every attempt and
+	// redelivery, so receivers can deduplicate.
+	ID         string `json:"id"`
+	TenantID   string `json:"tenantId"`
+	EventID    string `json:"eventId"`
+	EventType  string `json:"eventType"`
+	EndpointID string `json:"endpointId,omitempty"` // empty for a callback
+	// URL is the callback's URL, or the endpoint's when the delivery was
+	// created; an endpoint's attempts go to its URL at the time of the attempt.
+	URL    string          `json:"url"`
+	Scheme SignatureScheme `json:"scheme"`
+	// Secret signs a callback's attempts; endpoint deliveries are signed with
+	// their endpoint's current secrets, and memento callbacks within the body.
+	Secret string          `json:"-"`
+	Body   json.RawMessage `json:"body"` // posted unchanged on every attempt
+	Status DeliveryStatus  `json:"status"`
+	// Attempts counts every attempt made; Tries those since the delivery was
+	// last (re)queued, which index the retry schedule.
+	Attempts       int        `json:"attempts"`
+	Tries          int        `json:"-"`
+	NextAttemptAt  *time.Time `json:"nextAttemptAt,omitempty"`
+	LastAttemptAt  *time.Time `json:"lastAttemptAt,omitempty"`
+	LastStatusCode int        `json:"lastStatusCode,omitempty"`
+	LastError      string     `json:"lastError,omitempty"`
+	LeaseUntil     *time.Time `json:"-"` // while a worker is attempting it
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+}
+
+// DeliveryAttempt is one POST of a delivery and what came of it.
+type DeliveryAttempt struct {
+	DeliveryID string    `json:"deliveryId"`
+	TenantID   string    `json:"tenantId"`
+	N          int       `json:"n"` // 1 for the first attempt
+	URL        string    `json:"url"`
+	At         time.Time `json:"at"`                   // by the Clock; the timestamp its signatures carry
+	StatusCode int       `json:"statusCode,omitempty"` // 0 when no response came
+	Response   string    `json:"response,omitempty"`   // the first KiB of the response body
+	Error      string    `json:"error,omitempty"`      // why the attempt failed
+	// Duration is the wall time from sending to the end of the response; the
+	// Clock does not measure the network.
+	Duration  time.Duration `json:"duration"`
+	Succeeded bool          `json:"succeeded"`
+}
+
+// DeliveryFilter selects deliveries; nil fields match all.
+type DeliveryFilter struct {
+	EndpointID *string
+	EventID    *string
+	Status     *DeliveryStatus
+	After      string // keyset cursor: the ID of the last delivery of the previous page
+	Limit      int
+}
+
+// DeliveryLane names the deliveries that share a receiver: those of one
+// endpoint, or the callbacks to one host. Key is the store's.
+type DeliveryLane struct {
+	TenantID string
+	Key      string
+}
+
+// maxResponseExcerpt bounds the response body kept with an attempt.
+const maxResponseExcerpt = 1 << 10
+
+// leaseMargin is how long past the attempt timeout a claimed delivery stays
+// leased: a worker that dies mid-attempt loses it then, and it is retried.
+const leaseMargin = time.Minute
+
+// userAgent is sent with every delivery.
+const userAgent = "paykit-webhooks/1.0"
+
+// FindEventByID returns one of the tenant's events. Returns ENOTFOUND.
+func (s *Service) FindEventByID(ctx context.Context, tenantID, id string) (*Event, error) {
+	return s.store.FindEventByID(ctx, tenantID, id)
+}
+
+// FindDeliveries lists the tenant's deliveries in creation order.
+func (s *Service) FindDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]*Delivery, error) {
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindDeliveries(ctx, tenantID, f)
+}
+
+// FindDeliveryByID returns one of the tenant's deliveries. Returns ENOTFOUND.
+func (s *Service) FindDeliveryByID(ctx context.Context, tenantID, id string) (*Delivery, error) {
+	return s.store.FindDeliveryByID(ctx, tenantID, id)
+}
+
+// FindDeliveryAttempts returns the attempts of one of the tenant's deliveries,
+// first attempt first. Returns ENOTFOUND for an unknown delivery.
+func (s *Service) FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*DeliveryAttempt, error) {
+	if _, err := s.store.FindDeliveryByID(ctx, tenantID, deliveryID); err != nil {
+		return nil, err
+	}
+	return s.store.FindDeliveryAttempts(ctx, tenantID, deliveryID)
+}
+
+// RedeliverEvent sends one of the tenant's events again, now, to every enabled
+// endpoint that subscribes to it, and to its callbacks. A receiver that already
+// had a delivery of the event gets the same delivery again (same ID, same body),
+// with a fresh retry schedule; a newly matching endpoint gets a new delivery.
+// The attempts happen at the next RunDue. Returns ENOTFOUND for an unknown
+// event.
+func (s *Service) RedeliverEvent(ctx context.Context, tenantID, eventID string) ([]*Delivery, error) {
+	return write(ctx, s, tenantID, "event.redeliver", eventID, func(tx Store, now time.Time) ([]*Delivery, error) {
+		ev, err := tx.FindEventByID(ctx, tenantID, eventID)
+		if err != nil {
+			return nil, err
+		}
+		var existing []*Delivery
+		for after := ""; ; {
+			page, err := tx.FindDeliveries(ctx, tenantID, DeliveryFilter{EventID: &ev.ID, After: after, Limit: MaxLimit})
+			if err != nil {
+				return nil, err
+			}
+			existing = append(existing, page...)
+			if len(page) < MaxLimit {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		eps, err := enabledEndpoints(ctx, tx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		var out, reset []*Delivery
+		for _, ep := range eps {
+			if !ep.wants(ev.Type) {
+				continue
+			}
+			if i := slices.IndexFunc(existing, func(d *Delivery) bool { return d.EndpointID == ep.ID }); i >= 0 {
+				reset = append(reset, existing[i])
+				continue
+			}
+			d, err := s.endpointDelivery(ev, ep, now)
+			if err != nil {
+				return nil, err
+			}
+			d.NextAttemptAt = &now
+			if err := tx.CreateDelivery(ctx, d); err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		for _, d := range existing {
+			if d.EndpointID == "" {
+				reset = append(reset, d)
+			}
+		}
+		for _, d := range reset {
+			d.Status, d.Tries, d.NextAttemptAt, d.UpdatedAt = DeliveryStatusPending, 0, &now, now
+			if err := tx.UpdateDelivery(ctx, d); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, reset...)
+		slices.SortFunc(out, func(a, b *Delivery) int { return strings.Compare(a.ID, b.ID) })
+		return out, nil
+	})
+}
+
+// ---------------------------------------------------------------------------
+// Fan-out
+
+// fanOutEvents turns the next batch of events past the cursor into deliveries,
+// and moves the cursor past them, in one transaction.
+func (s *Service) fanOutEvents(ctx context.Context) (int, error) {
+	n := 0
+	err := s.store.InTx(ctx, func(tx Store) error {
+		cursor, err := tx.FindWebhookCursor(ctx)
+		if err != nil {
+			return err
+		}
+		evs, err := tx.FindEventsAfter(ctx, cursor, s.batchSize)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		now := s.now()
+		endpoints := make(map[string][]*Endpoint) // by tenant
+		for _, ev := range evs {
+			eps, ok := endpoints[ev.TenantID]
+			if !ok {
+				if eps, err = enabledEndpoints(ctx, tx, ev.TenantID); err != nil {
+					return err
+				}
+				endpoints[ev.TenantID] = eps
+			}
+			if err := s.fanOut(ctx, tx, now, ev, eps); err != nil {
+				return fmt.Errorf("fan out event %s: %w", ev.ID, err)
+			}
+		}
+		n = len(evs)
+		return tx.UpdateWebhookCursor(ctx, evs[len(evs)-1].Seq)
+	})
+	return n, err
+}
+
+// fanOut creates the deliveries of one event: one per endpoint of eps that
+// subscribes to it and was created before it, and one per callback.
+func (s *Service) fanOut(ctx context.Context, tx Store, now time.Time, ev *Event, eps []*Endpoint) error {
+	for _, ep := range eps {
+		if !ep.wants(ev.Type) || ev.Seq <= ep.FromSeq {
+			continue
+		}
+		d, err := s.endpointDelivery(ev, ep, now)
+		if err != nil {
+			return err
+		}
+		// A conflict means RedeliverEvent delivered it before its fan-out.
+		if err := tx.CreateDelivery(ctx, d); err != nil && ErrorCode(err) != ECONFLICT {
+			return err
+		}
+	}
+	for _, fn := range s.callbacks {
+		cbs, err := fn(ctx, tx, ev)
+		if err != nil {
+			return err
+		}
+		for _, cb := range cbs {
+			if cb.Scheme == "" || !json.Valid(cb.Body) {
+				return fmt.Errorf("callback to %s: a callback needs a scheme and a JSON body", cb.URL)
+			}
+			d := s.newDelivery(ev, now)
+			d.URL, d.Scheme, d.Body = cb.URL, cb.Scheme, cb.Body
+			if cb.Scheme != SchemeMemento {
+				d.Secret = cb.Secret
+			}
+			if err := tx.CreateDelivery(ctx, d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// newDelivery returns a pending delivery of ev, due after the schedule's first
+// delay.
+func (s *Service) newDelivery(ev *Event, now time.Time) *Delivery {
+	due := now.Add(s.webhooks.schedule[0])
+	return &Delivery{ID: newID(), TenantID: ev.TenantID, EventID: ev.ID, EventType: ev.Type,
+		Status: DeliveryStatusPending, NextAttemptAt: &due, CreatedAt: now, UpdatedAt: now}
+}
+
+// endpointDelivery returns a new delivery of ev to ep, its body rendered in
+// ep's scheme.
+func (s *Service) endpointDelivery(ev *Event, ep *Endpoint, now time.Time) (*Delivery, error) {
+	body, err := renderBody(ep.Scheme, ev)
+	if err != nil {
+		return nil, err
+	}
+	d := s.newDelivery(ev, now)
+	d.EndpointID, d.URL, d.Scheme, d.Body = ep.ID, ep.URL, ep.Scheme, body
+	return d, nil
+}
+
+// renderBody returns the body ev is posted with in scheme: the bare object for
+// Gigapay, gigstack's {"id","event","timestamp","data"} envelope with the id
+// "evt_<event ID>", and the Standard Webhooks {"type","timestamp","data"}.
+func renderBody(scheme SignatureScheme, ev *Event) (json.RawMessage, error) {
+	data := ev.Data
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	switch scheme {
+	case SchemeGigapay:
+		return data, nil
+	case SchemeGigstack:
+		return GigstackEnvelope("evt_"+ev.ID, ev.Type, ev.CreatedAt, data)
+	case SchemeStandard:
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(struct {
+			Type      string          `json:"type"`
+			Timestamp string          `json:"timestamp"`
+			Data      json.RawMessage `json:"data"`
+		}{ev.Type, ev.CreatedAt.UTC().Format(time.RFC3339Nano), data})
+		if err != nil {
+			return nil, fmt.Errorf("render event %s: %w", ev.ID, err)
+		}
+		return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	}
+	return nil, fmt.Errorf("render event %s: unknown scheme %q", ev.ID, scheme)
+}
+
+// enabledEndpoints returns every enabled endpoint of the tenant.
+func enabledEndpoints(ctx context.Context, tx Store, tenantID string) ([]*Endpoint, error) {
+	enabled := true
+	var out []*Endpoint
+	for after := ""; ; {
+		page, err := tx.FindEndpoints(ctx, tenantID, EndpointFilter{Enabled: &enabled, After: after, Limit: MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < MaxLimit {
+			return out, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Attempts
+
+// deliverWebhooks fans out every new event and performs every due attempt.
+// It works each lane with due deliveries once, up to the delivery
+// concurrency of lanes at a time, then fans out what those attempts appended
+// (endpoint.disabled) and works the lanes that became due, until no lane it
+// has not worked yet is due. It reports 0, so that RunDue does not call it
+// again for the lanes it left for the next RunDue on purpose.
+func (s *Service) deliverWebhooks(ctx context.Context) (int, error) {
+	var fanOutErr error
+	worked := make(map[DeliveryLane]bool)
+	for {
+		for {
+			// A failing fan-out does not hold up the deliveries already made.
+			n, err := s.fanOutEvents(ctx)
+			if err != nil {
+				fanOutErr = fmt.Errorf("fan out events: %w", err)
+			}
+			if err != nil || n < s.batchSize {
+				break
+			}
+		}
+		// Lanes work what is due at this instant: a receiver that others keep
+		// feeding cannot hold RunDue, and the steps after it, for ever.
+		now := s.now()
+		lanes, err := s.store.FindDueDeliveryLanes(ctx, now, s.batchSize+len(worked))
+		if err != nil {
+			return 0, errors.Join(fanOutErr, err)
+		}
+		lanes = slices.DeleteFunc(lanes, func(l DeliveryLane) bool { return worked[l] })
+		if len(lanes) == 0 {
+			return 0, fanOutErr
+		}
+		var (
+			wg     sync.WaitGroup
+			errs   = make([]error, len(lanes))
+			active = make(chan struct{}, s.webhooks.concurrency)
+		)
+		for i, l := range lanes {
+			worked[l] = true
+			select {
+			case active <- struct{}{}:
+			case <-ctx.Done():
+				wg.Wait()
+				return 0, ctx.Err()
+			}
+			wg.Add(1)
+			go func() {
+				defer func() { <-active; wg.Done() }()
+				errs[i] = s.deliverLane(ctx, l, now)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return 0, errors.Join(fanOutErr, err)
+		}
+	}
+}
+
+// perLane is how many attempts one lane may have in flight.
+func (s *Service) perLane() int { return (s.webhooks.concurrency + 3) / 4 }
+
+// deliverLane claims and attempts the lane's deliveries due at now, perLane at
+// a time, until none is left or an attempt fails.
+func (s *Service) deliverLane(ctx context.Context, lane DeliveryLane, now time.Time) error {
+	per := s.perLane()
+	for {
+		ds, err := s.store.ClaimDeliveries(ctx, lane, now, s.now().Add(s.webhooks.timeout+leaseMargin), per)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		// A lane is one endpoint, or callbacks, which have none.
+		var ep *Endpoint
+		if id := ds[0].EndpointID; id != "" {
+			if ep, err = s.store.FindEndpointByID(ctx, lane.TenantID, id); ErrorCode(err) == ENOTFOUND || (err == nil && !ep.Enabled) {
+				// Deleted, renamed or disabled since the claim: its deliveries
+				// went with it, follow it (retried when the lease ends), or
+				// were failed.
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+		var (
+			wg   sync.WaitGroup
+			ok   = make([]bool, len(ds))
+			errs = make([]error, len(ds))
+		)
+		for i, d := range ds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok[i], errs[i] = s.attempt(ctx, d, ep)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if len(ds) < per || slices.Contains(ok, false) {
+			return nil
+		}
+	}
+}
+
+// attemptResult is the outcome of one POST.
+type attemptResult struct {
+	at       time.Time
+	url      string
+	status   int
+	response string
+	err      string
+	duration time.Duration
+	ok       bool
+}
+
+// failure says why the attempt failed, or "" when it succeeded.
+func (r *attemptResult) failure(scheme SignatureScheme) string {
+	switch {
+	case r.ok:
+		return ""
+	case r.err != "":
+		return r.err
+	case scheme == SchemeMemento:
+		return fmt.Sprintf("The receiver answered %d; a Memento callback needs 200.", r.status)
+	}
+	return fmt.Sprintf("The receiver answered %d; a webhook needs a 2xx status.", r.status)
+}
+
+// attempt posts a claimed delivery once, to its endpoint ep (nil for a
+// callback), and records the outcome. It reports whether the attempt
+// succeeded.
+func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (bool, error) {
+	select {
+	case s.webhooks.sem <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-s.webhooks.sem }()
+
+	res := s.send(ctx, d, ep)
+	if res.err != "" && ctx.Err() != nil {
+		// Interrupted by a shutdown, not failed by the receiver: this is no
+		// attempt. The lease runs out and the delivery is retried.
+		return false, ctx.Err()
+	}
+	// A finished exchange is recorded even if ctx ends meanwhile.
+	return res.ok, s.recordAttempt(context.WithoutCancel(ctx), d, ep, res)
+}
+
+// send posts d to its endpoint ep (nil for a callback), signed at the Clock's
+// now.
+func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint) attemptResult {
+	res := attemptResult{at: s.now(), url: d.URL}
+	secret, standard := d.Secret, ""
+	if ep != nil {
+		res.url, secret, standard = ep.URL, ep.Secret, ep.StandardSecret
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, s.webhooks.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, res.url, bytes.NewReader(d.Body))
+	if err != nil {
+		res.err = "Invalid URL: " + err.Error()
+		return res
+	}
+	h := req.Header
+	if ep != nil {
+		for k, v := range ep.Headers {
+			h.Set(k, v)
+		}
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", userAgent)
+	h.Set(StandardIDHeader, d.ID)
+	h.Set(StandardTimestampHeader, strconv.FormatInt(res.at.Unix(), 10))
+	var standards []string
+	switch d.Scheme {
+	case SchemeGigapay:
+		h.Set(GigapayHeader, SignGigapay(secret, res.at, d.Body))
+	case SchemeGigstack:
+		h.Set(GigstackHeader, SignGigstack(secret, d.Body))
+	case SchemeStandard:
+		standards = append(standards, secret)
+	}
+	if standard != "" && !slices.Contains(standards, standard) {
+		standards = append(standards, standard)
+	}
+	var sigs []string
+	for _, sec := range standards {
+		sig, err := SignStandard(sec, d.ID, res.at, d.Body)
+		if err != nil {
+			res.err = "Cannot sign: " + ErrorMessage(err)
+			return res
+		}
+		sigs = append(sigs, sig)
+	}
+	if len(sigs) > 0 {
+		h.Set(StandardSignatureHeader, strings.Join(sigs, " "))
+	}
+
+	start := time.Now()
+	resp, err := s.webhooks.client.Do(req)
+	if err == nil {
+		excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseExcerpt))
+		io.CopyN(io.Discard, resp.Body, 64<<10) // lets the connection be reused
+		resp.Body.Close()
+		res.status, res.response = resp.StatusCode, strings.ToValidUTF8(string(excerpt), "\uFFFD")
+		if d.Scheme == SchemeMemento {
+			res.ok = resp.StatusCode == http.StatusOK
+		} else {
+			res.ok = resp.StatusCode >= 200 && resp.StatusCode < 300
+		}
+	}
+	res.duration = time.Since(start)
+	switch {
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded):
+		res.err = fmt.Sprintf("No response within %s.", s.webhooks.timeout)
+	default:
+		res.err = err.Error()
+	}
+	return res
+}
+
+// recordAttempt stores the outcome of an attempt of the claimed delivery and
+// schedules what follows: nothing after a success, the next retry after a
+// failure, or the end of the delivery when the schedule is spent or the
+// receiver said 410 Gone. It also keeps the endpoint's failure streak.
+func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *Endpoint, res attemptResult) error {
+	return s.store.InTx(ctx, func(tx Store) error {
+		now := s.now()
+		d, err := tx.FindDeliveryByID(ctx, claimed.TenantID, claimed.ID)
+		if ErrorCode(err) == ENOTFOUND {
+			return nil // deleted with its endpoint meanwhile
+		} else if err != nil {
+			return err
+		}
+		d.Attempts++
+		d.Tries++
+		a := &DeliveryAttempt{DeliveryID: d.ID, TenantID: d.TenantID, N: d.Attempts, URL: res.url, At: res.at,
+			StatusCode: res.status, Response: res.response, Error: res.failure(d.Scheme), Duration: res.duration, Succeeded: res.ok}
+		if err := tx.CreateDeliveryAttempt(ctx, a); err != nil {
+			return err
+		}
+		gone := res.status == http.StatusGone
+		d.LastAttemptAt, d.LastStatusCode, d.LastError, d.LeaseUntil, d.UpdatedAt = &res.at, res.status, a.Error, nil, now
+		switch {
+		case res.ok:
+			d.Status, d.NextAttemptAt = DeliveryStatusSucceeded, nil
+		case d.Status != DeliveryStatusPending:
+			// Failed meanwhile, when its endpoint was disabled.
+		case gone || d.Tries >= len(s.webhooks.schedule):
+			d.Status, d.NextAttemptAt = DeliveryStatusFailed, nil
+		default:
+			next := res.at.Add(s.webhooks.schedule[d.Tries])
+			d.NextAttemptAt = &next
+		}
+		if err := tx.UpdateDelivery(ctx, d); err != nil {
+			return err
+		}
+		// A success changes the endpoint only when it ends a failure streak;
+		// one that began after sentTo was read ends at the next success.
+		if d.EndpointID == "" || (res.ok && sentTo.FailingSince == nil) {
+			return nil
+		}
+		ep, err := tx.FindEndpointByID(ctx, d.TenantID, d.EndpointID)
+		if err != nil {
+			return err
+		}
+		return s.trackEndpoint(ctx, tx, now, ep, res, gone)
+	})
+}
+
+// trackEndpoint keeps ep's failure streak after an attempt, and disables ep
+// when the receiver said 410 Gone or has failed for longer than the
+// configured period.
+func (s *Service) trackEndpoint(ctx context.Context, tx Store, now time.Time, ep *Endpoint, res attemptResult, gone bool) error {
+	switch {
+	case res.ok:
+		if ep.FailingSince == nil {
+			return nil
+		}
+		ep.FailingSince = nil
+		return tx.UpdateEndpoint(ctx, ep.ID, ep)
+	case !ep.Enabled:
+		return nil
+	case gone:
+		return s.disableEndpoint(ctx, tx, now, ep, "The endpoint answered 410 Gone.")
+	case ep.FailingSince == nil:
+		ep.FailingSince = &res.at
+		return tx.UpdateEndpoint(ctx, ep.ID, ep)
+	case s.webhooks.disableAfter > 0 && res.at.Sub(*ep.FailingSince) >= s.webhooks.disableAfter:
+		return s.disableEndpoint(ctx, tx, now, ep, fmt.Sprintf("Every delivery failed for %s, since %s.",
+			res.at.Sub(*ep.FailingSince).Truncate(time.Second), ep.FailingSince.Format(time.RFC3339)))
+	}
+	return nil
+}
+
+// disableEndpoint disables ep for reason, fails its pending deliveries and
+// fires endpoint.disabled.
+func (s *Service) disableEndpoint(ctx context.Context, tx Store, now time.Time, ep *Endpoint, reason string) error {
+	ep.Enabled, ep.DisabledReason, ep.UpdatedAt = false, reason, now
+	if err := tx.UpdateEndpoint(ctx, ep.ID, ep); err != nil {
+		return err
+	}
+	if _, err := tx.FailPendingDeliveries(ctx, ep.TenantID, ep.ID, "The endpoint was disabled: "+reason, now); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, now, ep.TenantID, "endpoint.disabled", ep.ID, ep.redacted())
+}
+
+// ---------------------------------------------------------------------------
+// Destination safety
+
+// unsafePrefixes are the non-public ranges that netip's predicates do not
+// cover.
+var unsafePrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (carrier-grade NAT)
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and the broadcast address
+	netip.MustParsePrefix("100::/64"),        // discard
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
+}
+
+var (
+	nat64  = netip.MustParsePrefix("64:ff9b::/96")
+	sixto4 = netip.MustParsePrefix("2002::/16")
+)
+
+// unsafeAddr says what kind of non-public address ip is, or "" for a public
+// one. IPv6 addresses that embed an IPv4 address (mapped, NAT64, 6to4) are
+// judged by it.
+func unsafeAddr(ip netip.Addr) string {
+	ip = ip.Unmap().WithZone("")
+	switch {
+	case ip.IsLoopback():
+		return "loopback"
+	case ip.IsPrivate():
+		return "private"
+	case ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast():
+		return "link-local"
+	case ip.IsUnspecified():
+		return "unspecified"
+	case ip.IsMulticast() || ip.IsInterfaceLocalMulticast():
+		return "multicast"
+	case nat64.Contains(ip):
+		b := ip.As16()
+		return unsafeAddr(netip.AddrFrom4([4]byte(b[12:16])))
+	case sixto4.Contains(ip):
+		b := ip.As16()
+		return unsafeAddr(netip.AddrFrom4([4]byte(b[2:6])))
+	}
+	for _, p := range unsafePrefixes {
+		if p.Contains(ip) {
+			return "reserved"
+		}
+	}
+	return ""
+}
+
+// refuseUnsafe is a net.Dialer Control function: it runs after name
+// resolution, on the address about to be connected, so a host name that
+// resolves (or is rebound) to an unsafe address is refused too.
+func refuseUnsafe(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("webhook destination %s: %w", address, err)
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("webhook destination %s: %w", address, err)
+	}
+	if kind := unsafeAddr(ip); kind != "" {
+		return fmt.Errorf("webhook destination %s refused: a %s address", address, kind)
+	}
+	return nil
+}

@@ -1,0 +1,511 @@
+package paykit
+
+import (
+	"context"
+	"encoding/json"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// EmployeeStatus is where an employee is in onboarding. It is not on the wire:
+// Gigapay shows it as the *_at timestamps, one per step.
+type EmployeeStatus string
+
+// Employee statuses, in the only order they can happen.
+const (
+	EmployeeStatusCreated  EmployeeStatus = "created"  // registered by the client
+	EmployeeStatusNotified EmployeeStatus = "notified" // Gigapay sent the invitation (magic link)
+	EmployeeStatusClaimed  EmployeeStatus = "claimed"  // the person opened the magic link
+	EmployeeStatusVerified EmployeeStatus = "verified" // Gigapay verified identity and work permits
+)
+
+// employeeTransitions is the onboarding lifecycle: strictly created → notified
+// → claimed → verified, and verification is never revoked.
+var employeeTransitions = map[EmployeeStatus]EmployeeStatus{
+	EmployeeStatusCreated:  EmployeeStatusNotified,
+	EmployeeStatusNotified: EmployeeStatusClaimed,
+	EmployeeStatusClaimed:  EmployeeStatusVerified,
+}
+
+// checkEmployeeTransition returns ECONFLICT unless e may move to `to`.
+func checkEmployeeTransition(e *Employee, to EmployeeStatus) error {
+	if employeeTransitions[e.Status] == to {
+		return nil
+	}
+	if e.Status == to {
+		return Errorf(ECONFLICT, "Employee %q is already %s.", e.ID, to)
+	}
+	return Errorf(ECONFLICT, "Employee %q is %s and cannot become %s.", e.ID, e.Status, to)
+}
+
+// Employee is a person who does gigs for an integration's client and is paid
+// through Gigapay. Its JSON is Gigapay's employee object.
+type Employee struct {
+	UID             string          // surrogate key: stable when the client changes ID
+	TenantID        string          // the integration
+	ID              string          // the client's id, unique per integration
+	Name            string          // full name
+	Email           string          // "" is null
+	CellphoneNumber string          // E.164; "" is null
+	Country         string          // ISO 3166-1 alpha-3, like SWE
+	Metadata        json.RawMessage // any JSON; {} by default
+	Status          EmployeeStatus
+	CreatedAt       time.Time
+	NotifiedAt      *time.Time
+	ClaimedAt       *time.Time
+	VerifiedAt      *time.Time
+	ResentAt        *time.Time // the last time the client had the invitation resent
+	UpdatedAt       time.Time
+}
+
+type employeeJSON struct {
+	ID              string          `json:"id"`
+	Name            string          `json:"name"`
+	CellphoneNumber *string         `json:"cellphone_number"`
+	Email           *string         `json:"email"`
+	Country         string          `json:"country"`
+	Metadata        json.RawMessage `json:"metadata"`
+	CreatedAt       string          `json:"created_at"`
+	NotifiedAt      *string         `json:"notified_at"`
+	ClaimedAt       *string         `json:"claimed_at"`
+	VerifiedAt      *string         `json:"verified_at"`
+}
+
+// MarshalJSON writes Gigapay's employee object.
+func (e *Employee) MarshalJSON() ([]byte, error) {
+	return marshalWire(employeeJSON{ID: e.ID, Name: e.Name, CellphoneNumber: nullString(e.CellphoneNumber),
+		Email: nullString(e.Email), Country: e.Country, Metadata: metadataOrEmpty(e.Metadata),
+		CreatedAt: FormatGigapayTime(e.CreatedAt), NotifiedAt: gigapayTimePtr(e.NotifiedAt),
+		ClaimedAt: gigapayTimePtr(e.ClaimedAt), VerifiedAt: gigapayTimePtr(e.VerifiedAt)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; the fields that are not on the
+// wire stay zero, except Status, which the timestamps tell.
+func (e *Employee) UnmarshalJSON(b []byte) error {
+	var w employeeJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var ts timeParser
+	*e = Employee{ID: w.ID, Name: w.Name, CellphoneNumber: deref(w.CellphoneNumber), Email: deref(w.Email),
+		Country: w.Country, Metadata: w.Metadata, CreatedAt: ts.time(w.CreatedAt), NotifiedAt: ts.ptr(w.NotifiedAt),
+		ClaimedAt: ts.ptr(w.ClaimedAt), VerifiedAt: ts.ptr(w.VerifiedAt)}
+	switch {
+	case e.VerifiedAt != nil:
+		e.Status = EmployeeStatusVerified
+	case e.ClaimedAt != nil:
+		e.Status = EmployeeStatusClaimed
+	case e.NotifiedAt != nil:
+		e.Status = EmployeeStatusNotified
+	default:
+		e.Status = EmployeeStatusCreated
+	}
+	return ts.err
+}
+
+// EmployeeCreate is the input of CreateEmployee and ReplaceEmployee, and an
+// inline employee of PayoutCreate.
+type EmployeeCreate struct {
+	ID              string          `json:"id"` // optional: a UUID by default
+	Name            string          `json:"name"`
+	Email           string          `json:"email"`            // email or cellphone_number is required
+	CellphoneNumber string          `json:"cellphone_number"` // with country code: +46703000000
+	Country         string          `json:"country"`          // ISO 3166-1 alpha-3
+	Metadata        json.RawMessage `json:"metadata"`
+}
+
+// EmployeeUpdate is the input of UpdateEmployee; nil fields are left as they
+// are, and an empty Email or CellphoneNumber clears it.
+type EmployeeUpdate struct {
+	ID              *string          `json:"id"`
+	Name            *string          `json:"name"`
+	Email           *string          `json:"email"`
+	CellphoneNumber *string          `json:"cellphone_number"`
+	Country         *string          `json:"country"`
+	Metadata        *json.RawMessage `json:"metadata"`
+}
+
+// EmployeeFilter selects employees; nil fields match all. Lists are newest
+// first.
+type EmployeeFilter struct {
+	Search          *string // part of the name, email or cellphone number, any case
+	Email           *string // exactly this email, any case
+	CellphoneNumber *string // exactly this number
+	CreatedAt       TimeFilter
+	NotifiedAt      TimeFilter
+	ClaimedAt       TimeFilter
+	VerifiedAt      TimeFilter
+	ListPage
+}
+
+// ResendInterval is how often an invitation or a payout notification may be
+// resent.
+const ResendInterval = 24 * time.Hour
+
+// maxName bounds names and descriptions, in characters.
+const maxName = 255
+
+// CreateEmployee registers an employee, which Gigapay then invites, and fires
+// Employee.created. Returns EINVALID (an id in use is one, on the id field, as
+// Gigapay reports it) and ENOTFOUND for an unknown integration.
+func (s *Service) CreateEmployee(ctx context.Context, tenantID string, in EmployeeCreate) (*Employee, error) {
+	return write(ctx, s, tenantID, "employee.create", in, func(tx Store, now time.Time) (*Employee, error) {
+		var v Validation
+		e := s.checkEmployeeCreate(ctx, tx, tenantID, in, "", &v)
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		return e, s.createEmployee(ctx, tx, now, e)
+	})
+}
+
+// checkEmployeeCreate validates in into v, with fields prefixed, and returns
+// the employee it would create.
+func (s *Service) checkEmployeeCreate(ctx context.Context, tx Store, tenantID string, in EmployeeCreate, prefix string, v *Validation) *Employee {
+	e := &Employee{UID: newID(), TenantID: tenantID, ID: in.ID, Name: in.Name, Email: in.Email,
+		CellphoneNumber: in.CellphoneNumber, Country: in.Country, Metadata: in.Metadata, Status: EmployeeStatusCreated}
+	if e.ID == "" {
+		e.ID = newID()
+	}
+	checkEmployee(v, prefix, e)
+	if in.ID != "" && !v.Has(prefix+"id") {
+		checkIDFree(ctx, v, prefix+"id", "employee", func() error { _, err := tx.FindEmployeeByID(ctx, tenantID, in.ID); return err })
+	}
+	return e
+}
+
+func (s *Service) createEmployee(ctx context.Context, tx Store, now time.Time, e *Employee) error {
+	e.CreatedAt, e.UpdatedAt = now, now
+	if err := tx.CreateEmployee(ctx, e); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, now, e.TenantID, "Employee.created", e.UID, e)
+}
+
+// checkEmployee validates and normalizes e's client-set fields into v.
+func checkEmployee(v *Validation, prefix string, e *Employee) {
+	if err := checkClientID(prefix+"id", e.ID); err != nil {
+		v.Add(prefix+"id", ErrorMessage(err))
+	}
+	e.Name = strings.TrimSpace(e.Name)
+	switch {
+	case e.Name == "":
+		v.Add(prefix+"name", "This field is required.")
+	case utf8.RuneCountInString(e.Name) > maxName:
+		v.Add(prefix+"name", "Ensure this field has no more than 255 characters.")
+	}
+	e.Email = strings.TrimSpace(e.Email)
+	if e.Email != "" && !validEmail(e.Email) {
+		v.Add(prefix+"email", "Enter a valid email address.")
+	}
+	if e.CellphoneNumber != "" {
+		n, ok := normalizePhone(e.CellphoneNumber)
+		if !ok {
+			v.Add(prefix+"cellphone_number", "Enter a valid phone number with its country code, like +46703000000.")
+		}
+		e.CellphoneNumber = n
+	}
+	if e.Email == "" && e.CellphoneNumber == "" && !v.Has(prefix+"email") && !v.Has(prefix+"cellphone_number") {
+		v.Add(prefix+"non_field_errors", "Either email or cellphone_number is required.")
+	}
+	e.Country = strings.ToUpper(strings.TrimSpace(e.Country))
+	switch {
+	case e.Country == "":
+		v.Add(prefix+"country", "This field is required.")
+	case !isAlpha3(e.Country):
+		v.Add(prefix+"country", strconv.Quote(e.Country)+" is not a valid choice: give an ISO 3166-1 alpha-3 code like SWE.")
+	}
+	e.Metadata = checkMetadata(v, prefix+"metadata", e.Metadata)
+}
+
+// normalizePhone returns n in E.164 (+ and 7 to 15 digits), dropping spaces,
+// dashes, dots and parentheses and reading a leading 00 as +.
+func normalizePhone(n string) (string, bool) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(n) {
+		switch {
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	out := b.String()
+	if strings.HasPrefix(out, "00") {
+		out = "+" + out[2:]
+	}
+	if len(out) < 8 || len(out) > 16 || out[0] != '+' || out[1] == '0' {
+		return n, false
+	}
+	for _, r := range out[1:] {
+		if r < '0' || r > '9' {
+			return n, false
+		}
+	}
+	return out, true
+}
+
+// validEmail reports whether s is a bare email address.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254 && strings.Contains(s[strings.LastIndex(s, "@"):], ".")
+}
+
+func isAlpha3(c string) bool {
+	if len(c) != 3 {
+		return false
+	}
+	for _, r := range c {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkIDFree adds "<noun> with this id already exists." to field unless find
+// reports ENOTFOUND.
+func checkIDFree(ctx context.Context, v *Validation, field, noun string, find func() error) {
+	err := find()
+	switch ErrorCode(err) {
+	case ENOTFOUND:
+	case "":
+		v.Add(field, noun+" with this id already exists.")
+	default:
+		v.Add(field, "This id could not be checked.")
+	}
+}
+
+// FindEmployeeByID returns the integration's employee with the client id id.
+// Returns ENOTFOUND.
+func (s *Service) FindEmployeeByID(ctx context.Context, tenantID, id string) (*Employee, error) {
+	return s.store.FindEmployeeByID(ctx, tenantID, id)
+}
+
+// FindEmployees returns a page of the integration's employees, newest first,
+// and how many f selects in all.
+func (s *Service) FindEmployees(ctx context.Context, tenantID string, f EmployeeFilter) ([]*Employee, int, error) {
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindEmployees(ctx, tenantID, f)
+}
+
+// UpdateEmployee changes the fields of upd that are set, the id included.
+// Returns ENOTFOUND and EINVALID.
+func (s *Service) UpdateEmployee(ctx context.Context, tenantID, id string, upd EmployeeUpdate) (*Employee, error) {
+	in := struct {
+		ID  string
+		Upd EmployeeUpdate
+	}{id, upd}
+	return write(ctx, s, tenantID, "employee.update", in, func(tx Store, now time.Time) (*Employee, error) {
+		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		if upd.ID != nil {
+			e.ID = *upd.ID
+		}
+		if upd.Name != nil {
+			e.Name = *upd.Name
+		}
+		if upd.Email != nil {
+			e.Email = *upd.Email
+		}
+		if upd.CellphoneNumber != nil {
+			e.CellphoneNumber = *upd.CellphoneNumber
+		}
+		if upd.Country != nil {
+			e.Country = *upd.Country
+		}
+		if upd.Metadata != nil {
+			e.Metadata = *upd.Metadata
+		}
+		return e, s.saveEmployee(ctx, tx, now, e, id)
+	})
+}
+
+// ReplaceEmployee replaces every client-set field of an employee, as Gigapay's
+// PUT does: the same required fields as CreateEmployee, and the id changed
+// when in.ID is set. Returns ENOTFOUND and EINVALID.
+func (s *Service) ReplaceEmployee(ctx context.Context, tenantID, id string, in EmployeeCreate) (*Employee, error) {
+	args := struct {
+		ID string
+		In EmployeeCreate
+	}{id, in}
+	return write(ctx, s, tenantID, "employee.replace", args, func(tx Store, now time.Time) (*Employee, error) {
+		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		if in.ID != "" {
+			e.ID = in.ID
+		}
+		e.Name, e.Email, e.CellphoneNumber, e.Country, e.Metadata = in.Name, in.Email, in.CellphoneNumber, in.Country, in.Metadata
+		return e, s.saveEmployee(ctx, tx, now, e, id)
+	})
+}
+
+// saveEmployee validates e, whose client id was oldID, and writes it.
+func (s *Service) saveEmployee(ctx context.Context, tx Store, now time.Time, e *Employee, oldID string) error {
+	var v Validation
+	checkEmployee(&v, "", e)
+	if e.ID != oldID && !v.Has("id") {
+		checkIDFree(ctx, &v, "id", "employee", func() error { _, err := tx.FindEmployeeByID(ctx, e.TenantID, e.ID); return err })
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	e.UpdatedAt = now
+	return tx.UpdateEmployee(ctx, e)
+}
+
+// DeleteEmployee deletes an employee to whom no payout was ever registered.
+// Returns ENOTFOUND, and EFORBIDDEN once the employee has a payout.
+func (s *Service) DeleteEmployee(ctx context.Context, tenantID, id string) error {
+	_, err := write(ctx, s, tenantID, "employee.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		_, n, err := tx.FindPayouts(ctx, tenantID, PayoutFilter{EmployeeUID: &e.UID, ListPage: ListPage{Limit: 1}})
+		if err != nil {
+			return struct{}{}, err
+		} else if n > 0 {
+			return struct{}{}, Errorf(EFORBIDDEN, "Employee %q cannot be deleted: payouts have been registered to them.", e.ID)
+		}
+		return struct{}{}, tx.DeleteEmployee(ctx, tenantID, e.UID)
+	})
+	return err
+}
+
+// ResendEmployee has Gigapay send the invitation again, at most once per
+// ResendInterval by the Clock, counted from the last invitation (the first
+// notification or the last resend). It fires no event: none is documented.
+// Returns ENOTFOUND, ECONFLICT once the invitation was claimed, and ELIMIT
+// within the interval.
+func (s *Service) ResendEmployee(ctx context.Context, tenantID, id string) error {
+	_, err := write(ctx, s, tenantID, "employee.resend", id, func(tx Store, now time.Time) (struct{}, error) {
+		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if e.Status != EmployeeStatusCreated && e.Status != EmployeeStatusNotified {
+			return struct{}{}, Errorf(ECONFLICT, "Employee %q has already claimed the invitation.", e.ID)
+		}
+		if err := checkResend("invitation", now, e.NotifiedAt, e.ResentAt); err != nil {
+			return struct{}{}, err
+		}
+		e.ResentAt, e.UpdatedAt = &now, now
+		return struct{}{}, tx.UpdateEmployee(ctx, e)
+	})
+	return err
+}
+
+// checkResend returns ELIMIT when the latest of the given times is less than
+// ResendInterval before now.
+func checkResend(what string, now time.Time, times ...*time.Time) error {
+	var last time.Time
+	for _, t := range times {
+		if t != nil && t.After(last) {
+			last = *t
+		}
+	}
+	if next := last.Add(ResendInterval); !last.IsZero() && now.Before(next) {
+		wait := int64((next.Sub(now) + time.Second - 1) / time.Second)
+		return Errorf(ELIMIT, "The %s can be resent once every 24 hours. Expected available in %d seconds.", what, wait)
+	}
+	return nil
+}
+
+// NotifyEmployee records that Gigapay sent the employee the invitation, and
+// fires Employee.notified. Returns ENOTFOUND and ECONFLICT.
+func (s *Service) NotifyEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {
+	return s.moveEmployeeByID(ctx, tenantID, id, EmployeeStatusNotified)
+}
+
+// ClaimEmployee records that the employee opened the invitation's magic link,
+// and fires Employee.claimed. Returns ENOTFOUND and ECONFLICT.
+func (s *Service) ClaimEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {
+	return s.moveEmployeeByID(ctx, tenantID, id, EmployeeStatusClaimed)
+}
+
+// VerifyEmployee records that Gigapay verified the employee's identity and
+// work permits, and fires Employee.verified. The employee's payouts whose
+// invoices are paid are then notified (Payout.notified): Gigapay tells an
+// employee of a payout only once they are verified. Returns ENOTFOUND and
+// ECONFLICT.
+func (s *Service) VerifyEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {
+	return s.moveEmployeeByID(ctx, tenantID, id, EmployeeStatusVerified)
+}
+
+func (s *Service) moveEmployeeByID(ctx context.Context, tenantID, id string, to EmployeeStatus) (*Employee, error) {
+	in := struct{ ID, To string }{id, string(to)}
+	return write(ctx, s, tenantID, "employee."+string(to), in, func(tx Store, now time.Time) (*Employee, error) {
+		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.moveEmployee(ctx, tx, now, e, to); err != nil {
+			return nil, err
+		}
+		if to == EmployeeStatusVerified {
+			if err := s.notifyPayouts(ctx, tx, now, tenantID, PayoutFilter{EmployeeUID: &e.UID}); err != nil {
+				return nil, err
+			}
+		}
+		return e, nil
+	})
+}
+
+// moveEmployee moves e to `to`, sets the step's timestamp, writes e and fires
+// Employee.<to>.
+func (s *Service) moveEmployee(ctx context.Context, tx Store, now time.Time, e *Employee, to EmployeeStatus) error {
+	if err := checkEmployeeTransition(e, to); err != nil {
+		return err
+	}
+	switch to {
+	case EmployeeStatusNotified:
+		e.NotifiedAt = &now
+	case EmployeeStatusClaimed:
+		e.ClaimedAt = &now
+	case EmployeeStatusVerified:
+		e.VerifiedAt = &now
+	}
+	e.Status, e.UpdatedAt = to, now
+	if err := tx.UpdateEmployee(ctx, e); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, now, e.TenantID, "Employee."+string(to), e.UID, e)
+}
+
+// matchEmployee returns the existing employee an inline employee stands for:
+// the one with its id when it has one, or else the one with its email, or else
+// with its cellphone number. It returns nil when none matches.
+func (s *Service) matchEmployee(ctx context.Context, tx Store, tenantID string, in EmployeeCreate) (*Employee, error) {
+	if in.ID != "" {
+		e, err := tx.FindEmployeeByID(ctx, tenantID, in.ID)
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, nil
+		}
+		return e, err
+	}
+	var fs []EmployeeFilter
+	if email := strings.TrimSpace(in.Email); email != "" {
+		fs = append(fs, EmployeeFilter{Email: &email})
+	}
+	if phone, ok := normalizePhone(in.CellphoneNumber); ok {
+		fs = append(fs, EmployeeFilter{CellphoneNumber: &phone})
+	}
+	for _, f := range fs {
+		f.Limit = 1
+		es, _, err := tx.FindEmployees(ctx, tenantID, f)
+		if err != nil {
+			return nil, err
+		}
+		if len(es) > 0 {
+			return es[0], nil
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,305 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/paykit/paykit"
+	"github.com/shopspring/decimal"
+)
+
+// The Gigapay dialect's request bodies: JSON or form data, read field by
+// field as Django REST Framework's serializer fields read them.
+
+// Bodies.
+
+// readBody returns the request body as JSON: a JSON body as it is (empty is
+// {}), and form data as an object of strings (a field given more than once, a
+// list of them; a file, its content in base64; metadata parsed as JSON when it
+// is JSON).
+func (c *gigapayCall) readBody() (json.RawMessage, error) {
+	ct, params, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	body := http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes)
+	tooLarge := func(err error) error {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &statusError{http.StatusRequestEntityTooLarge, paykit.Errorf(paykit.EINVALID, "Request body is larger than %d bytes.", mbe.Limit)}
+		}
+		return paykit.Errorf(paykit.EINVALID, "The request body could not be read.")
+	}
+	switch {
+	case ct == "" || ct == "application/json" || strings.HasSuffix(ct, "+json"):
+		b, err := io.ReadAll(body)
+		if err != nil {
+			return nil, tooLarge(err)
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			return json.RawMessage(`{}`), nil
+		}
+		if !json.Valid(b) {
+			var v any
+			err := json.Unmarshal(b, &v)
+			return nil, paykit.Errorf(paykit.EINVALID, "JSON parse error - %s", strings.TrimPrefix(fmt.Sprint(err), "json: "))
+		}
+		return b, nil
+	case ct == "application/x-www-form-urlencoded":
+		b, err := io.ReadAll(body)
+		if err != nil {
+			return nil, tooLarge(err)
+		}
+		vals, err := url.ParseQuery(string(b))
+		if err != nil {
+			return nil, paykit.Errorf(paykit.EINVALID, "Form parse error - %s", err)
+		}
+		return formJSON(vals, nil)
+	case ct == "multipart/form-data":
+		form, err := multipart.NewReader(body, params["boundary"]).ReadForm(maxBodyBytes)
+		if err != nil {
+			return nil, tooLarge(err)
+		}
+		defer form.RemoveAll()
+		return formJSON(form.Value, form.File)
+	}
+	return nil, &statusError{http.StatusUnsupportedMediaType,
+		paykit.Errorf(paykit.EINVALID, "Unsupported media type %q in request.", c.r.Header.Get("Content-Type"))}
+}
+
+func formJSON(vals url.Values, files map[string][]*multipart.FileHeader) (json.RawMessage, error) {
+	m := map[string]any{}
+	for k, vs := range vals {
+		switch {
+		case k == "metadata" && len(vs) == 1 && json.Valid([]byte(vs[0])):
+			m[k] = json.RawMessage(vs[0])
+		case len(vs) == 1:
+			m[k] = vs[0]
+		default:
+			m[k] = vs
+		}
+	}
+	for k, fs := range files {
+		if len(fs) == 0 {
+			continue
+		}
+		f, err := fs[0].Open()
+		if err != nil {
+			return nil, fmt.Errorf("form file %s: %w", k, err)
+		}
+		b, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("form file %s: %w", k, err)
+		}
+		m[k] = base64.StdEncoding.EncodeToString(b)
+	}
+	return json.Marshal(m)
+}
+
+// objects splits a body into its objects: one for an object (list false), each
+// item of an array (list true). Anything else is an invalid-data error.
+func objects(raw json.RawMessage, allowList bool) (items []map[string]json.RawMessage, list bool, err error) {
+	raw = bytes.TrimSpace(raw)
+	if allowList && len(raw) > 0 && raw[0] == '[' {
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return nil, true, paykit.Errorf(paykit.EINVALID, "JSON parse error - %s", err)
+		}
+		var v paykit.Validation
+		for i, e := range elems {
+			var m map[string]json.RawMessage
+			if len(e) == 0 || e[0] != '{' || json.Unmarshal(e, &m) != nil {
+				v.Add(fmt.Sprintf("[%d].non_field_errors", i), "Invalid data. Expected a dictionary, but got "+jsonTypeName(e)+".")
+			}
+			items = append(items, m)
+		}
+		if err := v.Err(); err != nil {
+			return nil, true, &bulkError{len(elems), err}
+		}
+		return items, true, nil
+	}
+	var m map[string]json.RawMessage
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
+		return nil, false, invalidField("non_field_errors", "Invalid data. Expected a dictionary, but got "+jsonTypeName(raw)+".")
+	}
+	return []map[string]json.RawMessage{m}, false, nil
+}
+
+// jsonTypeName names a JSON value's type as Python would.
+func jsonTypeName(b []byte) string {
+	switch jsonKind(bytes.TrimSpace(b)) {
+	case "string":
+		return "str"
+	case "array":
+		return "list"
+	case "bool":
+		return "bool"
+	case "null":
+		return "NoneType"
+	case "object":
+		return "dict"
+	}
+	if bytes.ContainsAny(b, ".eE") {
+		return "float"
+	}
+	return "int"
+}
+
+// form reads the fields of one body object as Django REST Framework's fields
+// do, recording their errors (prefixed, for a nested or listed object) in v.
+type form struct {
+	m      map[string]json.RawMessage
+	prefix string
+	v      *paykit.Validation
+}
+
+func (f *form) bad(k, msg string) { f.v.Add(f.prefix+k, msg) }
+
+// present reports whether k was given, null included.
+func (f *form) present(k string) bool { _, ok := f.m[k]; return ok }
+
+func (f *form) null(k string) bool { return string(bytes.TrimSpace(f.m[k])) == "null" }
+
+// str reads a CharField: a string, or a number as its text. Absent or null
+// is "".
+func (f *form) str(k string) string {
+	s := f.strPtr(k)
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// strPtr is str that tells absent (nil) from null or empty (a pointer to "").
+func (f *form) strPtr(k string) *string {
+	raw, ok := f.m[k]
+	if !ok {
+		return nil
+	}
+	raw = bytes.TrimSpace(raw)
+	var s string
+	switch jsonKind(raw) {
+	case "null":
+	case "string":
+		if err := json.Unmarshal(raw, &s); err != nil {
+			f.bad(k, "Not a valid string.")
+		}
+	case "number":
+		s = string(raw)
+	default:
+		f.bad(k, "Not a valid string.")
+	}
+	return &s
+}
+
+// decimal reads a DecimalField: a number, or a string holding one. Absent or
+// null is nil.
+func (f *form) decimal(k string) *decimal.Decimal {
+	raw, ok := f.m[k]
+	if !ok || f.null(k) {
+		return nil
+	}
+	raw = bytes.TrimSpace(raw)
+	text := string(raw)
+	if jsonKind(raw) == "string" {
+		if json.Unmarshal(raw, &text) != nil {
+			text = ""
+		}
+		text = strings.TrimSpace(text)
+	} else if jsonKind(raw) != "number" {
+		text = ""
+	}
+	d, err := decimal.NewFromString(text)
+	if err != nil || text == "" {
+		f.bad(k, "A valid number is required.")
+		return nil
+	}
+	return &d
+}
+
+// time reads a DateTimeField: ISO 8601, with an offset or in UTC. Absent or
+// null is nil.
+func (f *form) time(k string) *time.Time {
+	s := f.strPtr(k)
+	if s == nil || *s == "" {
+		return nil
+	}
+	t, err := parseGigapayTime(*s)
+	if err != nil {
+		f.bad(k, "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].")
+		return nil
+	}
+	return &t
+}
+
+// boolean reads a BooleanField.
+func (f *form) boolean(k string) *bool {
+	raw, ok := f.m[k]
+	if !ok || f.null(k) {
+		return nil
+	}
+	var b bool
+	var s string
+	switch {
+	case json.Unmarshal(raw, &b) == nil:
+	case json.Unmarshal(raw, &s) == nil && (s == "true" || s == "True" || s == "1"):
+		b = true
+	case json.Unmarshal(raw, &s) == nil && (s == "false" || s == "False" || s == "0"):
+	case string(bytes.TrimSpace(raw)) == "1":
+		b = true
+	case string(bytes.TrimSpace(raw)) == "0":
+	default:
+		f.bad(k, "Must be a valid boolean.")
+		return nil
+	}
+	return &b
+}
+
+// raw reads a JSONField: any JSON value. Absent is nil.
+func (f *form) raw(k string) json.RawMessage { return f.m[k] }
+
+// strings reads a ListField of strings. Absent is nil.
+func (f *form) strings(k string) *[]string {
+	raw, ok := f.m[k]
+	if !ok {
+		return nil
+	}
+	var out []string
+	var s string
+	switch {
+	case f.null(k):
+		f.bad(k, "This field may not be null.")
+	case json.Unmarshal(raw, &out) == nil:
+	case json.Unmarshal(raw, &s) == nil:
+		out = []string{s} // a form field given once
+	default:
+		f.bad(k, fmt.Sprintf("Expected a list of items but got type %q.", jsonTypeName(raw)))
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return &out
+}
+
+// parseGigapayTime reads an ISO 8601 date-time, as Django does: with a T or a
+// space, seconds and fraction optional, and UTC when it has no offset.
+func parseGigapayTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(strings.Replace(s, " ", "T", 1))
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC().Truncate(time.Microsecond), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Truncate(time.Microsecond), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("bad date-time %q", s)
+}

@@ -1,0 +1,237 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+
+	"github.com/paykit/paykit"
+)
+
+// Webhooks of the Gigapay dialect (see NewGigapay): the integration's webhook
+// endpoints of the Gigapay scheme, subscribed to events of GigapayEvents.
+
+// gigapayWebhook is Gigapay's webhook object.
+type gigapayWebhook struct {
+	ID        string          `json:"id"`
+	URL       string          `json:"url"`
+	Events    []string        `json:"events"`
+	SecretKey string          `json:"secret_key"`
+	Metadata  json.RawMessage `json:"metadata"`
+}
+
+func gigapayWebhookOf(e *paykit.Endpoint) gigapayWebhook {
+	md := e.Metadata
+	if len(md) == 0 {
+		md = json.RawMessage(`{}`)
+	}
+	events := e.Events
+	if events == nil {
+		events = []string{}
+	}
+	return gigapayWebhook{ID: e.ID, URL: e.URL, Events: events, SecretKey: e.Secret, Metadata: md}
+}
+
+// webhookErr renames the engine's field names to the wire's.
+func webhookErr(err error) error {
+	return renameFields(err, func(f string) string {
+		if f == "secret" {
+			return "secret_key"
+		}
+		return f
+	})
+}
+
+// webhook returns the integration's Gigapay webhook id; one of another scheme
+// is not found.
+func (g *gigapay) webhook(c *gigapayCall, id string) (*paykit.Endpoint, error) {
+	e, err := g.svc.FindEndpointByID(c.ctx, c.tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Scheme != paykit.SchemeGigapay {
+		return nil, paykit.Errorf(paykit.ENOTFOUND, "Webhook not found.")
+	}
+	return e, nil
+}
+
+// checkWebhookID adds an error to v when the integration has a webhook with
+// the client's new id.
+func (g *gigapay) checkWebhookID(c *gigapayCall, v *paykit.Validation, id *string, old string) error {
+	if id == nil || *id == "" || *id == old {
+		return nil
+	}
+	_, err := g.svc.FindEndpointByID(c.ctx, c.tenantID, *id)
+	switch paykit.ErrorCode(err) {
+	case "":
+		v.Add("id", "webhook with this id already exists.")
+	case paykit.ENOTFOUND:
+	default:
+		return err
+	}
+	return nil
+}
+
+// events reads the required, non-empty events list.
+func webhookEvents(f *form, required bool) *[]string {
+	events := f.strings("events")
+	switch {
+	case events == nil && required:
+		f.bad("events", "This field is required.")
+	case events != nil && len(*events) == 0:
+		f.bad("events", "This list may not be empty.")
+	}
+	return events
+}
+
+func (g *gigapay) listWebhooks(c *gigapayCall) (int, any, error) {
+	scheme := paykit.SchemeGigapay
+	var all []*paykit.Endpoint
+	f := paykit.EndpointFilter{Scheme: &scheme, Limit: paykit.MaxLimit}
+	for {
+		es, err := g.svc.FindEndpoints(c.ctx, c.tenantID, f)
+		if err != nil {
+			return 0, nil, err
+		}
+		all = append(all, es...)
+		if len(es) < f.Limit {
+			break
+		}
+		f.After = es[len(es)-1].ID
+	}
+	slices.Reverse(all) // newest first, like every list of the dialect
+	cursor := func(e *paykit.Endpoint) paykit.Cursor { return paykit.Cursor{CreatedAt: e.CreatedAt, UID: e.ID} }
+	return paginate(c, func(p paykit.ListPage) ([]*paykit.Endpoint, int, error) {
+		return pageSlice(all, p, cursor), len(all), nil
+	}, cursor, func(e *paykit.Endpoint) (any, error) { return gigapayWebhookOf(e), nil })
+}
+
+// pageSlice applies a ListPage to rows already in list order.
+func pageSlice[T any](rows []T, p paykit.ListPage, cursor func(T) paykit.Cursor) []T {
+	at := func(c *paykit.Cursor) int {
+		for i, r := range rows {
+			if k := cursor(r); k.CreatedAt.Equal(c.CreatedAt) && k.UID == c.UID {
+				return i
+			}
+		}
+		return -1
+	}
+	switch {
+	case p.After != nil:
+		i := at(p.After)
+		if i < 0 {
+			return nil
+		}
+		return rows[i+1 : min(len(rows), i+1+p.Limit)]
+	case p.Before != nil:
+		i := at(p.Before)
+		if i < 0 {
+			return nil
+		}
+		return rows[max(0, i-p.Limit):i]
+	}
+	if p.Offset >= len(rows) {
+		return nil
+	}
+	return rows[p.Offset:min(len(rows), p.Offset+p.Limit)]
+}
+
+func (g *gigapay) createWebhook(c *gigapayCall) (int, any, error) {
+	f, err := c.objectForm()
+	if err != nil {
+		return 0, nil, err
+	}
+	in := paykit.EndpointCreate{ID: f.str("id"), URL: f.str("url"), Scheme: paykit.SchemeGigapay,
+		Secret: f.str("secret_key"), Metadata: f.raw("metadata"), Catalog: paykit.GigapayEvents}
+	if events := webhookEvents(f, true); events != nil {
+		in.Events = *events
+	}
+	if len(in.Metadata) == 0 || string(in.Metadata) == "null" {
+		in.Metadata = json.RawMessage(`{}`)
+	}
+	if err := g.checkWebhookID(c, f.v, &in.ID, ""); err != nil {
+		return 0, nil, err
+	}
+	if err := f.v.Err(); err != nil {
+		return 0, nil, err
+	}
+	e, err := g.svc.CreateEndpoint(c.ctx, c.tenantID, in)
+	if err != nil {
+		return 0, nil, webhookErr(err)
+	}
+	return http.StatusCreated, gigapayWebhookOf(e), nil
+}
+
+func (g *gigapay) getWebhook(c *gigapayCall) (int, any, error) {
+	e, err := g.webhook(c, c.r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, gigapayWebhookOf(e), nil
+}
+
+// updateWebhook changes any field, the id and the secret_key included.
+func (g *gigapay) updateWebhook(c *gigapayCall) (int, any, error) {
+	return g.writeWebhook(c, false)
+}
+
+// replaceWebhook replaces every field: url and events are required, and an
+// omitted secret_key is drawn anew.
+func (g *gigapay) replaceWebhook(c *gigapayCall) (int, any, error) {
+	return g.writeWebhook(c, true)
+}
+
+func (g *gigapay) writeWebhook(c *gigapayCall, replace bool) (int, any, error) {
+	id := c.r.PathValue("id")
+	if _, err := g.webhook(c, id); err != nil {
+		return 0, nil, err
+	}
+	f, err := c.objectForm()
+	if err != nil {
+		return 0, nil, err
+	}
+	upd := paykit.EndpointUpdate{ID: f.strPtr("id"), URL: f.strPtr("url"), Secret: f.strPtr("secret_key"),
+		Events: webhookEvents(f, replace), Catalog: paykit.GigapayEvents}
+	if f.present("metadata") {
+		upd.Metadata = ptrTo(f.raw("metadata"))
+	}
+	if replace {
+		if upd.URL == nil {
+			f.bad("url", "This field is required.")
+		}
+		if upd.Secret == nil {
+			upd.Secret = ptrTo("") // drawn anew, as Gigapay's PUT does
+		}
+		if upd.Metadata == nil {
+			upd.Metadata = ptrTo(json.RawMessage(`{}`))
+		}
+	}
+	if upd.Metadata != nil && (len(*upd.Metadata) == 0 || string(*upd.Metadata) == "null") {
+		upd.Metadata = ptrTo(json.RawMessage(`{}`))
+	}
+	if upd.ID != nil && *upd.ID == "" {
+		upd.ID = nil
+	}
+	if err := g.checkWebhookID(c, f.v, upd.ID, id); err != nil {
+		return 0, nil, err
+	}
+	if err := f.v.Err(); err != nil {
+		return 0, nil, err
+	}
+	e, err := g.svc.UpdateEndpoint(c.ctx, c.tenantID, id, upd)
+	if err != nil {
+		return 0, nil, webhookErr(err)
+	}
+	return http.StatusOK, gigapayWebhookOf(e), nil
+}
+
+func (g *gigapay) deleteWebhook(c *gigapayCall) (int, any, error) {
+	id := c.r.PathValue("id")
+	if _, err := g.webhook(c, id); err != nil {
+		return 0, nil, err
+	}
+	if err := g.svc.DeleteEndpoint(c.ctx, c.tenantID, id); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}

@@ -1,0 +1,243 @@
+package httpapi
+
+import (
+	"math"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/paykit/paykit"
+)
+
+// NewMemento returns the Memento Payments merchant API (payment requests),
+// with routes relative to the API base URL; the example server mounts it at
+// /memento.
+//
+// Auth: HTTP Basic with the merchant's API key as the username and an empty
+// password (a password, if sent, is ignored). Bodies and responses are
+// snake_case JSON; amounts are JSON numbers, decoded exactly (never through
+// float64) and written in their shortest form (10.99, 2199, 10.5); times are
+// unix seconds, UTC.
+//
+//	POST   /v1/requests              {"amount","currency","description"?,"image_url"?,"order"?,"recipient",
+//	                                  "terminal"?,"expires_in"?,"notify_url"?} → {"success":true,"id","created"}
+//	GET    /v1/requests/{id}         → request
+//	GET    /v1/requests/{id}/status  → {"id","status","expires"}
+//	DELETE /v1/requests/{id}         cancel a pending request → {"success":true,"id","status":"rejected","expires":<cancel time>}
+//
+// Shapes:
+//
+//	request: {"id","transaction_id"?,"amount","currency","description","image_url","status","order",
+//	          "created","updated","expires","reason"?}
+//	error:   {"success":false,"error":{"code","key","message"}}
+//
+// A request's status is pending, paid or rejected; transaction_id appears once
+// it is paid, and reason (declined, expired or canceled) once it is rejected.
+// A request reads rejected (expired) from the instant it expires, and its
+// updated time equals created until its status changes. Canceling sets expires
+// to the cancel time; canceling a canceled request again succeeds unchanged.
+//
+// Every response is HTTP 200, errors included, as Memento (and Kass before it)
+// does. Error codes, as strings: 100 merchant_not_found (missing or wrong key),
+// 101 merchant_account_locked, 200 recipient_not_found,
+// 201 merchant_cannot_be_recipient, 300 payment_not_found (also for another
+// merchant's request and for an unknown path), 301 payment_exceeds_limits (over
+// the merchant's per-request limit; in the sandbox, a payer whose balance is
+// too low), 400 invalid_data (malformed JSON, invalid fields, and acting on a
+// request that is no longer pending or has expired; the message names the
+// field or the state), 500 system_error. Code 102 (merchant request signatures)
+// is not implemented: nothing public says how requests would be signed.
+//
+// When a request with a notify_url is paid, declined, canceled or expires, the
+// webhooks engine POSTs a Memento callback to notify_url, retried until it
+// answers 200: {"payment_request_id","transaction_id"?,"amount","currency",
+// "status","order","completed","signature","terminal"?}, signed as
+// paykit.MementoCallback documents, with the merchant's signing key
+// (paykit.Service.ConfigureMerchant).
+func NewMemento(svc *paykit.Service) http.Handler {
+	m := &memento{svc: svc}
+	rt := newRouter(basicAuth(svc), writeMementoError)
+	rt.handle("POST /v1/requests", m.createRequest)
+	rt.handle("GET /v1/requests/{id}", m.findRequest)
+	rt.handle("GET /v1/requests/{id}/status", m.findRequestStatus)
+	rt.handle("DELETE /v1/requests/{id}", m.cancelRequest)
+	return rt
+}
+
+type memento struct {
+	svc *paykit.Service
+}
+
+// basicAuth authenticates a request by HTTP Basic credentials whose username is
+// the API key.
+func basicAuth(svc *paykit.Service) func(*http.Request) (*paykit.Tenant, error) {
+	return func(r *http.Request) (*paykit.Tenant, error) {
+		key, _, ok := r.BasicAuth()
+		if !ok || key == "" {
+			return nil, paykit.Errorf(paykit.EUNAUTHORIZED, "Send HTTP Basic auth with the access token as the username.")
+		}
+		return svc.Authenticate(r.Context(), key)
+	}
+}
+
+// mementoError is one row of Memento's error table.
+type mementoError struct {
+	Code    string `json:"code"`
+	Key     string `json:"key"`
+	Message string `json:"message"`
+}
+
+// mementoErrors maps root error codes to Memento's documented errors; the one
+// place the dialect decides them. Codes missing here are 500 system_error.
+var mementoErrors = map[string]mementoError{
+	paykit.EUNAUTHORIZED:      {"100", "merchant_not_found", "Merchant not found"},
+	paykit.EFORBIDDEN:         {"101", "merchant_account_locked", "Merchant account is locked"},
+	paykit.ENORECIPIENT:       {"200", "recipient_not_found", "Recipient not found"},
+	paykit.EMERCHANTRECIPIENT: {"201", "merchant_cannot_be_recipient", "Merchant cannot be recipient"},
+	paykit.ENOTFOUND:          {"300", "payment_not_found", "Payment not found"},
+	paykit.ELIMIT:             {"301", "payment_exceeds_limits", "Payment exceeds limits"},
+	paykit.EINVALID:           {"400", "invalid_data", "Invalid data"},
+	paykit.ECONFLICT:          {"400", "invalid_data", "Invalid data"},
+	paykit.EEXPIRED:           {"400", "invalid_data", "Invalid data"},
+	codeMethodNotAllowed:      {"400", "invalid_data", "Invalid data"},
+	paykit.EINTERNAL:          {"500", "system_error", "System error"},
+}
+
+// writeMementoError writes err as {"success":false,"error":{"code","key",
+// "message"}} with HTTP 200. Invalid data and exceeded limits say what was
+// wrong, naming the fields; the other errors say only their documented
+// meaning, so internal errors never leak.
+func writeMementoError(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := mementoErrors[paykit.ErrorCode(err)]
+	if !ok {
+		e = mementoErrors[paykit.EINTERNAL]
+	}
+	if e.Code == "400" || e.Code == "301" {
+		e.Message += ": " + mementoDetail(err)
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Success bool         `json:"success"`
+		Error   mementoError `json:"error"`
+	}{false, e})
+}
+
+// mementoDetail is err's message, or its fields as "field: message; ...".
+func mementoDetail(err error) string {
+	fields := paykit.ErrorFields(err)
+	if len(fields) == 0 {
+		return paykit.ErrorMessage(err)
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + fields[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Requests.
+
+type mementoRequestCreate struct {
+	Amount      jsonNumber `json:"amount"`
+	Currency    string     `json:"currency"`
+	Description string     `json:"description"`
+	ImageURL    string     `json:"image_url"`
+	Order       string     `json:"order"`
+	Recipient   string     `json:"recipient"`
+	Terminal    *int64     `json:"terminal"`
+	ExpiresIn   *int64     `json:"expires_in"` // seconds
+	NotifyURL   string     `json:"notify_url"`
+}
+
+func (c mementoRequestCreate) domain() paykit.RequestCreate {
+	in := paykit.RequestCreate{Amount: c.Amount.Decimal, Currency: c.Currency, Description: c.Description,
+		ImageURL: c.ImageURL, Order: c.Order, Recipient: c.Recipient, Terminal: c.Terminal, NotifyURL: c.NotifyURL}
+	if c.ExpiresIn != nil {
+		// Seconds beyond what a Duration holds stay out of range rather than wrap.
+		d := time.Duration(max(min(*c.ExpiresIn, math.MaxInt64/int64(time.Second)), math.MinInt64/int64(time.Second))) * time.Second
+		in.ExpiresIn = &d
+	}
+	return in
+}
+
+// mementoRequest has exactly the keys of Memento's documented request, in its
+// order, plus reason once the request is rejected.
+type mementoRequest struct {
+	ID            string     `json:"id"`
+	TransactionID string     `json:"transaction_id,omitempty"`
+	Amount        jsonNumber `json:"amount"`
+	Currency      string     `json:"currency"`
+	Description   string     `json:"description"`
+	ImageURL      string     `json:"image_url"`
+	Status        string     `json:"status"`
+	Order         string     `json:"order"`
+	Created       int64      `json:"created"`
+	Updated       int64      `json:"updated"`
+	Expires       int64      `json:"expires"`
+	Reason        string     `json:"reason,omitempty"`
+}
+
+func mementoRequestOf(r *paykit.Request) mementoRequest {
+	return mementoRequest{ID: r.ID, TransactionID: r.TransactionID, Amount: jsonNumber{r.Amount.Amount},
+		Currency: string(r.Amount.Currency), Description: r.Description, ImageURL: r.ImageURL, Status: string(r.Status),
+		Order: r.Order, Created: r.CreatedAt.Unix(), Updated: r.UpdatedAt.Unix(), Expires: r.ExpiresAt.Unix(),
+		Reason: string(r.Reason)}
+}
+
+func (m *memento) createRequest(w http.ResponseWriter, r *http.Request, t *paykit.Tenant) error {
+	var in mementoRequestCreate
+	if err := decodeJSON(w, r, &in, false); err != nil {
+		return err
+	}
+	req, err := m.svc.CreateRequest(r.Context(), t.ID, in.domain())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Success bool   `json:"success"`
+		ID      string `json:"id"`
+		Created int64  `json:"created"`
+	}{true, req.ID, req.CreatedAt.Unix()})
+	return nil
+}
+
+func (m *memento) findRequest(w http.ResponseWriter, r *http.Request, t *paykit.Tenant) error {
+	req, err := m.svc.FindRequestByID(r.Context(), t.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mementoRequestOf(req))
+	return nil
+}
+
+func (m *memento) findRequestStatus(w http.ResponseWriter, r *http.Request, t *paykit.Tenant) error {
+	req, err := m.svc.FindRequestByID(r.Context(), t.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		ID      string `json:"id"`
+		Status  string `json:"status"`
+		Expires int64  `json:"expires"`
+	}{req.ID, string(req.Status), req.ExpiresAt.Unix()})
+	return nil
+}
+
+func (m *memento) cancelRequest(w http.ResponseWriter, r *http.Request, t *paykit.Tenant) error {
+	req, err := m.svc.CancelRequest(r.Context(), t.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Success bool   `json:"success"`
+		ID      string `json:"id"`
+		Status  string `json:"status"`
+		Expires int64  `json:"expires"`
+	}{true, req.ID, string(req.Status), req.ExpiresAt.Unix()})
+	return nil
+}

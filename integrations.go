@@ -1,0 +1,482 @@
+package paykit
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// IntegrationType is one of Gigapay's three kinds of integration.
+type IntegrationType int
+
+// Integration types.
+const (
+	// IntegrationTypeWebApp is the integration of Gigapay's web app: exactly
+	// one per account, which cannot be deleted.
+	IntegrationTypeWebApp IntegrationType = 1
+	// IntegrationTypeInvoice is the read-only integration of one freelancer's
+	// invoices.
+	IntegrationTypeInvoice IntegrationType = 2
+	// IntegrationTypeCustom is an integration a client creates and manages
+	// through the API.
+	IntegrationTypeCustom IntegrationType = 3
+)
+
+// Integration is the tenant of the Gigapay nouns: employees, payouts, invoices
+// and webhooks all belong to one, named by the Integration-ID header. Its ID is
+// its Tenant's ID, unique across paykit. An integration is managed by the API
+// keys of its owner, another tenant (the "account"), and by its own. Its JSON
+// is Gigapay's integration object.
+type Integration struct {
+	ID           string // the tenant's ID
+	OwnerID      string // the tenant whose API keys manage it
+	Type         IntegrationType
+	Name         string // shown to employees
+	Logo         string // a URL (http, https or a data: URL of an image); "" is null
+	Metadata     json.RawMessage
+	Email        string // where invoices are sent
+	Recipient    string // the name invoices are addressed to
+	AddressLine1 string
+	AddressLine2 string // "" is null
+	ZipCode      string
+	City         string
+	// Rates price the integration's payouts; nil means the Service's defaults.
+	Rates *PricingRates
+	// InvoiceBatching keeps the open invoice open across requests, until it is
+	// closed or paid; without it each create request gets an invoice of its own.
+	InvoiceBatching bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type integrationJSON struct {
+	ID           string          `json:"id"`
+	Name         string          `json:"name"`
+	Type         IntegrationType `json:"type"`
+	Logo         *string         `json:"logo"`
+	Metadata     json.RawMessage `json:"metadata"`
+	Email        string          `json:"email"`
+	Recipient    string          `json:"recipient"`
+	AddressLine1 string          `json:"address_line_1"`
+	AddressLine2 *string         `json:"address_line_2"`
+	ZipCode      string          `json:"zip_code"`
+	City         string          `json:"city"`
+}
+
+// MarshalJSON writes Gigapay's integration object.
+func (in *Integration) MarshalJSON() ([]byte, error) {
+	return marshalWire(integrationJSON{ID: in.ID, Name: in.Name, Type: in.Type, Logo: nullString(in.Logo),
+		Metadata: metadataOrEmpty(in.Metadata), Email: in.Email, Recipient: in.Recipient,
+		AddressLine1: in.AddressLine1, AddressLine2: nullString(in.AddressLine2), ZipCode: in.ZipCode, City: in.City})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; the fields that are not on the
+// wire stay zero.
+func (in *Integration) UnmarshalJSON(b []byte) error {
+	var w integrationJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*in = Integration{ID: w.ID, Name: w.Name, Type: w.Type, Logo: deref(w.Logo), Metadata: w.Metadata,
+		Email: w.Email, Recipient: w.Recipient, AddressLine1: w.AddressLine1, AddressLine2: deref(w.AddressLine2),
+		ZipCode: w.ZipCode, City: w.City}
+	return nil
+}
+
+// IntegrationCreate is the input of CreateIntegration, ReplaceIntegration and
+// EnsureIntegration.
+type IntegrationCreate struct {
+	ID   string `json:"id"` // optional: a UUID by default
+	Name string `json:"name"`
+	// Logo is an image: an http or https URL, a data: URL, or base64 image
+	// bytes (PNG, JPEG, GIF or WebP), kept as a data: URL.
+	Logo         string          `json:"logo"`
+	Metadata     json.RawMessage `json:"metadata"`
+	Email        string          `json:"email"`
+	Recipient    string          `json:"recipient"`
+	AddressLine1 string          `json:"address_line_1"`
+	AddressLine2 string          `json:"address_line_2"`
+	ZipCode      string          `json:"zip_code"`
+	City         string          `json:"city"`
+}
+
+// IntegrationUpdate is the input of UpdateIntegration; nil fields are left as
+// they are, and an empty Logo or AddressLine2 clears it.
+type IntegrationUpdate struct {
+	ID           *string          `json:"id"` // must be the integration's own: its id cannot change
+	Name         *string          `json:"name"`
+	Logo         *string          `json:"logo"`
+	Metadata     *json.RawMessage `json:"metadata"`
+	Email        *string          `json:"email"`
+	Recipient    *string          `json:"recipient"`
+	AddressLine1 *string          `json:"address_line_1"`
+	AddressLine2 *string          `json:"address_line_2"`
+	ZipCode      *string          `json:"zip_code"`
+	City         *string          `json:"city"`
+}
+
+// IntegrationSettings is the input of UpdateIntegrationSettings: what Gigapay's
+// support configures per customer. Nil fields are left as they are.
+type IntegrationSettings struct {
+	Rates           *PricingRates `json:"rates"`
+	DefaultRates    bool          `json:"default_rates"` // forget the integration's rates: use the Service's
+	InvoiceBatching *bool         `json:"invoice_batching"`
+}
+
+// IntegrationFilter selects integrations; nil fields match all. Lists are
+// newest first.
+type IntegrationFilter struct {
+	// Account, when set, selects the integrations the tenant Account may manage:
+	// those it owns, and its own.
+	Account *string
+	Type    *IntegrationType
+	ListPage
+}
+
+// maxLogo bounds a logo, in bytes of image.
+const maxLogo = 512 << 10
+
+// CreateIntegration creates a custom integration (type 3) owned by the tenant
+// ownerID, with a new tenant of its own whose ID is the integration's. Returns
+// EINVALID (an id in use anywhere is one, on the id field) and ENOTFOUND for an
+// unknown owner.
+func (s *Service) CreateIntegration(ctx context.Context, ownerID string, in IntegrationCreate) (*Integration, error) {
+	return write(ctx, s, ownerID, "integration.create", in, func(tx Store, now time.Time) (*Integration, error) {
+		return s.createIntegration(ctx, tx, now, ownerID, IntegrationTypeCustom, in, true)
+	})
+}
+
+// CreateInvoiceIntegration creates a freelancer's invoice integration (type 2),
+// which the API can read but not change or delete. It is how a host registers
+// one; Gigapay's API creates none. Returns EINVALID and ENOTFOUND.
+func (s *Service) CreateInvoiceIntegration(ctx context.Context, ownerID string, in IntegrationCreate) (*Integration, error) {
+	return write(ctx, s, ownerID, "integration.create_invoice", in, func(tx Store, now time.Time) (*Integration, error) {
+		return s.createIntegration(ctx, tx, now, ownerID, IntegrationTypeInvoice, in, true)
+	})
+}
+
+// EnsureIntegration makes the existing tenant tenantID the web app
+// integration (type 1) of its own account, unless it already is an
+// integration, and returns the integration. Only Name is required (the
+// tenant's name by default), since a host's own account may have no invoice
+// address. The example server calls it for its demo tenant. Returns ENOTFOUND
+// for an unknown tenant, EINVALID, and ECONFLICT when the tenant already owns
+// another web app integration.
+func (s *Service) EnsureIntegration(ctx context.Context, tenantID string, in IntegrationCreate) (*Integration, error) {
+	if integ, err := s.store.FindIntegrationByID(ctx, tenantID); err == nil {
+		return integ, nil
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, err
+	}
+	return write(ctx, s, tenantID, "integration.ensure", in, func(tx Store, now time.Time) (*Integration, error) {
+		if integ, err := tx.FindIntegrationByID(ctx, tenantID); err == nil {
+			return integ, nil
+		} else if ErrorCode(err) != ENOTFOUND {
+			return nil, err
+		}
+		t, err := tx.FindTenantByID(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		webApp := IntegrationTypeWebApp
+		owned, _, err := tx.FindIntegrations(ctx, IntegrationFilter{Account: &tenantID, Type: &webApp, ListPage: ListPage{Limit: 1}})
+		if err != nil {
+			return nil, err
+		} else if len(owned) > 0 {
+			return nil, Errorf(ECONFLICT, "Tenant %q already has a web app integration, %q.", tenantID, owned[0].ID)
+		}
+		in.ID = tenantID
+		if strings.TrimSpace(in.Name) == "" {
+			in.Name = t.Name
+		}
+		integ := &Integration{ID: tenantID, OwnerID: tenantID, Type: IntegrationTypeWebApp}
+		var v Validation
+		setIntegration(&v, integ, in, false)
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		integ.CreatedAt, integ.UpdatedAt = now, now
+		return integ, tx.CreateIntegration(ctx, integ)
+	})
+}
+
+func (s *Service) createIntegration(ctx context.Context, tx Store, now time.Time, ownerID string, typ IntegrationType, in IntegrationCreate, strict bool) (*Integration, error) {
+	if _, err := tx.FindTenantByID(ctx, ownerID); err != nil {
+		return nil, err
+	}
+	integ := &Integration{ID: in.ID, OwnerID: ownerID, Type: typ}
+	var v Validation
+	if integ.ID == "" {
+		integ.ID = newID()
+	} else if err := checkClientID("id", integ.ID); err != nil {
+		v.Add("id", ErrorMessage(err))
+	} else {
+		checkIDFree(ctx, &v, "id", "integration", func() error { _, err := tx.FindTenantByID(ctx, integ.ID); return err })
+	}
+	setIntegration(&v, integ, in, strict)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := tx.CreateTenant(ctx, &Tenant{ID: integ.ID, Name: integ.Name, CreatedAt: now}); err != nil {
+		return nil, err
+	}
+	integ.CreatedAt, integ.UpdatedAt = now, now
+	return integ, tx.CreateIntegration(ctx, integ)
+}
+
+// setIntegration validates in into v and sets it on integ. strict requires the
+// invoice address, as Gigapay's create does.
+func setIntegration(v *Validation, integ *Integration, in IntegrationCreate, strict bool) {
+	required := func(field, val string) string {
+		val = strings.TrimSpace(val)
+		switch {
+		case val == "" && (strict || field == "name"):
+			v.Add(field, "This field is required.")
+		case utf8.RuneCountInString(val) > maxName:
+			v.Add(field, "Ensure this field has no more than 255 characters.")
+		}
+		return val
+	}
+	integ.Name = required("name", in.Name)
+	integ.Email = required("email", in.Email)
+	if integ.Email != "" && !validEmail(integ.Email) {
+		v.Add("email", "Enter a valid email address.")
+	}
+	integ.Recipient = required("recipient", in.Recipient)
+	integ.AddressLine1 = required("address_line_1", in.AddressLine1)
+	integ.AddressLine2 = strings.TrimSpace(in.AddressLine2)
+	if utf8.RuneCountInString(integ.AddressLine2) > maxName {
+		v.Add("address_line_2", "Ensure this field has no more than 255 characters.")
+	}
+	integ.ZipCode = required("zip_code", in.ZipCode)
+	integ.City = required("city", in.City)
+	integ.Metadata = checkMetadata(v, "metadata", in.Metadata)
+	logo, err := checkLogo(in.Logo)
+	if err != nil {
+		v.Add("logo", ErrorMessage(err))
+	}
+	integ.Logo = logo
+}
+
+// checkLogo returns logo as a URL: an http or https URL as it is, and image
+// bytes, base64 or in a data: URL, as a canonical data: URL. "" is no logo.
+func checkLogo(logo string) (string, error) {
+	logo = strings.TrimSpace(logo)
+	if logo == "" {
+		return "", nil
+	}
+	if u, err := url.Parse(logo); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		if len(logo) > 2048 {
+			return "", Errorf(EINVALID, "Ensure this URL has no more than 2048 characters.")
+		}
+		return logo, nil
+	}
+	data := logo
+	if rest, ok := strings.CutPrefix(logo, "data:"); ok {
+		_, b64, ok := strings.Cut(rest, ";base64,")
+		if !ok {
+			return "", Errorf(EINVALID, "Upload a valid image. The file you uploaded was either not an image or a corrupted image.")
+		}
+		data = b64
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == ' ' {
+			return -1
+		}
+		return r
+	}, data))
+	if err != nil {
+		raw, err = base64.RawStdEncoding.DecodeString(data)
+	}
+	if err != nil || len(raw) == 0 {
+		return "", Errorf(EINVALID, "Upload a valid image. The file you uploaded was either not an image or a corrupted image.")
+	}
+	if len(raw) > maxLogo {
+		return "", Errorf(EINVALID, "The image is larger than 512 KiB.")
+	}
+	switch ct := http.DetectContentType(raw); ct {
+	case "image/png", "image/jpeg", "image/gif", "image/webp":
+		return "data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(raw), nil
+	}
+	return "", Errorf(EINVALID, "Upload a valid image. The file you uploaded was either not an image or a corrupted image.")
+}
+
+// FindIntegrationByID returns the integration id if the tenant account may
+// manage it: it owns it, or it is the integration. Returns ENOTFOUND otherwise.
+func (s *Service) FindIntegrationByID(ctx context.Context, account, id string) (*Integration, error) {
+	integ, err := s.store.FindIntegrationByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !manages(account, integ) {
+		return nil, Errorf(ENOTFOUND, "Integration not found.")
+	}
+	return integ, nil
+}
+
+func manages(account string, integ *Integration) bool {
+	return integ.OwnerID == account || integ.ID == account
+}
+
+// FindIntegrations returns a page of the integrations f selects, newest first,
+// and how many it selects in all.
+func (s *Service) FindIntegrations(ctx context.Context, f IntegrationFilter) ([]*Integration, int, error) {
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindIntegrations(ctx, f)
+}
+
+// UpdateIntegration changes the fields of upd that are set on an integration
+// the tenant account manages. Returns ENOTFOUND, EINVALID, and EFORBIDDEN for
+// an invoice integration, which is read-only.
+func (s *Service) UpdateIntegration(ctx context.Context, account, id string, upd IntegrationUpdate) (*Integration, error) {
+	in := struct {
+		ID  string
+		Upd IntegrationUpdate
+	}{id, upd}
+	return write(ctx, s, account, "integration.update", in, func(tx Store, now time.Time) (*Integration, error) {
+		integ, err := s.writableIntegration(ctx, tx, account, id)
+		if err != nil {
+			return nil, err
+		}
+		c := IntegrationCreate{Name: integ.Name, Logo: integ.Logo, Metadata: integ.Metadata, Email: integ.Email,
+			Recipient: integ.Recipient, AddressLine1: integ.AddressLine1, AddressLine2: integ.AddressLine2,
+			ZipCode: integ.ZipCode, City: integ.City}
+		for _, f := range []struct {
+			dst *string
+			src *string
+		}{{&c.Name, upd.Name}, {&c.Logo, upd.Logo}, {&c.Email, upd.Email}, {&c.Recipient, upd.Recipient},
+			{&c.AddressLine1, upd.AddressLine1}, {&c.AddressLine2, upd.AddressLine2}, {&c.ZipCode, upd.ZipCode}, {&c.City, upd.City}} {
+			if f.src != nil {
+				*f.dst = *f.src
+			}
+		}
+		if upd.Metadata != nil {
+			c.Metadata = *upd.Metadata
+		}
+		if upd.ID != nil {
+			c.ID = *upd.ID
+		}
+		return integ, s.saveIntegration(ctx, tx, now, integ, c)
+	})
+}
+
+// ReplaceIntegration replaces every field of an integration the tenant account
+// manages, with the same required fields as CreateIntegration. Returns
+// ENOTFOUND, EINVALID and EFORBIDDEN, as UpdateIntegration does.
+func (s *Service) ReplaceIntegration(ctx context.Context, account, id string, in IntegrationCreate) (*Integration, error) {
+	args := struct {
+		ID string
+		In IntegrationCreate
+	}{id, in}
+	return write(ctx, s, account, "integration.replace", args, func(tx Store, now time.Time) (*Integration, error) {
+		integ, err := s.writableIntegration(ctx, tx, account, id)
+		if err != nil {
+			return nil, err
+		}
+		return integ, s.saveIntegration(ctx, tx, now, integ, in)
+	})
+}
+
+func (s *Service) writableIntegration(ctx context.Context, tx Store, account, id string) (*Integration, error) {
+	integ, err := tx.FindIntegrationByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !manages(account, integ) {
+		return nil, Errorf(ENOTFOUND, "Integration not found.")
+	}
+	if integ.Type == IntegrationTypeInvoice {
+		return nil, Errorf(EFORBIDDEN, "Invoice integrations are read-only.")
+	}
+	return integ, nil
+}
+
+func (s *Service) saveIntegration(ctx context.Context, tx Store, now time.Time, integ *Integration, in IntegrationCreate) error {
+	var v Validation
+	if in.ID != "" && in.ID != integ.ID {
+		v.Add("id", "The id of an integration cannot be changed.")
+	}
+	setIntegration(&v, integ, in, integ.Type == IntegrationTypeCustom)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	integ.UpdatedAt = now
+	return tx.UpdateIntegration(ctx, integ)
+}
+
+// DeleteIntegration deletes a custom integration that holds nothing: no
+// employee, payout, invoice or webhook. Its ID stays taken. Returns ENOTFOUND,
+// and EFORBIDDEN for a web app or invoice integration, or one holding objects.
+func (s *Service) DeleteIntegration(ctx context.Context, account, id string) error {
+	_, err := write(ctx, s, account, "integration.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+		integ, err := tx.FindIntegrationByID(ctx, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if !manages(account, integ) {
+			return struct{}{}, Errorf(ENOTFOUND, "Integration not found.")
+		}
+		switch integ.Type {
+		case IntegrationTypeWebApp:
+			return struct{}{}, Errorf(EFORBIDDEN, "The web app integration cannot be deleted.")
+		case IntegrationTypeInvoice:
+			return struct{}{}, Errorf(EFORBIDDEN, "Invoice integrations cannot be deleted.")
+		}
+		one := ListPage{Limit: 1}
+		_, employees, err := tx.FindEmployees(ctx, id, EmployeeFilter{ListPage: one})
+		if err != nil {
+			return struct{}{}, err
+		}
+		_, invoices, err := tx.FindInvoices(ctx, id, InvoiceFilter{ListPage: one})
+		if err != nil {
+			return struct{}{}, err
+		}
+		endpoints, err := tx.FindEndpoints(ctx, id, EndpointFilter{Limit: 1})
+		if err != nil {
+			return struct{}{}, err
+		}
+		if employees+invoices+len(endpoints) > 0 {
+			return struct{}{}, Errorf(EFORBIDDEN, "Integration %q cannot be deleted while it holds employees, payouts, invoices or webhooks.", id)
+		}
+		return struct{}{}, tx.DeleteIntegration(ctx, id)
+	})
+	return err
+}
+
+// UpdateIntegrationSettings changes an integration's pricing rates and invoice
+// batching, which Gigapay's support configures per customer. Returns
+// ENOTFOUND and EINVALID.
+func (s *Service) UpdateIntegrationSettings(ctx context.Context, id string, in IntegrationSettings) (*Integration, error) {
+	return write(ctx, s, id, "integration.settings", in, func(tx Store, now time.Time) (*Integration, error) {
+		integ, err := tx.FindIntegrationByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		var v Validation
+		switch {
+		case in.DefaultRates:
+			integ.Rates = nil
+		case in.Rates != nil:
+			in.Rates.check(&v, "rates.")
+			r := *in.Rates
+			integ.Rates = &r
+		}
+		if in.InvoiceBatching != nil {
+			integ.InvoiceBatching = *in.InvoiceBatching
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		integ.UpdatedAt = now
+		return integ, tx.UpdateIntegration(ctx, integ)
+	})
+}
+
+// PricingRatesOf returns the rates that price the integration's payouts: its
+// own, or the Service's defaults.
+func (s *Service) PricingRatesOf(integ *Integration) PricingRates { return s.ratesFor(integ) }

@@ -1,0 +1,300 @@
+package paykit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Invoice groups the payouts an integration's client pays for at once. It is
+// managed: a payout joins the integration's open invoice in its currency, or
+// opens one. Its JSON is Gigapay's invoice object.
+type Invoice struct {
+	UID      string // surrogate key: stable when the client changes ID
+	TenantID string // the integration
+	ID       string // the client's id, unique per integration; by default the invoice's Number
+	Number   int64  // unique across every integration, never reused; the OCR number derives from it
+	Currency Currency
+	Open     bool  // payouts still join it
+	Price    Money // the sum of its payouts' cost: what the client owes
+	Metadata json.RawMessage
+	AppURL   string // where the client pays it
+	PDFURL   string // its PDF
+	// Token is the capability in AppURL and PDFURL.
+	Token     string
+	CreatedAt time.Time
+	PaidAt    *time.Time
+	UpdatedAt time.Time
+}
+
+// OCRNumber returns the invoice's Swedish OCR payment reference (see OCR).
+func (inv *Invoice) OCRNumber() string { return OCR(inv.Number) }
+
+type invoiceJSON struct {
+	ID        string          `json:"id"`
+	App       string          `json:"app"`
+	PDF       string          `json:"pdf"`
+	CreatedAt string          `json:"created_at"`
+	PaidAt    *string         `json:"paid_at"`
+	Currency  Currency        `json:"currency"`
+	Metadata  json.RawMessage `json:"metadata"`
+	OCRNumber string          `json:"ocr_number"`
+	Open      bool            `json:"open"`
+	Price     string          `json:"price"`
+}
+
+// MarshalJSON writes Gigapay's invoice object.
+func (inv *Invoice) MarshalJSON() ([]byte, error) {
+	return marshalWire(invoiceJSON{ID: inv.ID, App: inv.AppURL, PDF: inv.PDFURL,
+		CreatedAt: FormatGigapayTime(inv.CreatedAt), PaidAt: gigapayTimePtr(inv.PaidAt), Currency: inv.Currency,
+		Metadata: metadataOrEmpty(inv.Metadata), OCRNumber: inv.OCRNumber(), Open: inv.Open, Price: inv.Price.Fixed()})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; UID, TenantID and Token stay
+// empty.
+func (inv *Invoice) UnmarshalJSON(b []byte) error {
+	var w invoiceJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var ts timeParser
+	*inv = Invoice{ID: w.ID, AppURL: w.App, PDFURL: w.PDF, CreatedAt: ts.time(w.CreatedAt), PaidAt: ts.ptr(w.PaidAt),
+		Currency: w.Currency, Metadata: w.Metadata, Open: w.Open, Price: ts.money(w.Price, w.Currency)}
+	if len(w.OCRNumber) > 1 {
+		n, err := strconv.ParseInt(w.OCRNumber[:len(w.OCRNumber)-1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("ocr_number %q: %w", w.OCRNumber, err)
+		}
+		inv.Number = n
+	}
+	return ts.err
+}
+
+// OCR returns the Swedish OCR payment reference of invoice number n: n as 11
+// digits, zero-padded, followed by its Luhn (modulus 10) check digit, 12 digits
+// in all like the documentation's example.
+func OCR(n int64) string {
+	s := fmt.Sprintf("%011d", n)
+	return s + string(rune('0'+luhn(s)))
+}
+
+// ValidOCR reports whether s is digits ending in their Luhn check digit.
+func ValidOCR(s string) bool {
+	if len(s) < 2 || strings.Trim(s, "0123456789") != "" {
+		return false
+	}
+	return luhn(s[:len(s)-1]) == int(s[len(s)-1]-'0')
+}
+
+// luhn returns the check digit of the decimal digits s: from the right, every
+// other digit doubled (its digits summed), and the digit that brings the sum to
+// a multiple of 10.
+func luhn(s string) int {
+	sum := 0
+	for i := len(s) - 1; i >= 0; i-- {
+		d := int(s[i] - '0')
+		if (len(s)-1-i)%2 == 0 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10 - sum%10) % 10
+}
+
+// InvoiceFilter selects invoices; nil fields match all. Lists are newest first.
+type InvoiceFilter struct {
+	CreatedAt TimeFilter
+	PaidAt    TimeFilter
+	Open      *bool
+	ListPage
+}
+
+// InvoiceUpdate is the input of UpdateInvoice: Gigapay lets a client change
+// only an invoice's id and metadata.
+type InvoiceUpdate struct {
+	ID       *string          `json:"id"`
+	Metadata *json.RawMessage `json:"metadata"`
+}
+
+// DefaultInvoiceAppURL is the web app invoices link to by default.
+const DefaultInvoiceAppURL = "https://app.gigapay.se"
+
+// WithInvoiceAppURL sets the base URL of the web app where invoices are paid
+// and downloaded: an invoice's app link is <base>/i/<uid>/?token=… and its pdf
+// link <base>/invoice/<uid>/?token=…&language=en. The default is
+// DefaultInvoiceAppURL.
+func WithInvoiceAppURL(base string) Option {
+	return func(s *Service) { s.gigapay.appURL = strings.TrimRight(base, "/") }
+}
+
+// openInvoice returns the integration's open invoice in currency c, opening a
+// new one when there is none (opened reports which). The caller fires
+// Invoice.created once the invoice holds its first payouts.
+func (s *Service) openInvoice(ctx context.Context, tx Store, now time.Time, integ *Integration, c Currency) (inv *Invoice, opened bool, err error) {
+	inv, err = tx.FindOpenInvoice(ctx, integ.ID, c)
+	if ErrorCode(err) != ENOTFOUND {
+		return inv, false, err
+	}
+	base := s.gigapay.appURL
+	if base == "" {
+		base = DefaultInvoiceAppURL
+	}
+	uid, token := newID(), strings.ToLower(randomString(32))
+	inv = &Invoice{UID: uid, TenantID: integ.ID, ID: uid, Currency: c, Open: true, Price: MoneyFromMinor(0, c),
+		Metadata: json.RawMessage(`{}`), Token: token,
+		AppURL:    base + "/i/" + uid + "/?token=" + token,
+		PDFURL:    base + "/invoice/" + uid + "/?token=" + token + "&language=en",
+		CreatedAt: now, UpdatedAt: now}
+	if err := tx.CreateInvoice(ctx, inv); err != nil {
+		return nil, false, err
+	}
+	// The id is the invoice's number, as in Gigapay's examples, unless a client
+	// already gave another invoice that id.
+	id := strconv.FormatInt(inv.Number, 10)
+	if _, err := tx.FindInvoiceByID(ctx, integ.ID, id); ErrorCode(err) == ENOTFOUND {
+		inv.ID = id
+	} else if err != nil {
+		return nil, false, err
+	}
+	return inv, true, nil
+}
+
+// FindInvoiceByID returns the integration's invoice with the client id id.
+// Returns ENOTFOUND.
+func (s *Service) FindInvoiceByID(ctx context.Context, tenantID, id string) (*Invoice, error) {
+	return s.store.FindInvoiceByID(ctx, tenantID, id)
+}
+
+// FindInvoices returns a page of the integration's invoices, newest first, and
+// how many f selects in all.
+func (s *Service) FindInvoices(ctx context.Context, tenantID string, f InvoiceFilter) ([]*Invoice, int, error) {
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindInvoices(ctx, tenantID, f)
+}
+
+// UpdateInvoice changes an invoice's id or metadata. Returns ENOTFOUND and
+// EINVALID.
+func (s *Service) UpdateInvoice(ctx context.Context, tenantID, id string, upd InvoiceUpdate) (*Invoice, error) {
+	in := struct {
+		ID  string
+		Upd InvoiceUpdate
+	}{id, upd}
+	return write(ctx, s, tenantID, "invoice.update", in, func(tx Store, now time.Time) (*Invoice, error) {
+		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		var v Validation
+		if upd.ID != nil && *upd.ID != inv.ID {
+			if err := checkClientID("id", *upd.ID); err != nil {
+				v.Add("id", ErrorMessage(err))
+			} else {
+				checkIDFree(ctx, &v, "id", "invoice", func() error { _, err := tx.FindInvoiceByID(ctx, tenantID, *upd.ID); return err })
+			}
+			inv.ID = *upd.ID
+		}
+		if upd.Metadata != nil {
+			inv.Metadata = checkMetadata(&v, "metadata", *upd.Metadata)
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		inv.UpdatedAt = now
+		return inv, tx.UpdateInvoice(ctx, inv)
+	})
+}
+
+// DeleteInvoice deletes an unpaid invoice and its payouts. Returns ENOTFOUND,
+// and EFORBIDDEN once the invoice is paid.
+func (s *Service) DeleteInvoice(ctx context.Context, tenantID, id string) error {
+	_, err := write(ctx, s, tenantID, "invoice.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if inv.PaidAt != nil {
+			return struct{}{}, Errorf(EFORBIDDEN, "Invoice %q cannot be deleted: it is paid.", inv.ID)
+		}
+		for {
+			ps, _, err := tx.FindPayouts(ctx, tenantID, PayoutFilter{InvoiceUID: &inv.UID, ListPage: ListPage{Limit: MaxLimit}})
+			if err != nil {
+				return struct{}{}, err
+			}
+			for _, p := range ps {
+				if err := tx.DeletePayout(ctx, tenantID, p.UID); err != nil {
+					return struct{}{}, err
+				}
+			}
+			if len(ps) < MaxLimit {
+				break
+			}
+		}
+		return struct{}{}, tx.DeleteInvoice(ctx, tenantID, inv.UID)
+	})
+	return err
+}
+
+// CloseInvoice stops payouts from joining an open invoice; the next payout
+// opens a new one. Only integrations with invoice batching keep an invoice open
+// past the request that opened it. Returns ENOTFOUND, and ECONFLICT when the
+// invoice is not open.
+func (s *Service) CloseInvoice(ctx context.Context, tenantID, id string) (*Invoice, error) {
+	return write(ctx, s, tenantID, "invoice.close", id, func(tx Store, now time.Time) (*Invoice, error) {
+		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		if !inv.Open {
+			return nil, Errorf(ECONFLICT, "Invoice %q is not open.", inv.ID)
+		}
+		inv.Open, inv.UpdatedAt = false, now
+		return inv, tx.UpdateInvoice(ctx, inv)
+	})
+}
+
+// PayInvoice records that the client paid an invoice (by bank transfer with
+// its OCR number, or through its app link): its price comes into the
+// integration's client account from the world, the invoice closes, and
+// Invoice.paid fires. Then each of its payouts whose employee is verified is
+// notified (Payout.notified); the others are when their employee is. Returns
+// ENOTFOUND, and ECONFLICT when the invoice is already paid or holds no payout.
+func (s *Service) PayInvoice(ctx context.Context, tenantID, id string) (*Invoice, error) {
+	return write(ctx, s, tenantID, "invoice.pay", id, func(tx Store, now time.Time) (*Invoice, error) {
+		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		if inv.PaidAt != nil {
+			return nil, Errorf(ECONFLICT, "Invoice %q is already paid.", inv.ID)
+		}
+		if inv.Price.Minor() <= 0 {
+			return nil, Errorf(ECONFLICT, "Invoice %q holds no payout: there is nothing to pay.", inv.ID)
+		}
+		world, err := s.systemAccount(ctx, tx, now, tenantID, accountCodeWorld, inv.Currency)
+		if err != nil {
+			return nil, err
+		}
+		client, err := s.ledgerAccount(ctx, tx, now, tenantID, accountCodeGigapayClient, inv.Currency, "")
+		if err != nil {
+			return nil, err
+		}
+		t := &Transfer{Amount: inv.Price.Minor(), Currency: inv.Currency, Status: TransferStatusPosted,
+			Kind: "invoice_payment", Ref: inv.UID}
+		if err := s.transfer(ctx, tx, now, t, world, client); err != nil {
+			return nil, fmt.Errorf("pay invoice %s: %w", inv.UID, err)
+		}
+		inv.PaidAt, inv.Open, inv.UpdatedAt = &now, false, now
+		if err := tx.UpdateInvoice(ctx, inv); err != nil {
+			return nil, err
+		}
+		if err := s.appendEvent(ctx, tx, now, tenantID, "Invoice.paid", inv.UID, inv); err != nil {
+			return nil, err
+		}
+		return inv, s.notifyPayouts(ctx, tx, now, tenantID, PayoutFilter{InvoiceUID: &inv.UID})
+	})
+}

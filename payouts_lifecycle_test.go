@@ -1,0 +1,388 @@
+package paykit_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
+)
+
+// MustIntegration makes a new tenant a web app integration whose ledger is
+// checked at the end of the test.
+func (e *env) MustIntegration(tb testing.TB) string {
+	tb.Helper()
+	id := e.MustTenant(tb)
+	_, err := e.svc.EnsureIntegration(context.Background(), id, paykit.IntegrationCreate{})
+	require.NoError(tb, err)
+	return id
+}
+
+// MustEmployee registers an employee with the client id id.
+func (e *env) MustEmployee(tb testing.TB, tenantID, id string) *paykit.Employee {
+	tb.Helper()
+	emp, err := e.svc.CreateEmployee(context.Background(), tenantID, paykit.EmployeeCreate{ID: id, Name: "Albin Lindskog",
+		CellphoneNumber: "+46703000000", Country: "SWE"})
+	require.NoError(tb, err)
+	return emp
+}
+
+// MustVerified registers an employee and takes them through onboarding.
+func (e *env) MustVerified(tb testing.TB, tenantID, id string) *paykit.Employee {
+	tb.Helper()
+	ctx := context.Background()
+	e.MustEmployee(tb, tenantID, id)
+	_, err := e.svc.NotifyEmployee(ctx, tenantID, id)
+	require.NoError(tb, err)
+	_, err = e.svc.ClaimEmployee(ctx, tenantID, id)
+	require.NoError(tb, err)
+	emp, err := e.svc.VerifyEmployee(ctx, tenantID, id)
+	require.NoError(tb, err)
+	return emp
+}
+
+func amount(s string) *decimal.Decimal { d := dec(s); return &d }
+
+func payoutOf(id, employee, amt string) paykit.PayoutCreate {
+	return paykit.PayoutCreate{ID: id, Amount: amount(amt), Currency: "SEK", Description: "Lön genom Gigapay", EmployeeID: employee}
+}
+
+// balance returns the posted balance of the integration's account with code.
+func (e *env) balance(tb testing.TB, tenantID, code string) string {
+	tb.Helper()
+	as, err := e.svc.FindAccounts(context.Background(), tenantID, paykit.AccountFilter{Limit: paykit.MaxLimit})
+	require.NoError(tb, err)
+	for _, a := range as {
+		if a.Code == code {
+			return a.Balance().Fixed()
+		}
+	}
+	return "none"
+}
+
+func TestPayout_Lifecycle(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		e := MustOpen(t)
+		ctx := context.Background()
+		tn := e.MustIntegration(t)
+		emp := e.MustEmployee(t, tn, "67")
+		p, err := e.svc.CreatePayout(ctx, tn, payoutOf("123", "67", "1000"))
+		require.NoError(t, err)
+		require.Equal(t, "1379.91", p.Cost.Fixed())
+		require.False(t, p.FullSalarySpecification())
+		inv, err := e.svc.FindInvoiceByID(ctx, tn, p.InvoiceID)
+		require.NoError(t, err)
+		require.Equal(t, "1379.91", inv.Price.Fixed())
+		require.False(t, inv.Open, "without batching each request gets its own invoice")
+		require.True(t, paykit.ValidOCR(inv.OCRNumber()))
+
+		_, err = e.svc.AcceptPayout(ctx, tn, "123")
+		requireCode(t, paykit.ECONFLICT, err)
+
+		e.clock.Add(time.Minute)
+		_, err = e.svc.NotifyEmployee(ctx, tn, "67")
+		require.NoError(t, err)
+		_, err = e.svc.ClaimEmployee(ctx, tn, "67")
+		require.NoError(t, err)
+		_, err = e.svc.PayInvoice(ctx, tn, inv.ID)
+		require.NoError(t, err)
+		p, err = e.svc.FindPayoutByID(ctx, tn, "123")
+		require.NoError(t, err)
+		require.Nil(t, p.NotifiedAt, "the employee is not told of a payout before they are verified")
+		require.Equal(t, "1379.91", e.balance(t, tn, "gigapay_client"))
+
+		_, err = e.svc.VerifyEmployee(ctx, tn, "67")
+		require.NoError(t, err)
+		p, err = e.svc.FindPayoutByID(ctx, tn, "123")
+		require.NoError(t, err)
+		require.NotNil(t, p.NotifiedAt)
+		_, err = e.svc.DisbursePayout(ctx, tn, "123")
+		requireCode(t, paykit.ECONFLICT, err)
+		p, err = e.svc.AcceptPayout(ctx, tn, "123")
+		require.NoError(t, err)
+		require.NotNil(t, p.AcceptedAt)
+		p, err = e.svc.DisbursePayout(ctx, tn, "123")
+		require.NoError(t, err)
+		require.NotNil(t, p.DisbursedAt)
+		_, err = e.svc.DisbursePayout(ctx, tn, "123")
+		requireCode(t, paykit.ECONFLICT, err)
+
+		require.Equal(t, "0.00", e.balance(t, tn, "gigapay_client"))
+		require.Equal(t, "700.00", e.balance(t, tn, "employee:"+emp.UID))
+		require.Equal(t, "300.00", e.balance(t, tn, "income_tax"))
+		require.Equal(t, "314.20", e.balance(t, tn, "payroll_tax"))
+		require.Equal(t, "65.71", e.balance(t, tn, "gigapay_fee"))
+		require.Equal(t, "-1379.91", e.balance(t, tn, "world"))
+		require.Equal(t, []string{"Employee.created", "Invoice.created", "Payout.created", "Employee.notified",
+			"Employee.claimed", "Invoice.paid", "Employee.verified", "Payout.notified", "Payout.accepted"}, e.eventTypes(t, tn, ""))
+
+		// The payout's event is the object as the API renders it.
+		evs, err := e.svc.FindEvents(ctx, tn, paykit.EventFilter{Limit: 100})
+		require.NoError(t, err)
+		require.JSONEq(t, `{"id":"123","amount":"1000.00","invoiced_amount":"1314.20","cost":"1379.91","currency":"SEK",
+			"description":"Lön genom Gigapay","employee":"67","full_salary_specification":false,"invoice":"`+inv.ID+`",
+			"metadata":{},"start_at":null,"end_at":null,"created_at":"2024-01-09T12:00:00.000000Z",
+			"notified_at":"2024-01-09T12:01:00.000000Z","accepted_at":"2024-01-09T12:01:00.000000Z"}`, string(evs[len(evs)-1].Data))
+	})
+
+	t.Run("VerifiedBeforePaid", func(t *testing.T) {
+		e := MustOpen(t)
+		ctx := context.Background()
+		tn := e.MustIntegration(t)
+		e.MustVerified(t, tn, "e1")
+		p, err := e.svc.CreatePayout(ctx, tn, payoutOf("", "e1", "100"))
+		require.NoError(t, err)
+		_, err = e.svc.PayInvoice(ctx, tn, p.InvoiceID)
+		require.NoError(t, err)
+		require.Equal(t, []string{"Invoice.paid", "Payout.notified"}, e.eventTypes(t, tn, "")[6:])
+		_, err = e.svc.PayInvoice(ctx, tn, p.InvoiceID)
+		requireCode(t, paykit.ECONFLICT, err)
+	})
+
+	t.Run("Guards", func(t *testing.T) {
+		e := MustOpen(t)
+		ctx := context.Background()
+		tn := e.MustIntegration(t)
+		e.MustEmployee(t, tn, "e1")
+		e.MustEmployee(t, tn, "e2")
+		p, err := e.svc.CreatePayout(ctx, tn, payoutOf("p1", "e1", "100"))
+		require.NoError(t, err)
+		requireCode(t, paykit.EFORBIDDEN, e.svc.DeleteEmployee(ctx, tn, "e1"))
+		require.NoError(t, e.svc.DeleteEmployee(ctx, tn, "e2"))
+
+		q, err := e.svc.CreatePayout(ctx, tn, payoutOf("p2", "e1", "200"))
+		require.NoError(t, err)
+		require.NotEqual(t, p.InvoiceID, q.InvoiceID)
+		require.NoError(t, e.svc.DeletePayout(ctx, tn, "p2"))
+		inv, err := e.svc.FindInvoiceByID(ctx, tn, q.InvoiceID)
+		require.NoError(t, err)
+		require.Equal(t, "0.00", inv.Price.Fixed())
+		_, err = e.svc.PayInvoice(ctx, tn, inv.ID)
+		requireCode(t, paykit.ECONFLICT, err)
+		require.NoError(t, e.svc.DeleteInvoice(ctx, tn, inv.ID))
+
+		_, err = e.svc.PayInvoice(ctx, tn, p.InvoiceID)
+		require.NoError(t, err)
+		requireCode(t, paykit.EFORBIDDEN, e.svc.DeletePayout(ctx, tn, "p1"))
+		requireCode(t, paykit.EFORBIDDEN, e.svc.DeleteInvoice(ctx, tn, p.InvoiceID))
+		requireCode(t, paykit.ENOTFOUND, e.svc.DeletePayout(ctx, tn, "nope"))
+	})
+
+	t.Run("Resend", func(t *testing.T) {
+		e := MustOpen(t)
+		ctx := context.Background()
+		tn := e.MustIntegration(t)
+		e.MustEmployee(t, tn, "e1")
+		require.NoError(t, e.svc.ResendEmployee(ctx, tn, "e1"))
+		err := e.svc.ResendEmployee(ctx, tn, "e1")
+		requireCode(t, paykit.ELIMIT, err)
+		require.Contains(t, paykit.ErrorMessage(err), "86400 seconds")
+		e.clock.Add(paykit.ResendInterval - time.Second)
+		requireCode(t, paykit.ELIMIT, e.svc.ResendEmployee(ctx, tn, "e1"))
+		e.clock.Add(time.Second)
+		require.NoError(t, e.svc.ResendEmployee(ctx, tn, "e1"))
+
+		// An idempotent retry replays the success, even inside the interval.
+		kctx := paykit.WithIdempotencyKey(ctx, "k1")
+		e.clock.Add(paykit.ResendInterval)
+		require.NoError(t, e.svc.ResendEmployee(kctx, tn, "e1"))
+		require.NoError(t, e.svc.ResendEmployee(kctx, tn, "e1"))
+
+		_, err = e.svc.CreatePayout(ctx, tn, payoutOf("p1", "e1", "100"))
+		require.NoError(t, err)
+		requireCode(t, paykit.ECONFLICT, e.svc.ResendPayout(ctx, tn, "p1"))
+	})
+}
+
+func TestPayout_Create(t *testing.T) {
+	t.Run("BulkAllOrNothing", func(t *testing.T) {
+		e := MustOpen(t)
+		ctx := context.Background()
+		tn := e.MustIntegration(t)
+		e.MustEmployee(t, tn, "e1")
+		_, err := e.svc.CreatePayouts(ctx, tn, []paykit.PayoutCreate{
+			payoutOf("a", "e1", "100"), payoutOf("b", "missing", "100"), payoutOf("a", "e1", "0"),
+		})
+		requireCode(t, paykit.EINVALID, err)
+		require.Equal(t, map[string]string{
+			"[1].employee": `Object with id "missing" does not exist.`,
+			"[2].id":       "payout with this id already exists.",
+			"[2].amount":   "Amount must be greater than zero.",
+		}, paykit.ErrorFields(err))
+		ps, n, err := e.svc.FindPayouts(ctx, tn, paykit.PayoutFilter{})
+		require.NoError(t, err)
+		require.Empty(t, ps)
+		require.Zero(t, n)
+
+		ps, err = e.svc.CreatePayouts(ctx, tn, []paykit.PayoutCreate{payoutOf("a", "e1", "100"), payoutOf("b", "e1", "200")})
+		require.NoError(t, err)
+		require.Equal(t, ps[0].InvoiceID, ps[1].InvoiceID)
+		inv, err := e.svc.FindInvoiceByID(ctx, tn, ps[0].InvoiceID)
+		require.NoError(t, err)
+		require.Equal(t, ps[0].Cost.Add(ps[1].Cost), inv.Price)
+	})
+
+	t.Run("OneOf", func(t *testing.T) {
+		e := MustOpen(t)
+		tn := e.MustIntegration(t)
+		e.MustEmployee(t, tn, "e1")
+		in := payoutOf("", "e1", "100")
+		in.Cost = amount("100")
+		_, err := e.svc.CreatePayout(context.Background(), tn, in)
+		requireCode(t, paykit.EINVALID, err)
+		require.Contains(t, paykit.ErrorFields(err), "non_field_errors")
+		in.Amount = nil
+		p, err := e.svc.CreatePayout(context.Background(), tn, in)
+		require.NoError(t, err)
+		require.Equal(t, "100.00", p.Cost.Fixed())
+		require.True(t, p.FullSalarySpecification())
+	})
+
+	t.Run("InlineEmployee", func(t *testing.T) {
+		e := MustOpen(t)
+		ctx := context.Background()
+		tn := e.MustIntegration(t)
+		inline := func(id, email string) paykit.PayoutCreate {
+			pc := payoutOf("", "", "100")
+			pc.Employee = &paykit.EmployeeCreate{ID: id, Name: "Karl Karlsson", Email: email, Country: "SWE"}
+			return pc
+		}
+		ps, err := e.svc.CreatePayouts(ctx, tn, []paykit.PayoutCreate{inline("", "karl@example.com"), inline("", "KARL@example.com")})
+		require.NoError(t, err)
+		require.Equal(t, ps[0].EmployeeID, ps[1].EmployeeID, "the second matches the first by email")
+		p, err := e.svc.CreatePayout(ctx, tn, inline(ps[0].EmployeeID, "other@example.com"))
+		require.NoError(t, err)
+		require.Equal(t, ps[0].EmployeeID, p.EmployeeID, "matched by id")
+		_, n, err := e.svc.FindEmployees(ctx, tn, paykit.EmployeeFilter{})
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+
+		_, err = e.svc.CreatePayout(ctx, tn, inline("", ""))
+		requireCode(t, paykit.EINVALID, err)
+		require.Contains(t, paykit.ErrorFields(err), "employee.non_field_errors")
+	})
+
+	t.Run("Batching", func(t *testing.T) {
+		e := MustOpen(t)
+		ctx := context.Background()
+		tn := e.MustIntegration(t)
+		e.MustEmployee(t, tn, "e1")
+		_, err := e.svc.UpdateIntegrationSettings(ctx, tn, paykit.IntegrationSettings{InvoiceBatching: ptr(true)})
+		require.NoError(t, err)
+		a, err := e.svc.CreatePayout(ctx, tn, payoutOf("", "e1", "100"))
+		require.NoError(t, err)
+		b, err := e.svc.CreatePayout(ctx, tn, payoutOf("", "e1", "200"))
+		require.NoError(t, err)
+		require.Equal(t, a.InvoiceID, b.InvoiceID)
+		c, err := e.svc.CreatePayout(ctx, tn, paykit.PayoutCreate{Amount: amount("5"), Currency: "EUR", Description: "d", EmployeeID: "e1"})
+		require.NoError(t, err)
+		require.NotEqual(t, a.InvoiceID, c.InvoiceID, "one open invoice per currency")
+		inv, err := e.svc.CloseInvoice(ctx, tn, a.InvoiceID)
+		require.NoError(t, err)
+		require.False(t, inv.Open)
+		d, err := e.svc.CreatePayout(ctx, tn, payoutOf("", "e1", "300"))
+		require.NoError(t, err)
+		require.NotEqual(t, a.InvoiceID, d.InvoiceID)
+		require.Equal(t, 3, countOf(e.eventTypes(t, tn, ""), "Invoice.created"))
+	})
+
+	t.Run("Rates", func(t *testing.T) {
+		e := MustOpen(t)
+		ctx := context.Background()
+		tn := e.MustIntegration(t)
+		e.MustEmployee(t, tn, "e1")
+		r := paykit.DefaultPricingRates()
+		r.Fee = dec("0.02")
+		_, err := e.svc.UpdateIntegrationSettings(ctx, tn, paykit.IntegrationSettings{Rates: &r})
+		require.NoError(t, err)
+		p, err := e.svc.PricePayout(ctx, tn, payoutOf("x", "e1", "1000"))
+		require.NoError(t, err)
+		require.Equal(t, "1340.48", p.Cost.Fixed())
+		require.Equal(t, "x", p.ID)
+		r.Fee = dec("1.5")
+		_, err = e.svc.UpdateIntegrationSettings(ctx, tn, paykit.IntegrationSettings{Rates: &r})
+		requireCode(t, paykit.EINVALID, err)
+		_, n, err := e.svc.FindPayouts(ctx, tn, paykit.PayoutFilter{})
+		require.NoError(t, err)
+		require.Zero(t, n, "pricing has no side effects")
+	})
+}
+
+func TestEmployee_Update(t *testing.T) {
+	e := MustOpen(t)
+	ctx := context.Background()
+	tn := e.MustIntegration(t)
+	e.MustEmployee(t, tn, "1847")
+	e.MustEmployee(t, tn, "other")
+	_, err := e.svc.CreatePayout(ctx, tn, payoutOf("p", "1847", "10"))
+	require.NoError(t, err)
+	emp, err := e.svc.UpdateEmployee(ctx, tn, "1847", paykit.EmployeeUpdate{ID: ptr("8472")})
+	require.NoError(t, err)
+	require.Equal(t, "8472", emp.ID)
+	p, err := e.svc.FindPayoutByID(ctx, tn, "p")
+	require.NoError(t, err)
+	require.Equal(t, "8472", p.EmployeeID, "payouts refer to the employee, not to its id")
+	_, err = e.svc.UpdateEmployee(ctx, tn, "8472", paykit.EmployeeUpdate{ID: ptr("other")})
+	requireCode(t, paykit.EINVALID, err)
+	_, err = e.svc.UpdateEmployee(ctx, tn, "8472", paykit.EmployeeUpdate{CellphoneNumber: ptr("")})
+	requireCode(t, paykit.EINVALID, err)
+	emp, err = e.svc.UpdateEmployee(ctx, tn, "8472", paykit.EmployeeUpdate{Email: ptr("a@b.se"), CellphoneNumber: ptr(""), Metadata: ptr(json.RawMessage(`{"user_id": 2}`))})
+	require.NoError(t, err)
+	require.Equal(t, "", emp.CellphoneNumber)
+	require.JSONEq(t, `{"user_id":2}`, string(emp.Metadata))
+}
+
+func TestIntegration_Access(t *testing.T) {
+	e := MustOpen(t)
+	ctx := context.Background()
+	acct := e.MustIntegration(t)
+	other := e.MustIntegration(t)
+	in := paykit.IntegrationCreate{ID: "650fd73ff5", Name: "Gigatron", Email: "inv@gigatron.se", Recipient: "Gigatron AB",
+		AddressLine1: "Gatan 1", ZipCode: "111 22", City: "Stockholm"}
+	integ, err := e.svc.CreateIntegration(ctx, acct, in)
+	require.NoError(t, err)
+	require.Equal(t, paykit.IntegrationTypeCustom, integ.Type)
+	_, err = e.svc.CreateIntegration(ctx, other, in)
+	requireCode(t, paykit.EINVALID, err)
+	_, err = e.svc.FindIntegrationByID(ctx, other, "650fd73ff5")
+	requireCode(t, paykit.ENOTFOUND, err)
+	_, err = e.svc.FindIntegrationByID(ctx, acct, "650fd73ff5")
+	require.NoError(t, err)
+	list, n, err := e.svc.FindIntegrations(ctx, paykit.IntegrationFilter{Account: &acct})
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	require.Equal(t, "650fd73ff5", list[0].ID)
+
+	requireCode(t, paykit.EFORBIDDEN, e.svc.DeleteIntegration(ctx, acct, acct))
+	e.MustEmployee(t, "650fd73ff5", "e1")
+	requireCode(t, paykit.EFORBIDDEN, e.svc.DeleteIntegration(ctx, acct, "650fd73ff5"))
+	require.NoError(t, e.svc.DeleteEmployee(ctx, "650fd73ff5", "e1"))
+	require.NoError(t, e.svc.DeleteIntegration(ctx, acct, "650fd73ff5"))
+	_, err = e.svc.CreateIntegration(ctx, acct, in)
+	requireCode(t, paykit.EINVALID, err)
+
+	inv, err := e.svc.CreateInvoiceIntegration(ctx, acct, paykit.IntegrationCreate{Name: "Freelancer", Email: "f@x.se",
+		Recipient: "F", AddressLine1: "A", ZipCode: "1", City: "C"})
+	require.NoError(t, err)
+	_, err = e.svc.UpdateIntegration(ctx, acct, inv.ID, paykit.IntegrationUpdate{Name: ptr("x")})
+	requireCode(t, paykit.EFORBIDDEN, err)
+	requireCode(t, paykit.EFORBIDDEN, e.svc.DeleteIntegration(ctx, acct, inv.ID))
+
+	again, err := e.svc.EnsureIntegration(ctx, acct, paykit.IntegrationCreate{})
+	require.NoError(t, err)
+	require.Equal(t, paykit.IntegrationTypeWebApp, again.Type)
+}
+
+func countOf(ss []string, s string) int {
+	n := 0
+	for _, x := range ss {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}

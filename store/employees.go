@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/paykit/paykit"
+)
+
+const employeeColumns = `uid, tenant_id, id, name, email, cellphone_number, country, metadata, status, created_at,
+	notified_at, claimed_at, verified_at, resent_at, updated_at`
+
+type employeeRow struct {
+	UID             string `db:"uid"`
+	TenantID        string `db:"tenant_id"`
+	ID              string `db:"id"`
+	Name            string `db:"name"`
+	Email           string `db:"email"`
+	CellphoneNumber string `db:"cellphone_number"`
+	Country         string `db:"country"`
+	Metadata        string `db:"metadata"`
+	Status          string `db:"status"`
+	CreatedAt       int64  `db:"created_at"`
+	NotifiedAt      *int64 `db:"notified_at"`
+	ClaimedAt       *int64 `db:"claimed_at"`
+	VerifiedAt      *int64 `db:"verified_at"`
+	ResentAt        *int64 `db:"resent_at"`
+	UpdatedAt       int64  `db:"updated_at"`
+}
+
+func (r *employeeRow) employee() *paykit.Employee {
+	return &paykit.Employee{
+		UID: r.UID, TenantID: r.TenantID, ID: r.ID, Name: r.Name, Email: r.Email, CellphoneNumber: r.CellphoneNumber,
+		Country: r.Country, Metadata: []byte(r.Metadata), Status: paykit.EmployeeStatus(r.Status),
+		CreatedAt: fromMicros(r.CreatedAt), NotifiedAt: fromMicrosPtr(r.NotifiedAt), ClaimedAt: fromMicrosPtr(r.ClaimedAt),
+		VerifiedAt: fromMicrosPtr(r.VerifiedAt), ResentAt: fromMicrosPtr(r.ResentAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+}
+
+// CreateEmployee inserts e. Returns ECONFLICT when its UID, or its ID in its
+// tenant, is taken.
+func (d *DB) CreateEmployee(ctx context.Context, e *paykit.Employee) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateEmployee(ctx, e) })
+}
+
+// FindEmployeeByUID returns the tenant's employee with uid. Returns ENOTFOUND.
+func (d *DB) FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*paykit.Employee, error) {
+	return d.read.FindEmployeeByUID(ctx, tenantID, uid)
+}
+
+// FindEmployeeByID returns the tenant's employee with the client id id.
+// Returns ENOTFOUND.
+func (d *DB) FindEmployeeByID(ctx context.Context, tenantID, id string) (*paykit.Employee, error) {
+	return d.read.FindEmployeeByID(ctx, tenantID, id)
+}
+
+// FindEmployees returns a page of the tenant's employees, newest first, and how
+// many f selects in all.
+func (d *DB) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
+	return d.read.FindEmployees(ctx, tenantID, f)
+}
+
+// UpdateEmployee writes every field of e but UID, TenantID and CreatedAt.
+// Returns ENOTFOUND, and ECONFLICT when its new ID is taken.
+func (d *DB) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateEmployee(ctx, e) })
+}
+
+// DeleteEmployee deletes the tenant's employee with uid. Returns ENOTFOUND,
+// and ECONFLICT while a payout refers to it.
+func (d *DB) DeleteEmployee(ctx context.Context, tenantID, uid string) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.DeleteEmployee(ctx, tenantID, uid) })
+}
+
+func (t *tx) CreateEmployee(ctx context.Context, e *paykit.Employee) error {
+	_, err := t.exec(ctx, `INSERT INTO employees (`+employeeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.UID, e.TenantID, e.ID, e.Name, e.Email, e.CellphoneNumber, e.Country, metadataText(e.Metadata),
+		string(e.Status), micros(e.CreatedAt), microsPtr(e.NotifiedAt), microsPtr(e.ClaimedAt),
+		microsPtr(e.VerifiedAt), microsPtr(e.ResentAt), micros(e.UpdatedAt))
+	if err != nil {
+		return conflict(err, "employee with this id already exists.", "create employee "+e.UID)
+	}
+	return nil
+}
+
+func (t *tx) FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*paykit.Employee, error) {
+	var r employeeRow
+	if err := t.get(ctx, &r, `SELECT `+employeeColumns+` FROM employees WHERE tenant_id = ? AND uid = ?`, tenantID, uid); err != nil {
+		return nil, notFound(err, "Employee not found.", "find employee "+uid)
+	}
+	return r.employee(), nil
+}
+
+func (t *tx) FindEmployeeByID(ctx context.Context, tenantID, id string) (*paykit.Employee, error) {
+	var r employeeRow
+	if err := t.get(ctx, &r, `SELECT `+employeeColumns+` FROM employees WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+		return nil, notFound(err, "Employee not found.", "find employee by id "+id)
+	}
+	return r.employee(), nil
+}
+
+func (t *tx) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
+	var q listQuery
+	q.add("tenant_id = ?", tenantID)
+	q.search(f.Search, "name", "email", "cellphone_number")
+	if f.Email != nil {
+		q.add("email <> '' AND lower(email) = lower(?)", *f.Email)
+	}
+	if f.CellphoneNumber != nil {
+		q.add("cellphone_number <> '' AND cellphone_number = ?", *f.CellphoneNumber)
+	}
+	q.timeFilter("created_at", f.CreatedAt)
+	q.timeFilter("notified_at", f.NotifiedAt)
+	q.timeFilter("claimed_at", f.ClaimedAt)
+	q.timeFilter("verified_at", f.VerifiedAt)
+	rows, n, err := list[employeeRow](ctx, t, employeeColumns, "employees", "created_at", "uid", q, f.ListPage)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find employees: %w", err)
+	}
+	out := make([]*paykit.Employee, len(rows))
+	for i := range rows {
+		out[i] = rows[i].employee()
+	}
+	return out, n, nil
+}
+
+func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
+	res, err := t.exec(ctx, `UPDATE employees SET id = ?, name = ?, email = ?, cellphone_number = ?, country = ?,
+		metadata = ?, status = ?, notified_at = ?, claimed_at = ?, verified_at = ?, resent_at = ?, updated_at = ?
+		WHERE tenant_id = ? AND uid = ?`,
+		e.ID, e.Name, e.Email, e.CellphoneNumber, e.Country, metadataText(e.Metadata), string(e.Status),
+		microsPtr(e.NotifiedAt), microsPtr(e.ClaimedAt), microsPtr(e.VerifiedAt), microsPtr(e.ResentAt),
+		micros(e.UpdatedAt), e.TenantID, e.UID)
+	if err != nil {
+		return conflict(err, "employee with this id already exists.", "update employee "+e.UID)
+	}
+	return affected(res, "Employee not found.")
+}
+
+func (t *tx) DeleteEmployee(ctx context.Context, tenantID, uid string) error {
+	res, err := t.exec(ctx, `DELETE FROM employees WHERE tenant_id = ? AND uid = ?`, tenantID, uid)
+	if err != nil {
+		return foreignKey(err, "Employee has payouts.", "delete employee "+uid)
+	}
+	return affected(res, "Employee not found.")
+}

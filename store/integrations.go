@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/paykit/paykit"
+)
+
+const integrationColumns = `tenant_id, owner_id, type, name, logo, metadata, email, recipient, address_line_1,
+	address_line_2, zip_code, city, payroll_rate, income_tax_rate, vat_rate, fee_rate, invoice_batching,
+	created_at, updated_at`
+
+type integrationRow struct {
+	TenantID        string  `db:"tenant_id"`
+	OwnerID         string  `db:"owner_id"`
+	Type            int     `db:"type"`
+	Name            string  `db:"name"`
+	Logo            string  `db:"logo"`
+	Metadata        string  `db:"metadata"`
+	Email           string  `db:"email"`
+	Recipient       string  `db:"recipient"`
+	AddressLine1    string  `db:"address_line_1"`
+	AddressLine2    string  `db:"address_line_2"`
+	ZipCode         string  `db:"zip_code"`
+	City            string  `db:"city"`
+	PayrollRate     *string `db:"payroll_rate"`
+	IncomeTaxRate   *string `db:"income_tax_rate"`
+	VATRate         *string `db:"vat_rate"`
+	FeeRate         *string `db:"fee_rate"`
+	InvoiceBatching bool    `db:"invoice_batching"`
+	CreatedAt       int64   `db:"created_at"`
+	UpdatedAt       int64   `db:"updated_at"`
+}
+
+func (r *integrationRow) integration() (*paykit.Integration, error) {
+	in := &paykit.Integration{
+		ID: r.TenantID, OwnerID: r.OwnerID, Type: paykit.IntegrationType(r.Type), Name: r.Name, Logo: r.Logo,
+		Metadata: []byte(r.Metadata), Email: r.Email, Recipient: r.Recipient, AddressLine1: r.AddressLine1,
+		AddressLine2: r.AddressLine2, ZipCode: r.ZipCode, City: r.City, InvoiceBatching: r.InvoiceBatching,
+		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+	if r.PayrollRate != nil && r.IncomeTaxRate != nil && r.VATRate != nil && r.FeeRate != nil {
+		var rates paykit.PricingRates
+		for _, f := range []struct {
+			dst *decimal.Decimal
+			src string
+		}{{&rates.Payroll, *r.PayrollRate}, {&rates.IncomeTax, *r.IncomeTaxRate}, {&rates.VAT, *r.VATRate}, {&rates.Fee, *r.FeeRate}} {
+			d, err := decimal.NewFromString(f.src)
+			if err != nil {
+				return nil, fmt.Errorf("integration %s: rate %q: %w", r.TenantID, f.src, err)
+			}
+			*f.dst = d
+		}
+		in.Rates = &rates
+	}
+	return in, nil
+}
+
+// rateTexts returns the four rates as stored: NULL for none.
+func rateTexts(r *paykit.PricingRates) [4]*string {
+	if r == nil {
+		return [4]*string{}
+	}
+	s := func(d decimal.Decimal) *string { v := d.String(); return &v }
+	return [4]*string{s(r.Payroll), s(r.IncomeTax), s(r.VAT), s(r.Fee)}
+}
+
+// CreateIntegration inserts in. Returns ECONFLICT when its tenant has one.
+func (d *DB) CreateIntegration(ctx context.Context, in *paykit.Integration) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateIntegration(ctx, in) })
+}
+
+// FindIntegrationByID returns the integration of the tenant id. Returns
+// ENOTFOUND.
+func (d *DB) FindIntegrationByID(ctx context.Context, id string) (*paykit.Integration, error) {
+	return d.read.FindIntegrationByID(ctx, id)
+}
+
+// FindIntegrations returns a page of the integrations f selects, newest first,
+// and how many it selects in all.
+func (d *DB) FindIntegrations(ctx context.Context, f paykit.IntegrationFilter) ([]*paykit.Integration, int, error) {
+	return d.read.FindIntegrations(ctx, f)
+}
+
+// UpdateIntegration writes every mutable field of in. Returns ENOTFOUND.
+func (d *DB) UpdateIntegration(ctx context.Context, in *paykit.Integration) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateIntegration(ctx, in) })
+}
+
+// DeleteIntegration deletes the integration of the tenant id; the tenant
+// stays. Returns ENOTFOUND.
+func (d *DB) DeleteIntegration(ctx context.Context, id string) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.DeleteIntegration(ctx, id) })
+}
+
+func (t *tx) CreateIntegration(ctx context.Context, in *paykit.Integration) error {
+	r := rateTexts(in.Rates)
+	_, err := t.exec(ctx, `INSERT INTO integrations (`+integrationColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.ID, in.OwnerID, int(in.Type), in.Name, in.Logo, metadataText(in.Metadata), in.Email, in.Recipient,
+		in.AddressLine1, in.AddressLine2, in.ZipCode, in.City, r[0], r[1], r[2], r[3], in.InvoiceBatching,
+		micros(in.CreatedAt), micros(in.UpdatedAt))
+	if err != nil {
+		return conflict(err, "integration with this id already exists.", "create integration "+in.ID)
+	}
+	return nil
+}
+
+func (t *tx) FindIntegrationByID(ctx context.Context, id string) (*paykit.Integration, error) {
+	var r integrationRow
+	if err := t.get(ctx, &r, `SELECT `+integrationColumns+` FROM integrations WHERE tenant_id = ?`, id); err != nil {
+		return nil, notFound(err, "Integration not found.", "find integration "+id)
+	}
+	return r.integration()
+}
+
+func (t *tx) FindIntegrations(ctx context.Context, f paykit.IntegrationFilter) ([]*paykit.Integration, int, error) {
+	var q listQuery
+	if f.Account != nil {
+		q.add("(owner_id = ? OR tenant_id = ?)", *f.Account, *f.Account)
+	}
+	if f.Type != nil {
+		q.add("type = ?", int(*f.Type))
+	}
+	rows, n, err := list[integrationRow](ctx, t, integrationColumns, "integrations", "created_at", "tenant_id", q, f.ListPage)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find integrations: %w", err)
+	}
+	out := make([]*paykit.Integration, len(rows))
+	for i := range rows {
+		if out[i], err = rows[i].integration(); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, n, nil
+}
+
+func (t *tx) UpdateIntegration(ctx context.Context, in *paykit.Integration) error {
+	r := rateTexts(in.Rates)
+	res, err := t.exec(ctx, `UPDATE integrations SET name = ?, logo = ?, metadata = ?, email = ?, recipient = ?,
+		address_line_1 = ?, address_line_2 = ?, zip_code = ?, city = ?, payroll_rate = ?, income_tax_rate = ?,
+		vat_rate = ?, fee_rate = ?, invoice_batching = ?, updated_at = ? WHERE tenant_id = ?`,
+		in.Name, in.Logo, metadataText(in.Metadata), in.Email, in.Recipient, in.AddressLine1, in.AddressLine2,
+		in.ZipCode, in.City, r[0], r[1], r[2], r[3], in.InvoiceBatching, micros(in.UpdatedAt), in.ID)
+	if err != nil {
+		return fmt.Errorf("update integration %s: %w", in.ID, err)
+	}
+	return affected(res, "Integration not found.")
+}
+
+func (t *tx) DeleteIntegration(ctx context.Context, id string) error {
+	res, err := t.exec(ctx, `DELETE FROM integrations WHERE tenant_id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete integration %s: %w", id, err)
+	}
+	return affected(res, "Integration not found.")
+}

@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/paykit/paykit"
+)
+
+// listQuery builds the WHERE clause of a Gigapay list (employees, invoices,
+// payouts, integrations) and its page: newest first by (created, uid), by
+// keyset or by offset.
+type listQuery struct {
+	where []string
+	args  []any
+}
+
+func (q *listQuery) add(cond string, args ...any) {
+	q.where = append(q.where, cond)
+	q.args = append(q.args, args...)
+}
+
+// timeFilter adds the conditions of f on column col.
+func (q *listQuery) timeFilter(col string, f paykit.TimeFilter) {
+	if f.Null != nil {
+		if *f.Null {
+			q.add(col + " IS NULL")
+		} else {
+			q.add(col + " IS NOT NULL")
+		}
+	}
+	if f.After != nil {
+		q.add(col+" >= ?", micros(*f.After))
+	}
+	if f.Before != nil {
+		q.add(col+" <= ?", micros(*f.Before))
+	}
+}
+
+// search adds a case-insensitive substring match of s on any of cols.
+func (q *listQuery) search(s *string, cols ...string) {
+	if s == nil || *s == "" {
+		return
+	}
+	pat := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(*s) + "%"
+	conds := make([]string, len(cols))
+	for i, c := range cols {
+		conds[i] = c + ` LIKE ? ESCAPE '\'`
+		q.args = append(q.args, pat)
+	}
+	q.where = append(q.where, "("+strings.Join(conds, " OR ")+")")
+}
+
+func (q *listQuery) clause() string {
+	if len(q.where) == 0 {
+		return "1"
+	}
+	return strings.Join(q.where, " AND ")
+}
+
+// list runs the count and the page of a newest-first list in one snapshot:
+// from is everything after SELECT's columns ("payouts p JOIN ..."), created
+// and uid the ordering columns. Rows selected Before a cursor are read oldest
+// first and reversed, so the page still reads newest first.
+func list[R any](ctx context.Context, t *tx, columns, from, created, uid string, q listQuery, p paykit.ListPage) ([]R, int, error) {
+	var rows []R
+	var n int
+	err := t.readTx(ctx, func(t *tx) error {
+		if err := t.get(ctx, &n, `SELECT COUNT(*) FROM `+from+` WHERE `+q.clause(), q.args...); err != nil {
+			return err
+		}
+		dir, reverse := "DESC", false
+		switch {
+		case p.After != nil:
+			q.add(fmt.Sprintf("(%s, %s) < (?, ?)", created, uid), micros(p.After.CreatedAt), p.After.UID)
+		case p.Before != nil:
+			q.add(fmt.Sprintf("(%s, %s) > (?, ?)", created, uid), micros(p.Before.CreatedAt), p.Before.UID)
+			dir, reverse = "ASC", true
+		}
+		query := fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT ? OFFSET ?`,
+			columns, from, q.clause(), created, dir, uid, dir)
+		offset := 0
+		if p.After == nil && p.Before == nil {
+			offset = max(p.Offset, 0)
+		}
+		if err := t.selectAll(ctx, &rows, query, append(q.args, limit(p.Limit), offset)...); err != nil {
+			return err
+		}
+		if reverse {
+			slices.Reverse(rows)
+		}
+		return nil
+	})
+	return rows, n, err
+}
+
+const payoutColumns = `p.uid, p.tenant_id, p.id, p.employee_uid, e.id AS employee_id, p.invoice_uid, i.id AS invoice_id,
+	p.basis, p.currency, p.amount_minor, p.invoiced_amount_minor, p.cost_minor, p.fee_minor, p.payroll_minor,
+	p.tax_minor, p.vat_minor, p.description, p.metadata, p.start_at, p.end_at, p.status, p.created_at,
+	p.notified_at, p.accepted_at, p.disbursed_at, p.resent_at, p.updated_at`
+
+const payoutFrom = `payouts p JOIN employees e ON e.uid = p.employee_uid JOIN invoices i ON i.uid = p.invoice_uid`
+
+type payoutRow struct {
+	UID                 string `db:"uid"`
+	TenantID            string `db:"tenant_id"`
+	ID                  string `db:"id"`
+	EmployeeUID         string `db:"employee_uid"`
+	EmployeeID          string `db:"employee_id"`
+	InvoiceUID          string `db:"invoice_uid"`
+	InvoiceID           string `db:"invoice_id"`
+	Basis               string `db:"basis"`
+	Currency            string `db:"currency"`
+	AmountMinor         int64  `db:"amount_minor"`
+	InvoicedAmountMinor int64  `db:"invoiced_amount_minor"`
+	CostMinor           int64  `db:"cost_minor"`
+	FeeMinor            int64  `db:"fee_minor"`
+	PayrollMinor        int64  `db:"payroll_minor"`
+	TaxMinor            int64  `db:"tax_minor"`
+	VATMinor            int64  `db:"vat_minor"`
+	Description         string `db:"description"`
+	Metadata            string `db:"metadata"`
+	StartAt             *int64 `db:"start_at"`
+	EndAt               *int64 `db:"end_at"`
+	Status              string `db:"status"`
+	CreatedAt           int64  `db:"created_at"`
+	NotifiedAt          *int64 `db:"notified_at"`
+	AcceptedAt          *int64 `db:"accepted_at"`
+	DisbursedAt         *int64 `db:"disbursed_at"`
+	ResentAt            *int64 `db:"resent_at"`
+	UpdatedAt           int64  `db:"updated_at"`
+}
+
+func (r *payoutRow) payout() *paykit.Payout {
+	c := paykit.Currency(r.Currency)
+	m := func(v int64) paykit.Money { return paykit.MoneyFromMinor(v, c) }
+	return &paykit.Payout{
+		UID: r.UID, TenantID: r.TenantID, ID: r.ID, Basis: paykit.PricingBasis(r.Basis),
+		Amount: m(r.AmountMinor), InvoicedAmount: m(r.InvoicedAmountMinor), Cost: m(r.CostMinor),
+		Fee: m(r.FeeMinor), Payroll: m(r.PayrollMinor), Tax: m(r.TaxMinor), VAT: m(r.VATMinor),
+		Description: r.Description, EmployeeUID: r.EmployeeUID, EmployeeID: r.EmployeeID,
+		InvoiceUID: r.InvoiceUID, InvoiceID: r.InvoiceID, Metadata: []byte(r.Metadata),
+		StartAt: fromMicrosPtr(r.StartAt), EndAt: fromMicrosPtr(r.EndAt), Status: paykit.PayoutStatus(r.Status),
+		CreatedAt: fromMicros(r.CreatedAt), NotifiedAt: fromMicrosPtr(r.NotifiedAt), AcceptedAt: fromMicrosPtr(r.AcceptedAt),
+		DisbursedAt: fromMicrosPtr(r.DisbursedAt), ResentAt: fromMicrosPtr(r.ResentAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+}
+
+// CreatePayout inserts p. Returns ECONFLICT when its UID, or its ID in its
+// tenant, is taken.
+func (d *DB) CreatePayout(ctx context.Context, p *paykit.Payout) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.CreatePayout(ctx, p) })
+}
+
+// FindPayoutByUID returns the tenant's payout with uid. Returns ENOTFOUND.
+func (d *DB) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit.Payout, error) {
+	return d.read.FindPayoutByUID(ctx, tenantID, uid)
+}
+
+// FindPayoutByID returns the tenant's payout with the client id id. Returns
+// ENOTFOUND.
+func (d *DB) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit.Payout, error) {
+	return d.read.FindPayoutByID(ctx, tenantID, id)
+}
+
+// FindPayouts returns a page of the tenant's payouts, newest first, and how
+// many f selects in all.
+func (d *DB) FindPayouts(ctx context.Context, tenantID string, f paykit.PayoutFilter) ([]*paykit.Payout, int, error) {
+	return d.read.FindPayouts(ctx, tenantID, f)
+}
+
+// UpdatePayout writes p's Status, NotifiedAt, AcceptedAt, DisbursedAt,
+// ResentAt and UpdatedAt. Returns ENOTFOUND.
+func (d *DB) UpdatePayout(ctx context.Context, p *paykit.Payout) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdatePayout(ctx, p) })
+}
+
+// DeletePayout deletes the tenant's payout with uid. Returns ENOTFOUND.
+func (d *DB) DeletePayout(ctx context.Context, tenantID, uid string) error {
+	return d.InTx(ctx, func(s paykit.Store) error { return s.DeletePayout(ctx, tenantID, uid) })
+}
+
+func (t *tx) CreatePayout(ctx context.Context, p *paykit.Payout) error {
+	_, err := t.exec(ctx, `INSERT INTO payouts (uid, tenant_id, id, employee_uid, invoice_uid, basis, currency,
+		amount_minor, invoiced_amount_minor, cost_minor, fee_minor, payroll_minor, tax_minor, vat_minor, description,
+		metadata, start_at, end_at, status, created_at, notified_at, accepted_at, disbursed_at, resent_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.UID, p.TenantID, p.ID, p.EmployeeUID, p.InvoiceUID, string(p.Basis), string(p.Amount.Currency),
+		p.Amount.Minor(), p.InvoicedAmount.Minor(), p.Cost.Minor(), p.Fee.Minor(), p.Payroll.Minor(), p.Tax.Minor(),
+		p.VAT.Minor(), p.Description, metadataText(p.Metadata), microsPtr(p.StartAt), microsPtr(p.EndAt),
+		string(p.Status), micros(p.CreatedAt), microsPtr(p.NotifiedAt), microsPtr(p.AcceptedAt),
+		microsPtr(p.DisbursedAt), microsPtr(p.ResentAt), micros(p.UpdatedAt))
+	if err != nil {
+		return conflict(err, "Payout already exists.", "create payout "+p.UID)
+	}
+	return nil
+}
+
+func (t *tx) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit.Payout, error) {
+	var r payoutRow
+	err := t.get(ctx, &r, `SELECT `+payoutColumns+` FROM `+payoutFrom+` WHERE p.tenant_id = ? AND p.uid = ?`, tenantID, uid)
+	if err != nil {
+		return nil, notFound(err, "Payout not found.", "find payout "+uid)
+	}
+	return r.payout(), nil
+}
+
+func (t *tx) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit.Payout, error) {
+	var r payoutRow
+	err := t.get(ctx, &r, `SELECT `+payoutColumns+` FROM `+payoutFrom+` WHERE p.tenant_id = ? AND p.id = ?`, tenantID, id)
+	if err != nil {
+		return nil, notFound(err, "Payout not found.", "find payout by id "+id)
+	}
+	return r.payout(), nil
+}
+
+func (t *tx) FindPayouts(ctx context.Context, tenantID string, f paykit.PayoutFilter) ([]*paykit.Payout, int, error) {
+	var q listQuery
+	q.add("p.tenant_id = ?", tenantID)
+	if f.EmployeeUID != nil {
+		q.add("p.employee_uid = ?", *f.EmployeeUID)
+	}
+	if f.EmployeeID != nil {
+		q.add("e.id = ?", *f.EmployeeID)
+	}
+	if f.InvoiceUID != nil {
+		q.add("p.invoice_uid = ?", *f.InvoiceUID)
+	}
+	if f.InvoiceID != nil {
+		q.add("i.id = ?", *f.InvoiceID)
+	}
+	if f.Status != nil {
+		q.add("p.status = ?", string(*f.Status))
+	}
+	q.search(f.Search, "p.description", "e.name", "e.email", "e.cellphone_number")
+	q.timeFilter("p.start_at", f.StartAt)
+	q.timeFilter("p.end_at", f.EndAt)
+	q.timeFilter("p.created_at", f.CreatedAt)
+	q.timeFilter("p.notified_at", f.NotifiedAt)
+	q.timeFilter("p.accepted_at", f.AcceptedAt)
+	rows, n, err := list[payoutRow](ctx, t, payoutColumns, payoutFrom, "p.created_at", "p.uid", q, f.ListPage)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find payouts: %w", err)
+	}
+	out := make([]*paykit.Payout, len(rows))
+	for i := range rows {
+		out[i] = rows[i].payout()
+	}
+	return out, n, nil
+}
+
+func (t *tx) UpdatePayout(ctx context.Context, p *paykit.Payout) error {
+	res, err := t.exec(ctx, `UPDATE payouts SET status = ?, notified_at = ?, accepted_at = ?, disbursed_at = ?,
+		resent_at = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`,
+		string(p.Status), microsPtr(p.NotifiedAt), microsPtr(p.AcceptedAt), microsPtr(p.DisbursedAt),
+		microsPtr(p.ResentAt), micros(p.UpdatedAt), p.TenantID, p.UID)
+	if err != nil {
+		return fmt.Errorf("update payout %s: %w", p.UID, err)
+	}
+	return affected(res, "Payout not found.")
+}
+
+func (t *tx) DeletePayout(ctx context.Context, tenantID, uid string) error {
+	res, err := t.exec(ctx, `DELETE FROM payouts WHERE tenant_id = ? AND uid = ?`, tenantID, uid)
+	if err != nil {
+		return fmt.Errorf("delete payout %s: %w", uid, err)
+	}
+	return affected(res, "Payout not found.")
+}
+
+// metadataText returns the JSON text of metadata, {} when it has none.
+func metadataText(m []byte) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	return string(m)
+}
+
+// foreignKey maps a foreign key violation (a row still referred to) to an
+// ECONFLICT with msg, and wraps any other error with what.
+func foreignKey(err error, msg, what string) error {
+	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		return paykit.Errorf(paykit.ECONFLICT, "%s", msg)
+	}
+	return conflict(err, msg, what)
+}
