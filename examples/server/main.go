@@ -1,11 +1,19 @@
-// Command server is paykit's example server: the GigPay API at /gigpay/ and its
-// sandbox controls at /sandbox/, on a SQLite file.
+// Command server is paykit's example server, on a SQLite file:
+//
+//	/gigpay/    GigPay payment tokens and payments      (Authorization: Bearer <key>)
+//	/gigapay/   Gigapay v2 payouts                       (Authorization: Token <key> + Integration-ID)
+//	/memento/   Memento payment requests                 (HTTP Basic, key as username)
+//	/webhooks/  events, webhook endpoints, delivery log  (Authorization: Bearer <key>)
+//	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/
 //
 //	go run ./examples/server -demo
 //
 // With -demo it seeds, idempotently, a tenant "demo" whose API key is the value
-// of -demo-key, a business account 3fa85f64-5717-4562-b3fc-2c963f66afa6 funded
-// with 10000.00 USD and a payee account 4fa85f64-5717-4562-b3fc-2c963f66afa6.
+// of -demo-key: a business account 3fa85f64-5717-4562-b3fc-2c963f66afa6 funded
+// with 10000.00 USD and a payee account 4fa85f64-5717-4562-b3fc-2c963f66afa6
+// (GigPay); the web app integration "demo" (Gigapay); and the Memento merchant
+// settings, signing callbacks with the demo key, with a payer "demopayer" at
+// +14155551212 holding 1000.00 USD.
 package main
 
 import (
@@ -33,19 +41,22 @@ const (
 	demoTenantID        = "demo"
 	demoBusinessAccount = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 	demoPayeeAccount    = "4fa85f64-5717-4562-b3fc-2c963f66afa6"
+	demoPayerUsername   = "demopayer"
+	demoPayerPhone      = "+14155551212"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-// run serves until ctx ends, then shuts down within a few seconds.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+// run serves until ctx ends, then shuts down within a few seconds. ready, if
+// not nil, is called with the listening address once requests are served.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -81,11 +92,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
+	mux.Handle("/gigapay/", http.StripPrefix("/gigapay", httpapi.NewGigapay(svc)))
+	mux.Handle("/memento/", http.StripPrefix("/memento", httpapi.NewMemento(svc)))
+	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", httpapi.NewEvents(svc, httpapi.BearerAuth(svc))))
 	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", httpapi.NewSandbox(svc)))
+	mux.Handle("/sandbox/gigapay/", http.StripPrefix("/sandbox/gigapay", httpapi.NewGigapaySandbox(svc)))
+	mux.Handle("/sandbox/memento/", http.StripPrefix("/sandbox/memento", httpapi.NewMementoSandbox(svc)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"apis":[`+
 			`{"name":"GigPay","baseUrl":"/gigpay","example":"POST /gigpay/api/v1/payment-tokens"},`+
+			`{"name":"Gigapay v2","baseUrl":"/gigapay","example":"GET /gigapay/v2/payouts/"},`+
+			`{"name":"Memento","baseUrl":"/memento","example":"POST /memento/v1/requests"},`+
+			`{"name":"Events and webhooks","baseUrl":"/webhooks","example":"GET /webhooks/events"},`+
 			`{"name":"Sandbox controls","baseUrl":"/sandbox","example":"POST /sandbox/payments/{id}/complete"}]}`+"\n")
 	})
 
@@ -102,6 +121,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "db", *dbPath)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
 
 	select {
 	case err = <-serveErr:
@@ -121,8 +143,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return err
 }
 
-// seedDemo creates the demo tenant, its API key and its two accounts unless
-// they exist; the business account is funded only when it is first created.
+// seedDemo creates what the demo needs unless it exists. Each step is
+// idempotent on its own, so a seed cut short by a crash completes on the next
+// start, and running it again changes nothing.
 func seedDemo(ctx context.Context, svc *paykit.Service, key string) error {
 	if _, err := svc.CreateTenant(ctx, demoTenantID, "Demo"); err != nil && paykit.ErrorCode(err) != paykit.ECONFLICT {
 		return err
@@ -130,26 +153,61 @@ func seedDemo(ctx context.Context, svc *paykit.Service, key string) error {
 	if _, err := svc.CreateAPIKey(ctx, demoTenantID, key); err != nil && paykit.ErrorCode(err) != paykit.ECONFLICT {
 		return err
 	}
+
+	// GigPay: a funded business account and a payee.
 	_, err := svc.CreateAccount(ctx, demoTenantID, paykit.AccountCreate{ID: demoBusinessAccount, Currency: "USD",
 		Name: "Demo business", BusinessAccountID: "demo-business"})
-	switch paykit.ErrorCode(err) {
-	case "":
-		p, err := svc.CreateDeposit(ctx, demoTenantID, paykit.DepositCreate{DestinationAccountID: demoBusinessAccount,
-			Amount: decimal.RequireFromString("10000.00"), AssetType: "usd", ExternalStorage: "wire"})
-		if err != nil {
-			return err
-		}
-		if _, err := svc.CompletePayment(ctx, demoTenantID, p.ID); err != nil {
-			return err
-		}
-	case paykit.ECONFLICT:
-	default:
+	if err != nil && paykit.ErrorCode(err) != paykit.ECONFLICT {
+		return err
+	}
+	if err := fundDemo(ctx, svc, demoBusinessAccount, "10000.00"); err != nil {
 		return err
 	}
 	_, err = svc.CreateAccount(ctx, demoTenantID, paykit.AccountCreate{ID: demoPayeeAccount, Currency: "USD",
 		Name: "Demo payee", UserIdentityID: "demo-payee"})
 	if err != nil && paykit.ErrorCode(err) != paykit.ECONFLICT {
 		return err
+	}
+
+	// Gigapay: the tenant is also its own web app integration.
+	if _, err := svc.EnsureIntegration(ctx, demoTenantID, paykit.IntegrationCreate{Name: "Demo"}); err != nil {
+		return err
+	}
+
+	// Memento: callbacks signed with the demo key, and a payer to ask.
+	if _, err := svc.ConfigureMerchant(ctx, demoTenantID, paykit.MerchantSettings{SigningKey: key}); err != nil {
+		return err
+	}
+	_, err = svc.RegisterPayer(ctx, demoTenantID, paykit.PayerCreate{Username: demoPayerUsername, Phone: demoPayerPhone,
+		Currency: "USD", Balance: decimal.RequireFromString("1000.00")})
+	if err != nil && paykit.ErrorCode(err) != paykit.ECONFLICT {
+		return err
+	}
+	return nil
+}
+
+// fundDemo deposits amount into an account that has never received money, and
+// completes a deposit that a crash left processing.
+func fundDemo(ctx context.Context, svc *paykit.Service, accountID, amount string) error {
+	a, err := svc.FindAccountByID(ctx, demoTenantID, accountID)
+	if err != nil {
+		return err
+	}
+	if a.CreditsPosted == 0 && a.CreditsPending == 0 {
+		if _, err := svc.CreateDeposit(ctx, demoTenantID, paykit.DepositCreate{DestinationAccountID: accountID,
+			Amount: decimal.RequireFromString(amount), AssetType: "usd", ExternalStorage: "wire"}); err != nil {
+			return err
+		}
+	}
+	processing, deposit := paykit.PaymentStatusProcessing, paykit.PaymentTypeDeposit
+	ps, err := svc.FindPayments(ctx, demoTenantID, paykit.PaymentFilter{AccountID: &accountID, Status: &processing, Type: &deposit})
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if _, err := svc.CompletePayment(ctx, demoTenantID, p.ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
