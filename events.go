@@ -1,6 +1,7 @@
 package paykit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,10 +32,15 @@ type EventFilter struct {
 
 // appendEvent writes an event with a snapshot of subject into the outbox.
 func (s *Service) appendEvent(ctx context.Context, tx Store, now time.Time, tenantID, typ, subjectID string, subject any) error {
-	data, err := json.Marshal(subject)
-	if err != nil {
+	// Not json.Marshal: it escapes <, > and & for HTML, and a webhook body should
+	// be the same bytes the API renders.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(subject); err != nil {
 		return fmt.Errorf("event %s: %w", typ, err)
 	}
+	data := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	return tx.AppendEvent(ctx, &Event{ID: newID(), TenantID: tenantID, Type: typ, SubjectID: subjectID, Data: data, CreatedAt: now})
 }
 

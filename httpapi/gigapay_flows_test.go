@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -425,6 +426,14 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 	last := main[len(main)-1].body
 	require.Contains(t, string(last), `"accepted_at":"2019-05-21T10:00:00.000000Z"`)
 	require.JSONEq(t, string(last), string(e.MustDo(200, "GET", "/gigapay/v2/payouts/p1/", "").Body))
+	// Byte for byte, too, even where the object holds characters that
+	// encoding/json escapes for HTML by default (the & of the pdf link).
+	inv := str(t, e.MustDo(200, "GET", "/gigapay/v2/payouts/p1/", "").JSON(t)["invoice"])
+	api := bytes.TrimSpace(e.MustDo(200, "GET", "/gigapay/v2/invoices/"+inv+"/", "").Body)
+	require.Contains(t, string(api), "&language=")
+	i := slices.IndexFunc(main, func(d delivery) bool { return bytes.Contains(d.body, []byte(`"paid_at":"2019`)) })
+	require.GreaterOrEqual(t, i, 0, "the Invoice.paid notification")
+	require.Equal(t, string(api), string(main[i].body))
 
 	// The money went through the ledger: in from the world when the invoice
 	// was paid, out to the employee, the tax authority, payroll and the fee.
