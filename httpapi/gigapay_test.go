@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -82,26 +81,8 @@ func MustGigapay(tb testing.TB, opts ...paykit.Option) *GP {
 // it). path is the full path, /gigapay included.
 func (e *GP) Do(method, path, body string, headers ...string) Response {
 	e.tb.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.Header.Set("Authorization", "Token "+gpKey)
-	req.Header.Set("Integration-ID", gpIntegration)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i+1] == "" {
-			req.Header.Del(headers[i])
-		} else {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-	}
-	w := httptest.NewRecorder()
-	e.Handler.ServeHTTP(w, req)
-	return Response{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
+	return serve(e.Handler, method, path, body,
+		append([]string{"Authorization", "Token " + gpKey, "Integration-ID", gpIntegration}, headers...)...)
 }
 
 // MustDo is Do that requires the status want.

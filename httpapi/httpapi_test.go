@@ -93,12 +93,17 @@ func (r Response) JSON(tb testing.TB) map[string]json.RawMessage {
 // override or add to it ("Authorization", "" removes the key).
 func (e *Env) Do(method, path, body string, headers ...string) Response {
 	e.tb.Helper()
+	return serve(e.Handler, method, path, body, append([]string{"Authorization", "Bearer " + apiKey}, headers...)...)
+}
+
+// serve sends a request to h; headers are name/value pairs set in order, an
+// empty value removing the header. A body is sent as JSON.
+func serve(h http.Handler, method, path, body string, headers ...string) Response {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, rd)
-	req.Header.Set("Authorization", "Bearer "+apiKey)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -110,7 +115,7 @@ func (e *Env) Do(method, path, body string, headers ...string) Response {
 		}
 	}
 	w := httptest.NewRecorder()
-	e.Handler.ServeHTTP(w, req)
+	h.ServeHTTP(w, req)
 	return Response{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
 }
 

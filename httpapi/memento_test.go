@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -87,23 +88,11 @@ func mustMementoEnv(tb testing.TB) *mementoEnv {
 // Memento response is HTTP 200 with a JSON body.
 func (e *mementoEnv) do(method, path, body string, headers ...string) Response {
 	e.tb.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.SetBasicAuth(mementoKey, "")
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i+1] == "" {
-			req.Header.Del(headers[i])
-		} else {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-	}
-	w := httptest.NewRecorder()
-	e.Handler.ServeHTTP(w, req)
-	require.Equal(e.tb, http.StatusOK, w.Code, "%s %s: always 200: %s", method, path, w.Body)
-	require.Equal(e.tb, "application/json", w.Header().Get("Content-Type"))
-	return Response{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(mementoKey+":"))
+	r := serve(e.Handler, method, path, body, append([]string{"Authorization", basic}, headers...)...)
+	require.Equal(e.tb, http.StatusOK, r.Status, "%s %s: always 200: %s", method, path, r.Body)
+	require.Equal(e.tb, "application/json", r.Header.Get("Content-Type"))
+	return r
 }
 
 // requireError requires the documented error body with code and key.
