@@ -49,19 +49,11 @@ func (g *gigapay) createEmployee(c *gigapayCall) (int, any, error) {
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
-	e, err := g.svc.CreateEmployee(c.ctx, c.tenantID, in)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, e, nil
+	return created(g.svc.CreateEmployee(c.ctx, c.tenantID, in))
 }
 
 func (g *gigapay) getEmployee(c *gigapayCall) (int, any, error) {
-	e, err := g.svc.FindEmployeeByID(c.ctx, c.tenantID, c.r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, e, nil
+	return ok(g.svc.FindEmployeeByID(c.ctx, c.tenantID, c.r.PathValue("id")))
 }
 
 func (g *gigapay) updateEmployee(c *gigapayCall) (int, any, error) {
@@ -77,11 +69,7 @@ func (g *gigapay) updateEmployee(c *gigapayCall) (int, any, error) {
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
-	e, err := g.svc.UpdateEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), upd)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, e, nil
+	return ok(g.svc.UpdateEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) replaceEmployee(c *gigapayCall) (int, any, error) {
@@ -93,11 +81,7 @@ func (g *gigapay) replaceEmployee(c *gigapayCall) (int, any, error) {
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
-	e, err := g.svc.ReplaceEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), in)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, e, nil
+	return ok(g.svc.ReplaceEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), in))
 }
 
 func (g *gigapay) deleteEmployee(c *gigapayCall) (int, any, error) {
@@ -151,19 +135,11 @@ func (g *gigapay) createIntegration(c *gigapayCall) (int, any, error) {
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
-	integ, err := g.svc.CreateIntegration(c.ctx, c.account.ID, in)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, integ, nil
+	return created(g.svc.CreateIntegration(c.ctx, c.account.ID, in))
 }
 
 func (g *gigapay) getIntegration(c *gigapayCall) (int, any, error) {
-	integ, err := g.svc.FindIntegrationByID(c.ctx, c.account.ID, c.r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, integ, nil
+	return ok(g.svc.FindIntegrationByID(c.ctx, c.account.ID, c.r.PathValue("id")))
 }
 
 func (g *gigapay) updateIntegration(c *gigapayCall) (int, any, error) {
@@ -180,11 +156,7 @@ func (g *gigapay) updateIntegration(c *gigapayCall) (int, any, error) {
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
-	integ, err := g.svc.UpdateIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), upd)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, integ, nil
+	return ok(g.svc.UpdateIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) replaceIntegration(c *gigapayCall) (int, any, error) {
@@ -196,11 +168,7 @@ func (g *gigapay) replaceIntegration(c *gigapayCall) (int, any, error) {
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
-	integ, err := g.svc.ReplaceIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), in)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, integ, nil
+	return ok(g.svc.ReplaceIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), in))
 }
 
 func (g *gigapay) deleteIntegration(c *gigapayCall) (int, any, error) {
@@ -226,11 +194,7 @@ func (g *gigapay) listInvoices(c *gigapayCall) (int, any, error) {
 }
 
 func (g *gigapay) getInvoice(c *gigapayCall) (int, any, error) {
-	inv, err := g.svc.FindInvoiceByID(c.ctx, c.tenantID, c.r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, inv, nil
+	return ok(g.svc.FindInvoiceByID(c.ctx, c.tenantID, c.r.PathValue("id")))
 }
 
 func (g *gigapay) updateInvoice(c *gigapayCall) (int, any, error) {
@@ -247,11 +211,7 @@ func (g *gigapay) updateInvoice(c *gigapayCall) (int, any, error) {
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
-	inv, err := g.svc.UpdateInvoice(c.ctx, c.tenantID, c.r.PathValue("id"), upd)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, inv, nil
+	return ok(g.svc.UpdateInvoice(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) deleteInvoice(c *gigapayCall) (int, any, error) {

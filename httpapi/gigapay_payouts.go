@@ -196,11 +196,7 @@ func (g *gigapay) pricePayouts(c *gigapayCall) (int, any, error) {
 		return 0, nil, err
 	}
 	if !list {
-		p, err := g.svc.PricePayout(c.ctx, c.tenantID, in[0])
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, p, nil
+		return ok(g.svc.PricePayout(c.ctx, c.tenantID, in[0]))
 	}
 	ps, err := g.svc.PricePayouts(c.ctx, c.tenantID, in)
 	if err != nil {
