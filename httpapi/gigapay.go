@@ -661,6 +661,21 @@ func (o orderedObject) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// bind reads the request's object body into a Service input with build, and
+// returns the body's validation errors, if build found any.
+func bind[T any](c *gigapayCall, build func(*form) T) (T, error) {
+	var zero T
+	f, err := c.objectForm()
+	if err != nil {
+		return zero, err
+	}
+	in := build(f)
+	if err := f.v.Err(); err != nil {
+		return zero, err
+	}
+	return in, nil
+}
+
 // ok answers 200 with v, or the error.
 func ok[T any](v T, err error) (int, any, error) {
 	if err != nil {

@@ -266,6 +266,14 @@ func (f *form) boolean(k string) *bool {
 // raw reads a JSONField: any JSON value. Absent is nil.
 func (f *form) raw(k string) json.RawMessage { return f.m[k] }
 
+// rawPtr is raw for an update: nil when k is absent.
+func (f *form) rawPtr(k string) *json.RawMessage {
+	if !f.present(k) {
+		return nil
+	}
+	return ptrTo(f.raw(k))
+}
+
 // strings reads a ListField of strings. Absent is nil.
 func (f *form) strings(k string) *[]string {
 	raw, ok := f.m[k]

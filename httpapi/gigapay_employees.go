@@ -41,12 +41,8 @@ func (g *gigapay) listEmployees(c *gigapayCall) (int, any, error) {
 }
 
 func (g *gigapay) createEmployee(c *gigapayCall) (int, any, error) {
-	f, err := c.objectForm()
+	in, err := bind(c, employeeCreate)
 	if err != nil {
-		return 0, nil, err
-	}
-	in := employeeCreate(f)
-	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
 	return created(g.svc.CreateEmployee(c.ctx, c.tenantID, in))
@@ -57,28 +53,19 @@ func (g *gigapay) getEmployee(c *gigapayCall) (int, any, error) {
 }
 
 func (g *gigapay) updateEmployee(c *gigapayCall) (int, any, error) {
-	f, err := c.objectForm()
+	upd, err := bind(c, func(f *form) paykit.EmployeeUpdate {
+		return paykit.EmployeeUpdate{ID: f.strPtr("id"), Name: f.strPtr("name"), Email: f.strPtr("email"),
+			CellphoneNumber: f.strPtr("cellphone_number"), Country: f.strPtr("country"), Metadata: f.rawPtr("metadata")}
+	})
 	if err != nil {
-		return 0, nil, err
-	}
-	upd := paykit.EmployeeUpdate{ID: f.strPtr("id"), Name: f.strPtr("name"), Email: f.strPtr("email"),
-		CellphoneNumber: f.strPtr("cellphone_number"), Country: f.strPtr("country")}
-	if f.present("metadata") {
-		upd.Metadata = ptrTo(f.raw("metadata"))
-	}
-	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
 	return ok(g.svc.UpdateEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) replaceEmployee(c *gigapayCall) (int, any, error) {
-	f, err := c.objectForm()
+	in, err := bind(c, employeeCreate)
 	if err != nil {
-		return 0, nil, err
-	}
-	in := employeeCreate(f)
-	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
 	return ok(g.svc.ReplaceEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), in))
@@ -127,12 +114,8 @@ func (g *gigapay) listIntegrations(c *gigapayCall) (int, any, error) {
 }
 
 func (g *gigapay) createIntegration(c *gigapayCall) (int, any, error) {
-	f, err := c.objectForm()
+	in, err := bind(c, integrationCreate)
 	if err != nil {
-		return 0, nil, err
-	}
-	in := integrationCreate(f)
-	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
 	return created(g.svc.CreateIntegration(c.ctx, c.account.ID, in))
@@ -143,29 +126,21 @@ func (g *gigapay) getIntegration(c *gigapayCall) (int, any, error) {
 }
 
 func (g *gigapay) updateIntegration(c *gigapayCall) (int, any, error) {
-	f, err := c.objectForm()
+	upd, err := bind(c, func(f *form) paykit.IntegrationUpdate {
+		return paykit.IntegrationUpdate{ID: f.strPtr("id"), Name: f.strPtr("name"), Logo: f.strPtr("logo"),
+			Email: f.strPtr("email"), Recipient: f.strPtr("recipient"), AddressLine1: f.strPtr("address_line_1"),
+			AddressLine2: f.strPtr("address_line_2"), ZipCode: f.strPtr("zip_code"), City: f.strPtr("city"),
+			Metadata: f.rawPtr("metadata")}
+	})
 	if err != nil {
-		return 0, nil, err
-	}
-	upd := paykit.IntegrationUpdate{ID: f.strPtr("id"), Name: f.strPtr("name"), Logo: f.strPtr("logo"),
-		Email: f.strPtr("email"), Recipient: f.strPtr("recipient"), AddressLine1: f.strPtr("address_line_1"),
-		AddressLine2: f.strPtr("address_line_2"), ZipCode: f.strPtr("zip_code"), City: f.strPtr("city")}
-	if f.present("metadata") {
-		upd.Metadata = ptrTo(f.raw("metadata"))
-	}
-	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
 	return ok(g.svc.UpdateIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) replaceIntegration(c *gigapayCall) (int, any, error) {
-	f, err := c.objectForm()
+	in, err := bind(c, integrationCreate)
 	if err != nil {
-		return 0, nil, err
-	}
-	in := integrationCreate(f)
-	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
 	return ok(g.svc.ReplaceIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), in))
@@ -198,17 +173,12 @@ func (g *gigapay) getInvoice(c *gigapayCall) (int, any, error) {
 }
 
 func (g *gigapay) updateInvoice(c *gigapayCall) (int, any, error) {
-	f, err := c.objectForm()
-	if err != nil {
-		return 0, nil, err
-	}
 	// Only id and metadata are writable; the other fields are read-only and,
 	// as in Django REST Framework, ignored.
-	upd := paykit.InvoiceUpdate{ID: f.strPtr("id")}
-	if f.present("metadata") {
-		upd.Metadata = ptrTo(f.raw("metadata"))
-	}
-	if err := f.v.Err(); err != nil {
+	upd, err := bind(c, func(f *form) paykit.InvoiceUpdate {
+		return paykit.InvoiceUpdate{ID: f.strPtr("id"), Metadata: f.rawPtr("metadata")}
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	return ok(g.svc.UpdateInvoice(c.ctx, c.tenantID, c.r.PathValue("id"), upd))

@@ -191,10 +191,7 @@ func (g *gigapay) writeWebhook(c *gigapayCall, replace bool) (int, any, error) {
 		return 0, nil, err
 	}
 	upd := paykit.EndpointUpdate{ID: f.strPtr("id"), URL: f.strPtr("url"), Secret: f.strPtr("secret_key"),
-		Events: webhookEvents(f, replace), Catalog: paykit.GigapayEvents}
-	if f.present("metadata") {
-		upd.Metadata = ptrTo(f.raw("metadata"))
-	}
+		Events: webhookEvents(f, replace), Catalog: paykit.GigapayEvents, Metadata: f.rawPtr("metadata")}
 	if replace {
 		if upd.URL == nil {
 			f.bad("url", "This field is required.")
