@@ -390,20 +390,20 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *tx) get(ctx context.Context, dest any, query string, args ...any) error {
-	if t.state != nil && t.state.broken != nil {
-		return t.state.broken
-	}
-	ctx = t.ctx(ctx)
-	s, err := t.stmt(ctx, query)
-	if err != nil {
-		return t.check(err)
-	} else if s == nil {
-		return t.check(sqlx.GetContext(ctx, t.q, dest, query, args...))
-	}
-	return t.check(s.GetContext(ctx, dest, args...))
+	return t.read(ctx, query,
+		func(ctx context.Context, s *sqlx.Stmt) error { return s.GetContext(ctx, dest, args...) },
+		func(ctx context.Context) error { return sqlx.GetContext(ctx, t.q, dest, query, args...) })
 }
 
 func (t *tx) selectAll(ctx context.Context, dest any, query string, args ...any) error {
+	return t.read(ctx, query,
+		func(ctx context.Context, s *sqlx.Stmt) error { return s.SelectContext(ctx, dest, args...) },
+		func(ctx context.Context) error { return sqlx.SelectContext(ctx, t.q, dest, query, args...) })
+}
+
+// read runs query prepared when it can be (see stmt), and unprepared in a
+// read-only transaction.
+func (t *tx) read(ctx context.Context, query string, prepared func(context.Context, *sqlx.Stmt) error, unprepared func(context.Context) error) error {
 	if t.state != nil && t.state.broken != nil {
 		return t.state.broken
 	}
@@ -412,9 +412,9 @@ func (t *tx) selectAll(ctx context.Context, dest any, query string, args ...any)
 	if err != nil {
 		return t.check(err)
 	} else if s == nil {
-		return t.check(sqlx.SelectContext(ctx, t.q, dest, query, args...))
+		return t.check(unprepared(ctx))
 	}
-	return t.check(s.SelectContext(ctx, dest, args...))
+	return t.check(prepared(ctx, s))
 }
 
 // check marks the transaction broken after an error that may have rolled it
