@@ -291,12 +291,7 @@ func TestRequest_Pay(t *testing.T) {
 		r := e.MustRequest(t, tenant, "alice", "10.00", time.Minute)
 		_, err := e.svc.PayRequest(ctx, tenant, r.ID)
 		require.NoError(t, err)
-		_, err = e.svc.PayRequest(ctx, tenant, r.ID)
-		requireCode(t, paykit.ECONFLICT, err)
-		_, err = e.svc.DeclineRequest(ctx, tenant, r.ID)
-		requireCode(t, paykit.ECONFLICT, err)
-		_, err = e.svc.CancelRequest(ctx, tenant, r.ID)
-		requireCode(t, paykit.ECONFLICT, err)
+		requireFinal(t, e, tenant, r.ID)
 		e.RequireBalances(t, tenant, e.payerAccountID(t, tenant, alice.ID), "90.00", "90.00")
 		e.requireMerchantBalance(t, tenant, "10.00")
 	})
@@ -338,12 +333,7 @@ func TestRequest_Decline(t *testing.T) {
 	require.Empty(t, got.TransactionID)
 	require.Equal(t, []string{"request.created", "request.declined"}, e.eventTypes(t, tenant, r.ID))
 
-	_, err = e.svc.PayRequest(ctx, tenant, r.ID)
-	requireCode(t, paykit.ECONFLICT, err)
-	_, err = e.svc.DeclineRequest(ctx, tenant, r.ID)
-	requireCode(t, paykit.ECONFLICT, err)
-	_, err = e.svc.CancelRequest(ctx, tenant, r.ID)
-	requireCode(t, paykit.ECONFLICT, err)
+	requireFinal(t, e, tenant, r.ID)
 	e.RequireBalances(t, tenant, e.payerAccountID(t, tenant, alice.ID), "100.00", "100.00")
 }
 
@@ -546,4 +536,17 @@ func TestRequest_ConfigureMerchant(t *testing.T) {
 	got, err = e.svc.FindMerchant(ctx, tenant)
 	require.NoError(t, err)
 	require.Equal(t, m, got, "nothing written")
+}
+
+// requireFinal requires that a final request can be neither paid, declined
+// nor canceled.
+func requireFinal(tb testing.TB, e *env, tenantID, id string) {
+	tb.Helper()
+	ctx := context.Background()
+	_, err := e.svc.PayRequest(ctx, tenantID, id)
+	requireCode(tb, paykit.ECONFLICT, err)
+	_, err = e.svc.DeclineRequest(ctx, tenantID, id)
+	requireCode(tb, paykit.ECONFLICT, err)
+	_, err = e.svc.CancelRequest(ctx, tenantID, id)
+	requireCode(tb, paykit.ECONFLICT, err)
 }
