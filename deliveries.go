@@ -160,7 +160,7 @@ func (s *Service) FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID
 // The attempts happen at the next RunDue. Returns ENOTFOUND for an unknown
 // event.
 func (s *Service) RedeliverEvent(ctx context.Context, tenantID, eventID string) ([]*Delivery, error) {
-	return write(ctx, s, tenantID, "event.redeliver", eventID, func(tx Store, now time.Time) ([]*Delivery, error) {
+	return write(ctx, s, tenantID, "event.redeliver", eventID, func(tx Tx, now time.Time) ([]*Delivery, error) {
 		ev, err := tx.FindEventByID(ctx, tenantID, eventID)
 		if err != nil {
 			return nil, err
@@ -224,7 +224,7 @@ func (s *Service) RedeliverEvent(ctx context.Context, tenantID, eventID string) 
 // and moves the cursor past them, in one transaction.
 func (s *Service) fanOutEvents(ctx context.Context) (int, error) {
 	n := 0
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cursor, err := tx.FindWebhookCursor(ctx)
 		if err != nil {
 			return err
@@ -255,7 +255,7 @@ func (s *Service) fanOutEvents(ctx context.Context) (int, error) {
 
 // fanOut creates the deliveries of one event: one per endpoint of eps that
 // subscribes to it and was created before it, and one per callback.
-func (s *Service) fanOut(ctx context.Context, tx Store, now time.Time, ev *Event, eps []*Endpoint) error {
+func (s *Service) fanOut(ctx context.Context, tx Tx, now time.Time, ev *Event, eps []*Endpoint) error {
 	for _, ep := range eps {
 		if !ep.wants(ev.Type) || ev.Seq <= ep.FromSeq {
 			continue
@@ -342,7 +342,7 @@ func renderBody(scheme SignatureScheme, ev *Event) (json.RawMessage, error) {
 }
 
 // enabledEndpoints returns every enabled endpoint of the tenant.
-func enabledEndpoints(ctx context.Context, tx Store, tenantID string) ([]*Endpoint, error) {
+func enabledEndpoints(ctx context.Context, tx Tx, tenantID string) ([]*Endpoint, error) {
 	enabled := true
 	var out []*Endpoint
 	for after := ""; ; {
@@ -426,7 +426,9 @@ func (s *Service) perLane() int { return (s.webhooks.concurrency + 3) / 4 }
 func (s *Service) deliverLane(ctx context.Context, lane DeliveryLane, now time.Time) error {
 	per := s.perLane()
 	for {
-		ds, err := s.store.ClaimDeliveries(ctx, lane, now, s.now().Add(s.webhooks.timeout+leaseMargin), per)
+		ds, err := inTx(ctx, s.store, func(tx Tx) ([]*Delivery, error) {
+			return tx.ClaimDeliveries(ctx, lane, now, s.now().Add(s.webhooks.timeout+leaseMargin), per)
+		})
 		if err != nil || len(ds) == 0 {
 			return err
 		}
@@ -589,7 +591,7 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint) attemptRe
 // failure, or the end of the delivery when the schedule is spent or the
 // receiver said 410 Gone. It also keeps the endpoint's failure streak.
 func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *Endpoint, res attemptResult) error {
-	return s.store.InTx(ctx, func(tx Store) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now()
 		d, err := tx.FindDeliveryByID(ctx, claimed.TenantID, claimed.ID)
 		if ErrorCode(err) == ENOTFOUND {
@@ -636,7 +638,7 @@ func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *
 // trackEndpoint keeps ep's failure streak after an attempt, and disables ep
 // when the receiver said 410 Gone or has failed for longer than the
 // configured period.
-func (s *Service) trackEndpoint(ctx context.Context, tx Store, now time.Time, ep *Endpoint, res attemptResult, gone bool) error {
+func (s *Service) trackEndpoint(ctx context.Context, tx Tx, now time.Time, ep *Endpoint, res attemptResult, gone bool) error {
 	switch {
 	case res.ok:
 		if ep.FailingSince == nil {
@@ -660,7 +662,7 @@ func (s *Service) trackEndpoint(ctx context.Context, tx Store, now time.Time, ep
 
 // disableEndpoint disables ep for reason, fails its pending deliveries and
 // fires endpoint.disabled.
-func (s *Service) disableEndpoint(ctx context.Context, tx Store, now time.Time, ep *Endpoint, reason string) error {
+func (s *Service) disableEndpoint(ctx context.Context, tx Tx, now time.Time, ep *Endpoint, reason string) error {
 	ep.Enabled, ep.DisabledReason, ep.UpdatedAt = false, reason, now
 	if err := tx.UpdateEndpoint(ctx, ep.ID, ep); err != nil {
 		return err

@@ -152,7 +152,7 @@ const maxName = 255
 // Employee.created. Returns EINVALID (an id in use is one, on the id field, as
 // Gigapay reports it) and ENOTFOUND for an unknown integration.
 func (s *Service) CreateEmployee(ctx context.Context, tenantID string, in EmployeeCreate) (*Employee, error) {
-	return write(ctx, s, tenantID, "employee.create", in, func(tx Store, now time.Time) (*Employee, error) {
+	return write(ctx, s, tenantID, "employee.create", in, func(tx Tx, now time.Time) (*Employee, error) {
 		var v Validation
 		e := s.checkEmployeeCreate(ctx, tx, tenantID, in, "", &v)
 		if err := v.Err(); err != nil {
@@ -177,7 +177,7 @@ func (s *Service) checkEmployeeCreate(ctx context.Context, tx Store, tenantID st
 	return e
 }
 
-func (s *Service) createEmployee(ctx context.Context, tx Store, now time.Time, e *Employee) error {
+func (s *Service) createEmployee(ctx context.Context, tx Tx, now time.Time, e *Employee) error {
 	e.CreatedAt, e.UpdatedAt = now, now
 	if err := tx.CreateEmployee(ctx, e); err != nil {
 		return err
@@ -298,7 +298,7 @@ func (s *Service) UpdateEmployee(ctx context.Context, tenantID, id string, upd E
 		ID  string
 		Upd EmployeeUpdate
 	}{id, upd}
-	return write(ctx, s, tenantID, "employee.update", in, func(tx Store, now time.Time) (*Employee, error) {
+	return write(ctx, s, tenantID, "employee.update", in, func(tx Tx, now time.Time) (*Employee, error) {
 		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -333,7 +333,7 @@ func (s *Service) ReplaceEmployee(ctx context.Context, tenantID, id string, in E
 		ID string
 		In EmployeeCreate
 	}{id, in}
-	return write(ctx, s, tenantID, "employee.replace", args, func(tx Store, now time.Time) (*Employee, error) {
+	return write(ctx, s, tenantID, "employee.replace", args, func(tx Tx, now time.Time) (*Employee, error) {
 		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -347,7 +347,7 @@ func (s *Service) ReplaceEmployee(ctx context.Context, tenantID, id string, in E
 }
 
 // saveEmployee validates e, whose client id was oldID, and writes it.
-func (s *Service) saveEmployee(ctx context.Context, tx Store, now time.Time, e *Employee, oldID string) error {
+func (s *Service) saveEmployee(ctx context.Context, tx Tx, now time.Time, e *Employee, oldID string) error {
 	var v Validation
 	checkEmployee(&v, "", e)
 	if e.ID != oldID && !v.Has("id") {
@@ -363,7 +363,7 @@ func (s *Service) saveEmployee(ctx context.Context, tx Store, now time.Time, e *
 // DeleteEmployee deletes an employee to whom no payout was ever registered.
 // Returns ENOTFOUND, and EFORBIDDEN once the employee has a payout.
 func (s *Service) DeleteEmployee(ctx context.Context, tenantID, id string) error {
-	_, err := write(ctx, s, tenantID, "employee.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+	_, err := write(ctx, s, tenantID, "employee.delete", id, func(tx Tx, now time.Time) (struct{}, error) {
 		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
 		if err != nil {
 			return struct{}{}, err
@@ -385,7 +385,7 @@ func (s *Service) DeleteEmployee(ctx context.Context, tenantID, id string) error
 // Returns ENOTFOUND, ECONFLICT once the invitation was claimed, and ELIMIT
 // within the interval.
 func (s *Service) ResendEmployee(ctx context.Context, tenantID, id string) error {
-	_, err := write(ctx, s, tenantID, "employee.resend", id, func(tx Store, now time.Time) (struct{}, error) {
+	_, err := write(ctx, s, tenantID, "employee.resend", id, func(tx Tx, now time.Time) (struct{}, error) {
 		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
 		if err != nil {
 			return struct{}{}, err
@@ -441,7 +441,7 @@ func (s *Service) VerifyEmployee(ctx context.Context, tenantID, id string) (*Emp
 
 func (s *Service) moveEmployeeByID(ctx context.Context, tenantID, id string, to EmployeeStatus) (*Employee, error) {
 	in := struct{ ID, To string }{id, string(to)}
-	return write(ctx, s, tenantID, "employee."+string(to), in, func(tx Store, now time.Time) (*Employee, error) {
+	return write(ctx, s, tenantID, "employee."+string(to), in, func(tx Tx, now time.Time) (*Employee, error) {
 		e, err := tx.FindEmployeeByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -460,7 +460,7 @@ func (s *Service) moveEmployeeByID(ctx context.Context, tenantID, id string, to 
 
 // moveEmployee moves e to `to`, sets the step's timestamp, writes e and fires
 // Employee.<to>.
-func (s *Service) moveEmployee(ctx context.Context, tx Store, now time.Time, e *Employee, to EmployeeStatus) error {
+func (s *Service) moveEmployee(ctx context.Context, tx Tx, now time.Time, e *Employee, to EmployeeStatus) error {
 	if err := checkEmployeeTransition(e, to); err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ type EventFilter struct {
 }
 
 // appendEvent writes an event with a snapshot of subject into the outbox.
-func (s *Service) appendEvent(ctx context.Context, tx Store, now time.Time, tenantID, typ, subjectID string, subject any) error {
+func (s *Service) appendEvent(ctx context.Context, tx Tx, now time.Time, tenantID, typ, subjectID string, subject any) error {
 	// Not json.Marshal: it escapes <, > and & for HTML, and a webhook body should
 	// be the same bytes the API renders.
 	var b bytes.Buffer

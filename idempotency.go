@@ -47,20 +47,11 @@ func IdempotencyKeyFrom(ctx context.Context) string {
 // write runs fn in one store transaction, with now read once from the Clock, and
 // makes it idempotent when ctx carries a key. fn's domain errors roll back its
 // writes; with a key they are recorded and replayed like results.
-func write[T any](ctx context.Context, s *Service, tenantID, op string, input any, fn func(tx Store, now time.Time) (T, error)) (T, error) {
+func write[T any](ctx context.Context, s *Service, tenantID, op string, input any, fn func(tx Tx, now time.Time) (T, error)) (T, error) {
 	key := IdempotencyKeyFrom(ctx)
 	var out T
 	if key == "" {
-		err := s.store.InTx(ctx, func(tx Store) error {
-			var err error
-			out, err = fn(tx, s.now())
-			return err
-		})
-		if err != nil {
-			var zero T
-			return zero, err
-		}
-		return out, nil
+		return inTx(ctx, s.store, func(tx Tx) (T, error) { return fn(tx, s.now()) })
 	}
 	if len(key) > 255 {
 		var zero T
@@ -71,7 +62,7 @@ func write[T any](ctx context.Context, s *Service, tenantID, op string, input an
 		return out, err
 	}
 	var outcome error
-	err = s.store.InTx(ctx, func(tx Store) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now()
 		rec, err := tx.FindIdempotencyRecord(ctx, tenantID, key)
 		if err == nil && rec.ExpiresAt.After(now) {
@@ -90,7 +81,7 @@ func write[T any](ctx context.Context, s *Service, tenantID, op string, input an
 			CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
 		// A nested transaction is a savepoint: a domain error undoes fn's writes
 		// but keeps the record of the error.
-		ferr := tx.InTx(ctx, func(tx Store) error {
+		ferr := tx.InTx(ctx, func(tx Tx) error {
 			var err error
 			out, err = fn(tx, now)
 			return err

@@ -146,7 +146,7 @@ const maxLogo = 512 << 10
 // EINVALID (an id in use anywhere is one, on the id field) and ENOTFOUND for an
 // unknown owner.
 func (s *Service) CreateIntegration(ctx context.Context, ownerID string, in IntegrationCreate) (*Integration, error) {
-	return write(ctx, s, ownerID, "integration.create", in, func(tx Store, now time.Time) (*Integration, error) {
+	return write(ctx, s, ownerID, "integration.create", in, func(tx Tx, now time.Time) (*Integration, error) {
 		return s.createIntegration(ctx, tx, now, ownerID, IntegrationTypeCustom, in, true)
 	})
 }
@@ -155,7 +155,7 @@ func (s *Service) CreateIntegration(ctx context.Context, ownerID string, in Inte
 // which the API can read but not change or delete. It is how a host registers
 // one; Gigapay's API creates none. Returns EINVALID and ENOTFOUND.
 func (s *Service) CreateInvoiceIntegration(ctx context.Context, ownerID string, in IntegrationCreate) (*Integration, error) {
-	return write(ctx, s, ownerID, "integration.create_invoice", in, func(tx Store, now time.Time) (*Integration, error) {
+	return write(ctx, s, ownerID, "integration.create_invoice", in, func(tx Tx, now time.Time) (*Integration, error) {
 		return s.createIntegration(ctx, tx, now, ownerID, IntegrationTypeInvoice, in, true)
 	})
 }
@@ -173,7 +173,7 @@ func (s *Service) EnsureIntegration(ctx context.Context, tenantID string, in Int
 	} else if ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	return write(ctx, s, tenantID, "integration.ensure", in, func(tx Store, now time.Time) (*Integration, error) {
+	return write(ctx, s, tenantID, "integration.ensure", in, func(tx Tx, now time.Time) (*Integration, error) {
 		if integ, err := tx.FindIntegrationByID(ctx, tenantID); err == nil {
 			return integ, nil
 		} else if ErrorCode(err) != ENOTFOUND {
@@ -205,7 +205,7 @@ func (s *Service) EnsureIntegration(ctx context.Context, tenantID string, in Int
 	})
 }
 
-func (s *Service) createIntegration(ctx context.Context, tx Store, now time.Time, ownerID string, typ IntegrationType, in IntegrationCreate, strict bool) (*Integration, error) {
+func (s *Service) createIntegration(ctx context.Context, tx Tx, now time.Time, ownerID string, typ IntegrationType, in IntegrationCreate, strict bool) (*Integration, error) {
 	if _, err := tx.FindTenantByID(ctx, ownerID); err != nil {
 		return nil, err
 	}
@@ -338,7 +338,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, account, id string, upd
 		ID  string
 		Upd IntegrationUpdate
 	}{id, upd}
-	return write(ctx, s, account, "integration.update", in, func(tx Store, now time.Time) (*Integration, error) {
+	return write(ctx, s, account, "integration.update", in, func(tx Tx, now time.Time) (*Integration, error) {
 		integ, err := s.writableIntegration(ctx, tx, account, id)
 		if err != nil {
 			return nil, err
@@ -373,7 +373,7 @@ func (s *Service) ReplaceIntegration(ctx context.Context, account, id string, in
 		ID string
 		In IntegrationCreate
 	}{id, in}
-	return write(ctx, s, account, "integration.replace", args, func(tx Store, now time.Time) (*Integration, error) {
+	return write(ctx, s, account, "integration.replace", args, func(tx Tx, now time.Time) (*Integration, error) {
 		integ, err := s.writableIntegration(ctx, tx, account, id)
 		if err != nil {
 			return nil, err
@@ -382,7 +382,7 @@ func (s *Service) ReplaceIntegration(ctx context.Context, account, id string, in
 	})
 }
 
-func (s *Service) writableIntegration(ctx context.Context, tx Store, account, id string) (*Integration, error) {
+func (s *Service) writableIntegration(ctx context.Context, tx Tx, account, id string) (*Integration, error) {
 	integ, err := tx.FindIntegrationByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -396,7 +396,7 @@ func (s *Service) writableIntegration(ctx context.Context, tx Store, account, id
 	return integ, nil
 }
 
-func (s *Service) saveIntegration(ctx context.Context, tx Store, now time.Time, integ *Integration, in IntegrationCreate) error {
+func (s *Service) saveIntegration(ctx context.Context, tx Tx, now time.Time, integ *Integration, in IntegrationCreate) error {
 	var v Validation
 	if in.ID != "" && in.ID != integ.ID {
 		v.Add("id", "The id of an integration cannot be changed.")
@@ -413,7 +413,7 @@ func (s *Service) saveIntegration(ctx context.Context, tx Store, now time.Time, 
 // employee, payout, invoice or webhook. Its ID stays taken. Returns ENOTFOUND,
 // and EFORBIDDEN for a web app or invoice integration, or one holding objects.
 func (s *Service) DeleteIntegration(ctx context.Context, account, id string) error {
-	_, err := write(ctx, s, account, "integration.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+	_, err := write(ctx, s, account, "integration.delete", id, func(tx Tx, now time.Time) (struct{}, error) {
 		integ, err := tx.FindIntegrationByID(ctx, id)
 		if err != nil {
 			return struct{}{}, err
@@ -452,7 +452,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, account, id string) err
 // batching, which Gigapay's support configures per customer. Returns
 // ENOTFOUND and EINVALID.
 func (s *Service) UpdateIntegrationSettings(ctx context.Context, id string, in IntegrationSettings) (*Integration, error) {
-	return write(ctx, s, id, "integration.settings", in, func(tx Store, now time.Time) (*Integration, error) {
+	return write(ctx, s, id, "integration.settings", in, func(tx Tx, now time.Time) (*Integration, error) {
 		integ, err := tx.FindIntegrationByID(ctx, id)
 		if err != nil {
 			return nil, err

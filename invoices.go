@@ -135,7 +135,7 @@ func WithInvoiceAppURL(base string) Option {
 // openInvoice returns the integration's open invoice in currency c, opening a
 // new one when there is none (opened reports which). The caller fires
 // Invoice.created once the invoice holds its first payouts.
-func (s *Service) openInvoice(ctx context.Context, tx Store, now time.Time, integ *Integration, c Currency) (inv *Invoice, opened bool, err error) {
+func (s *Service) openInvoice(ctx context.Context, tx Tx, now time.Time, integ *Integration, c Currency) (inv *Invoice, opened bool, err error) {
 	inv, err = tx.FindOpenInvoice(ctx, integ.ID, c)
 	if ErrorCode(err) != ENOTFOUND {
 		return inv, false, err
@@ -184,7 +184,7 @@ func (s *Service) UpdateInvoice(ctx context.Context, tenantID, id string, upd In
 		ID  string
 		Upd InvoiceUpdate
 	}{id, upd}
-	return write(ctx, s, tenantID, "invoice.update", in, func(tx Store, now time.Time) (*Invoice, error) {
+	return write(ctx, s, tenantID, "invoice.update", in, func(tx Tx, now time.Time) (*Invoice, error) {
 		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -212,7 +212,7 @@ func (s *Service) UpdateInvoice(ctx context.Context, tenantID, id string, upd In
 // DeleteInvoice deletes an unpaid invoice and its payouts. Returns ENOTFOUND,
 // and EFORBIDDEN once the invoice is paid.
 func (s *Service) DeleteInvoice(ctx context.Context, tenantID, id string) error {
-	_, err := write(ctx, s, tenantID, "invoice.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+	_, err := write(ctx, s, tenantID, "invoice.delete", id, func(tx Tx, now time.Time) (struct{}, error) {
 		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
 		if err != nil {
 			return struct{}{}, err
@@ -244,7 +244,7 @@ func (s *Service) DeleteInvoice(ctx context.Context, tenantID, id string) error 
 // past the request that opened it. Returns ENOTFOUND, and ECONFLICT when the
 // invoice is not open.
 func (s *Service) CloseInvoice(ctx context.Context, tenantID, id string) (*Invoice, error) {
-	return write(ctx, s, tenantID, "invoice.close", id, func(tx Store, now time.Time) (*Invoice, error) {
+	return write(ctx, s, tenantID, "invoice.close", id, func(tx Tx, now time.Time) (*Invoice, error) {
 		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -264,7 +264,7 @@ func (s *Service) CloseInvoice(ctx context.Context, tenantID, id string) (*Invoi
 // notified (Payout.notified); the others are when their employee is. Returns
 // ENOTFOUND, and ECONFLICT when the invoice is already paid or holds no payout.
 func (s *Service) PayInvoice(ctx context.Context, tenantID, id string) (*Invoice, error) {
-	return write(ctx, s, tenantID, "invoice.pay", id, func(tx Store, now time.Time) (*Invoice, error) {
+	return write(ctx, s, tenantID, "invoice.pay", id, func(tx Tx, now time.Time) (*Invoice, error) {
 		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err

@@ -144,7 +144,7 @@ func (s *Service) CreateAccount(ctx context.Context, tenantID string, in Account
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return write(ctx, s, tenantID, "account.create", in, func(tx Store, now time.Time) (*Account, error) {
+	return write(ctx, s, tenantID, "account.create", in, func(tx Tx, now time.Time) (*Account, error) {
 		a.CreatedAt, a.UpdatedAt = now, now
 		if err := tx.CreateAccount(ctx, a); err != nil {
 			return nil, err
@@ -166,7 +166,7 @@ func (s *Service) FindAccounts(ctx context.Context, tenantID string, f AccountFi
 
 // systemAccount returns the tenant's system account with code in currency c,
 // opening it on first use.
-func (s *Service) systemAccount(ctx context.Context, tx Store, now time.Time, tenantID, code string, c Currency) (*Account, error) {
+func (s *Service) systemAccount(ctx context.Context, tx Tx, now time.Time, tenantID, code string, c Currency) (*Account, error) {
 	a, err := tx.FindAccountByCode(ctx, tenantID, code, c)
 	if ErrorCode(err) != ENOTFOUND {
 		return a, err
@@ -181,7 +181,7 @@ func (s *Service) systemAccount(ctx context.Context, tx Store, now time.Time, te
 }
 
 // spendableAccount loads an account that may be debited by the tenant's requests.
-func spendableAccount(ctx context.Context, tx Store, tenantID, field, id string) (*Account, error) {
+func spendableAccount(ctx context.Context, tx Tx, tenantID, field, id string) (*Account, error) {
 	a, err := tx.FindAccountByID(ctx, tenantID, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, invalid(field, "Account %q does not exist.", id)
@@ -199,7 +199,7 @@ func spendableAccount(ctx context.Context, tx Store, tenantID, field, id string)
 // balance at once. debit and credit are the transfer's accounts as loaded in this
 // transaction, after any earlier change to them in it. Returns ECONFLICT on
 // insufficient funds.
-func (s *Service) transfer(ctx context.Context, tx Store, now time.Time, t *Transfer, debit, credit *Account) error {
+func (s *Service) transfer(ctx context.Context, tx Tx, now time.Time, t *Transfer, debit, credit *Account) error {
 	if t.Amount <= 0 {
 		return fmt.Errorf("transfer %s: non-positive amount %d", t.Kind, t.Amount)
 	}
@@ -251,7 +251,7 @@ func (a *Account) apply(d BalanceDelta, now time.Time) {
 }
 
 // settleTransfer posts or voids a pending transfer, exactly once.
-func (s *Service) settleTransfer(ctx context.Context, tx Store, now time.Time, tenantID, id string, to TransferStatus) error {
+func (s *Service) settleTransfer(ctx context.Context, tx Tx, now time.Time, tenantID, id string, to TransferStatus) error {
 	t, err := tx.FindTransferByID(ctx, tenantID, id)
 	if err != nil {
 		return fmt.Errorf("settle transfer %s: %w", id, err)

@@ -91,7 +91,7 @@ func (s *Service) ConfigureMerchant(ctx context.Context, tenantID string, in Mer
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return write(ctx, s, tenantID, "merchant.configure", in, func(tx Store, now time.Time) (*Merchant, error) {
+	return write(ctx, s, tenantID, "merchant.configure", in, func(tx Tx, now time.Time) (*Merchant, error) {
 		if _, err := tx.FindTenantByID(ctx, tenantID); err != nil {
 			return nil, err
 		}
@@ -137,7 +137,7 @@ func sortedCurrencies[V any](m map[Currency]V) []Currency {
 // in.Balance (a completed deposit from outside). Returns EINVALID, and
 // ECONFLICT when the username or phone number is taken.
 func (s *Service) RegisterPayer(ctx context.Context, tenantID string, in PayerCreate) (*Payer, error) {
-	return write(ctx, s, tenantID, "payer.register", in, func(tx Store, now time.Time) (*Payer, error) {
+	return write(ctx, s, tenantID, "payer.register", in, func(tx Tx, now time.Time) (*Payer, error) {
 		m, err := merchantOf(ctx, tx, tenantID)
 		if err != nil {
 			return nil, err
@@ -205,7 +205,7 @@ func (s *Service) RegisterPayer(ctx context.Context, tenantID string, in PayerCr
 
 // checkPayerFree returns ECONFLICT naming the field when p's username or phone
 // number belongs to another payer of the tenant.
-func checkPayerFree(ctx context.Context, tx Store, p *Payer) error {
+func checkPayerFree(ctx context.Context, tx Tx, p *Payer) error {
 	for _, f := range []struct {
 		field, value, msg string
 		find              func(context.Context, string, string) (*Payer, error)
@@ -227,7 +227,7 @@ func checkPayerFree(ctx context.Context, tx Store, p *Payer) error {
 }
 
 // openPayerAccount opens p's user account in currency c.
-func (s *Service) openPayerAccount(ctx context.Context, tx Store, now time.Time, p *Payer, c Currency) (*Account, error) {
+func (s *Service) openPayerAccount(ctx context.Context, tx Tx, now time.Time, p *Payer, c Currency) (*Account, error) {
 	a := &Account{ID: newID(), TenantID: p.TenantID, Kind: AccountKindUser, Currency: c, Name: "Payer " + orDefault(p.Username, p.Phone),
 		UserIdentityID: p.ID, CreatedAt: now, UpdatedAt: now}
 	if err := tx.CreateAccount(ctx, a); err != nil {

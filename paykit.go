@@ -138,7 +138,7 @@ func (s *Service) RunDue(ctx context.Context) error {
 }
 
 func (s *Service) forgetIdempotencyKeys(ctx context.Context) (int, error) {
-	return s.store.DeleteIdempotencyRecords(ctx, s.now(), s.batchSize)
+	return inTx(ctx, s.store, func(tx Tx) (int, error) { return tx.DeleteIdempotencyRecords(ctx, s.now(), s.batchSize) })
 }
 
 // newID returns a time-ordered UUIDv7 string.

@@ -106,7 +106,7 @@ func checkPaymentTransition(p *Payment, to PaymentStatus) error {
 }
 
 // movePayment changes p's status, writes it and fires payment.<status>.
-func (s *Service) movePayment(ctx context.Context, tx Store, now time.Time, p *Payment, to PaymentStatus, reason string) error {
+func (s *Service) movePayment(ctx context.Context, tx Tx, now time.Time, p *Payment, to PaymentStatus, reason string) error {
 	if err := checkPaymentTransition(p, to); err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Service) movePayment(ctx context.Context, tx Store, now time.Time, p *P
 
 // settlePayment moves p to a final status, posts or voids its funds and closes the
 // token it came from, in the caller's transaction.
-func (s *Service) settlePayment(ctx context.Context, tx Store, now time.Time, p *Payment, to PaymentStatus, reason string) error {
+func (s *Service) settlePayment(ctx context.Context, tx Tx, now time.Time, p *Payment, to PaymentStatus, reason string) error {
 	if err := s.movePayment(ctx, tx, now, p, to, reason); err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ type WithdrawalCreate struct {
 // payment is processing, and its amount shows as incoming (not available) until
 // the rail completes it. Returns EINVALID.
 func (s *Service) CreateDeposit(ctx context.Context, tenantID string, in DepositCreate) (*Payment, error) {
-	return write(ctx, s, tenantID, "deposit.create", in, func(tx Store, now time.Time) (*Payment, error) {
+	return write(ctx, s, tenantID, "deposit.create", in, func(tx Tx, now time.Time) (*Payment, error) {
 		amount, dest, err := s.moneyForAccount(ctx, tx, tenantID, in.Amount, in.AssetType, "destinationAccountId", in.DestinationAccountID)
 		if err != nil {
 			return nil, err
@@ -185,7 +185,7 @@ func (s *Service) CreateDeposit(ctx context.Context, tenantID string, in Deposit
 // through the rail. The payment is pending until the rail takes it. Returns
 // EINVALID, and ECONFLICT when the available balance is short.
 func (s *Service) CreateWithdrawal(ctx context.Context, tenantID string, in WithdrawalCreate) (*Payment, error) {
-	return write(ctx, s, tenantID, "withdrawal.create", in, func(tx Store, now time.Time) (*Payment, error) {
+	return write(ctx, s, tenantID, "withdrawal.create", in, func(tx Tx, now time.Time) (*Payment, error) {
 		if strings.TrimSpace(in.ExternalStorage) == "" {
 			return nil, invalid("externalStorage", "This field is required.")
 		}
@@ -202,7 +202,7 @@ func (s *Service) CreateWithdrawal(ctx context.Context, tenantID string, in With
 
 // moneyForAccount validates an amount and asset type against an account the
 // tenant owns.
-func (s *Service) moneyForAccount(ctx context.Context, tx Store, tenantID string, amount decimal.Decimal, asset, field, accountID string) (Money, *Account, error) {
+func (s *Service) moneyForAccount(ctx context.Context, tx Tx, tenantID string, amount decimal.Decimal, asset, field, accountID string) (Money, *Account, error) {
 	var v Validation
 	c, err := ParseCurrency("assetType", asset)
 	if err != nil {
@@ -233,7 +233,7 @@ func (s *Service) moneyForAccount(ctx context.Context, tx Store, tenantID string
 // createPayment inserts p with its pending transfer between account and the
 // tenant's world account (incoming: world → account; outgoing: account → world),
 // and fires payment.created.
-func (s *Service) createPayment(ctx context.Context, tx Store, now time.Time, tenantID string, p *Payment, account *Account, incoming bool) (*Payment, error) {
+func (s *Service) createPayment(ctx context.Context, tx Tx, now time.Time, tenantID string, p *Payment, account *Account, incoming bool) (*Payment, error) {
 	world, err := s.systemAccount(ctx, tx, now, tenantID, accountCodeWorld, p.Amount.Currency)
 	if err != nil {
 		return nil, err
@@ -288,7 +288,7 @@ func (s *Service) FailPayment(ctx context.Context, tenantID, id, reason string) 
 
 func (s *Service) finishPayment(ctx context.Context, tenantID, id string, to PaymentStatus, reason string) (*Payment, error) {
 	in := struct{ ID, Status, Reason string }{id, string(to), reason}
-	return write(ctx, s, tenantID, "payment.settle", in, func(tx Store, now time.Time) (*Payment, error) {
+	return write(ctx, s, tenantID, "payment.settle", in, func(tx Tx, now time.Time) (*Payment, error) {
 		p, err := tx.FindPaymentByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err

@@ -264,7 +264,7 @@ func itemPrefix(indexed bool, i int) string {
 // named as on the wire: "amount", "employee.name", "non_field_errors") and
 // ENOTFOUND for an unknown integration.
 func (s *Service) CreatePayout(ctx context.Context, tenantID string, in PayoutCreate) (*Payout, error) {
-	return write(ctx, s, tenantID, "payout.create", in, func(tx Store, now time.Time) (*Payout, error) {
+	return write(ctx, s, tenantID, "payout.create", in, func(tx Tx, now time.Time) (*Payout, error) {
 		ps, err := s.createPayouts(ctx, tx, now, tenantID, []PayoutCreate{in}, false)
 		if err != nil {
 			return nil, err
@@ -280,12 +280,12 @@ func (s *Service) CreatePayouts(ctx context.Context, tenantID string, in []Payou
 	if err := checkBatch(len(in)); err != nil {
 		return nil, err
 	}
-	return write(ctx, s, tenantID, "payout.create_bulk", in, func(tx Store, now time.Time) ([]*Payout, error) {
+	return write(ctx, s, tenantID, "payout.create_bulk", in, func(tx Tx, now time.Time) ([]*Payout, error) {
 		return s.createPayouts(ctx, tx, now, tenantID, in, true)
 	})
 }
 
-func (s *Service) createPayouts(ctx context.Context, tx Store, now time.Time, tenantID string, in []PayoutCreate, indexed bool) ([]*Payout, error) {
+func (s *Service) createPayouts(ctx context.Context, tx Tx, now time.Time, tenantID string, in []PayoutCreate, indexed bool) ([]*Payout, error) {
 	integ, err := tx.FindIntegrationByID(ctx, tenantID)
 	if err != nil {
 		return nil, err
@@ -479,7 +479,7 @@ func (s *Service) FindPayouts(ctx context.Context, tenantID string, f PayoutFilt
 // the invoice's price. Returns ENOTFOUND, and EFORBIDDEN once the invoice is
 // paid.
 func (s *Service) DeletePayout(ctx context.Context, tenantID, id string) error {
-	_, err := write(ctx, s, tenantID, "payout.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+	_, err := write(ctx, s, tenantID, "payout.delete", id, func(tx Tx, now time.Time) (struct{}, error) {
 		p, err := tx.FindPayoutByID(ctx, tenantID, id)
 		if err != nil {
 			return struct{}{}, err
@@ -505,7 +505,7 @@ func (s *Service) DeletePayout(ctx context.Context, tenantID, id string) error {
 // fires no event: none is documented. Returns ENOTFOUND, ECONFLICT unless the
 // payout is notified and not yet accepted, and ELIMIT within the interval.
 func (s *Service) ResendPayout(ctx context.Context, tenantID, id string) error {
-	_, err := write(ctx, s, tenantID, "payout.resend", id, func(tx Store, now time.Time) (struct{}, error) {
+	_, err := write(ctx, s, tenantID, "payout.resend", id, func(tx Tx, now time.Time) (struct{}, error) {
 		p, err := tx.FindPayoutByID(ctx, tenantID, id)
 		if err != nil {
 			return struct{}{}, err
@@ -527,7 +527,7 @@ func (s *Service) ResendPayout(ctx context.Context, tenantID, id string) error {
 
 // notifyPayouts notifies every created payout f selects whose invoice is paid
 // and whose employee is verified, firing Payout.notified for each.
-func (s *Service) notifyPayouts(ctx context.Context, tx Store, now time.Time, tenantID string, f PayoutFilter) error {
+func (s *Service) notifyPayouts(ctx context.Context, tx Tx, now time.Time, tenantID string, f PayoutFilter) error {
 	created := PayoutStatusCreated
 	f.Status, f.Limit = &created, MaxLimit
 	for {
@@ -564,7 +564,7 @@ func (s *Service) notifyPayouts(ctx context.Context, tx Store, now time.Time, te
 // its invoice is paid and its employee verified. Returns ENOTFOUND and
 // ECONFLICT.
 func (s *Service) AcceptPayout(ctx context.Context, tenantID, id string) (*Payout, error) {
-	return write(ctx, s, tenantID, "payout.accept", id, func(tx Store, now time.Time) (*Payout, error) {
+	return write(ctx, s, tenantID, "payout.accept", id, func(tx Tx, now time.Time) (*Payout, error) {
 		p, err := tx.FindPayoutByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -583,7 +583,7 @@ func (s *Service) AcceptPayout(ctx context.Context, tenantID, id string) (*Payou
 // payout records when it happened (DisbursedAt). Returns ENOTFOUND and
 // ECONFLICT.
 func (s *Service) DisbursePayout(ctx context.Context, tenantID, id string) (*Payout, error) {
-	return write(ctx, s, tenantID, "payout.disburse", id, func(tx Store, now time.Time) (*Payout, error) {
+	return write(ctx, s, tenantID, "payout.disburse", id, func(tx Tx, now time.Time) (*Payout, error) {
 		p, err := tx.FindPayoutByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -626,7 +626,7 @@ func (s *Service) DisbursePayout(ctx context.Context, tenantID, id string) (*Pay
 
 // movePayout moves p to `to` (notified or accepted), sets the step's timestamp,
 // writes p and fires Payout.<to>.
-func (s *Service) movePayout(ctx context.Context, tx Store, now time.Time, p *Payout, to PayoutStatus) error {
+func (s *Service) movePayout(ctx context.Context, tx Tx, now time.Time, p *Payout, to PayoutStatus) error {
 	if err := checkPayoutTransition(p, to); err != nil {
 		return err
 	}
@@ -655,7 +655,7 @@ const (
 // ledgerAccount returns the integration's account with code in currency c,
 // opening it on first use: a user account when user (an employee's UID) is set,
 // else a system account.
-func (s *Service) ledgerAccount(ctx context.Context, tx Store, now time.Time, tenantID, code string, c Currency, user string) (*Account, error) {
+func (s *Service) ledgerAccount(ctx context.Context, tx Tx, now time.Time, tenantID, code string, c Currency, user string) (*Account, error) {
 	if user == "" {
 		return s.systemAccount(ctx, tx, now, tenantID, code, c)
 	}
@@ -675,49 +675,50 @@ func (s *Service) ledgerAccount(ctx context.Context, tx Store, now time.Time, te
 // Lists are newest first, by (CreatedAt, UID), and also return how many rows
 // the filter selects in all.
 type PayoutStore interface {
-	// CreateIntegration inserts in; ECONFLICT when its tenant has one.
-	CreateIntegration(ctx context.Context, in *Integration) error
 	// FindIntegrationByID returns the integration of tenant id, whoever owns
 	// it. ENOTFOUND.
 	FindIntegrationByID(ctx context.Context, id string) (*Integration, error)
 	FindIntegrations(ctx context.Context, f IntegrationFilter) ([]*Integration, int, error)
-	// UpdateIntegration writes every mutable field of in: Name, Logo,
-	// Metadata, Email, Recipient, the address, Rates, InvoiceBatching and
-	// UpdatedAt.
-	UpdateIntegration(ctx context.Context, in *Integration) error
-	DeleteIntegration(ctx context.Context, id string) error
-
-	// CreateEmployee inserts e; ECONFLICT when its UID, or its ID in its
-	// tenant, is taken.
-	CreateEmployee(ctx context.Context, e *Employee) error
 	FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*Employee, error)
 	FindEmployeeByID(ctx context.Context, tenantID, id string) (*Employee, error)
 	FindEmployees(ctx context.Context, tenantID string, f EmployeeFilter) ([]*Employee, int, error)
-	// UpdateEmployee writes every field of e but UID, TenantID and CreatedAt;
-	// ECONFLICT when a new ID is taken.
-	UpdateEmployee(ctx context.Context, e *Employee) error
-	DeleteEmployee(ctx context.Context, tenantID, uid string) error
-
-	// CreateInvoice inserts inv and sets inv.Number, a positive integer unique
-	// across every tenant and never reused; ECONFLICT when its UID, its ID in
-	// its tenant, or an open invoice of its tenant in its currency exists.
-	CreateInvoice(ctx context.Context, inv *Invoice) error
 	FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*Invoice, error)
 	FindInvoiceByID(ctx context.Context, tenantID, id string) (*Invoice, error)
 	// FindOpenInvoice returns the tenant's open invoice in currency c.
 	FindOpenInvoice(ctx context.Context, tenantID string, c Currency) (*Invoice, error)
 	FindInvoices(ctx context.Context, tenantID string, f InvoiceFilter) ([]*Invoice, int, error)
+	FindPayoutByUID(ctx context.Context, tenantID, uid string) (*Payout, error)
+	FindPayoutByID(ctx context.Context, tenantID, id string) (*Payout, error)
+	FindPayouts(ctx context.Context, tenantID string, f PayoutFilter) ([]*Payout, int, error)
+}
+
+// PayoutTx writes the Gigapay nouns (see PayoutStore).
+type PayoutTx interface {
+	// CreateIntegration inserts in; ECONFLICT when its tenant has one.
+	CreateIntegration(ctx context.Context, in *Integration) error
+	// UpdateIntegration writes every mutable field of in: Name, Logo,
+	// Metadata, Email, Recipient, the address, Rates, InvoiceBatching and
+	// UpdatedAt.
+	UpdateIntegration(ctx context.Context, in *Integration) error
+	DeleteIntegration(ctx context.Context, id string) error
+	// CreateEmployee inserts e; ECONFLICT when its UID, or its ID in its
+	// tenant, is taken.
+	CreateEmployee(ctx context.Context, e *Employee) error
+	// UpdateEmployee writes every field of e but UID, TenantID and CreatedAt;
+	// ECONFLICT when a new ID is taken.
+	UpdateEmployee(ctx context.Context, e *Employee) error
+	DeleteEmployee(ctx context.Context, tenantID, uid string) error
+	// CreateInvoice inserts inv and sets inv.Number, a positive integer unique
+	// across every tenant and never reused; ECONFLICT when its UID, its ID in
+	// its tenant, or an open invoice of its tenant in its currency exists.
+	CreateInvoice(ctx context.Context, inv *Invoice) error
 	// UpdateInvoice writes ID, Open, Price, Metadata, PaidAt and UpdatedAt;
 	// ECONFLICT when a new ID is taken.
 	UpdateInvoice(ctx context.Context, inv *Invoice) error
 	DeleteInvoice(ctx context.Context, tenantID, uid string) error
-
 	// CreatePayout inserts p; ECONFLICT when its UID, or its ID in its tenant,
 	// is taken.
 	CreatePayout(ctx context.Context, p *Payout) error
-	FindPayoutByUID(ctx context.Context, tenantID, uid string) (*Payout, error)
-	FindPayoutByID(ctx context.Context, tenantID, id string) (*Payout, error)
-	FindPayouts(ctx context.Context, tenantID string, f PayoutFilter) ([]*Payout, int, error)
 	// UpdatePayout writes Status, NotifiedAt, AcceptedAt, DisbursedAt, ResentAt
 	// and UpdatedAt.
 	UpdatePayout(ctx context.Context, p *Payout) error

@@ -44,7 +44,9 @@ const railLease = time.Minute
 // rail is called outside any transaction.
 func (s *Service) submitPayments(ctx context.Context) (int, error) {
 	now := s.now()
-	ps, err := s.store.ClaimPaymentsToSubmit(ctx, now, now.Add(railLease), s.batchSize)
+	ps, err := inTx(ctx, s.store, func(tx Tx) ([]*Payment, error) {
+		return tx.ClaimPaymentsToSubmit(ctx, now, now.Add(railLease), s.batchSize)
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -63,7 +65,7 @@ func (s *Service) submitPayments(ctx context.Context) (int, error) {
 }
 
 func (s *Service) recordSubmission(ctx context.Context, tenantID, id string, res RailResult) error {
-	return s.store.InTx(ctx, func(tx Store) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now()
 		p, err := tx.FindPaymentByID(ctx, tenantID, id)
 		if err != nil {

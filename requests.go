@@ -147,7 +147,7 @@ var requestEvents = map[RequestReason]string{
 // moveRequest changes r's status, writes it and fires its event. An expiry is
 // dated ExpiresAt, whenever the sweep ran (see asOf); a cancellation expires the
 // request now, as Kass's DELETE does.
-func (s *Service) moveRequest(ctx context.Context, tx Store, now time.Time, r *Request, to RequestStatus, reason RequestReason) error {
+func (s *Service) moveRequest(ctx context.Context, tx Tx, now time.Time, r *Request, to RequestStatus, reason RequestReason) error {
 	if err := checkRequestTransition(r, to, reason); err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (r *Request) asOf(now time.Time) *Request {
 // a merchant, and ELIMIT when the amount is over the merchant's limit for the
 // currency.
 func (s *Service) CreateRequest(ctx context.Context, tenantID string, in RequestCreate) (*Request, error) {
-	return write(ctx, s, tenantID, "request.create", in, func(tx Store, now time.Time) (*Request, error) {
+	return write(ctx, s, tenantID, "request.create", in, func(tx Tx, now time.Time) (*Request, error) {
 		m, err := merchantOf(ctx, tx, tenantID)
 		if err != nil {
 			return nil, err
@@ -310,7 +310,7 @@ func (s *Service) FindRequestByID(ctx context.Context, tenantID, id string) (*Re
 
 // pendingRequest loads a request that may still be paid, declined or canceled
 // at now.
-func pendingRequest(ctx context.Context, tx Store, now time.Time, tenantID, id string) (*Request, error) {
+func pendingRequest(ctx context.Context, tx Tx, now time.Time, tenantID, id string) (*Request, error) {
 	r, err := tx.FindRequestByID(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
@@ -331,7 +331,7 @@ func pendingRequest(ctx context.Context, tx Store, now time.Time, tenantID, id s
 // EEXPIRED, ECONFLICT (already paid or rejected), and ELIMIT when the payer's
 // balance is short, in which case the request stays pending.
 func (s *Service) PayRequest(ctx context.Context, tenantID, id string) (*Request, error) {
-	return write(ctx, s, tenantID, "request.pay", id, func(tx Store, now time.Time) (*Request, error) {
+	return write(ctx, s, tenantID, "request.pay", id, func(tx Tx, now time.Time) (*Request, error) {
 		r, err := pendingRequest(ctx, tx, now, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -362,7 +362,7 @@ func (s *Service) PayRequest(ctx context.Context, tenantID, id string) (*Request
 // DeclineRequest records the payer's refusal: the request is rejected
 // (declined). Returns ENOTFOUND, EEXPIRED and ECONFLICT (already final).
 func (s *Service) DeclineRequest(ctx context.Context, tenantID, id string) (*Request, error) {
-	return write(ctx, s, tenantID, "request.decline", id, func(tx Store, now time.Time) (*Request, error) {
+	return write(ctx, s, tenantID, "request.decline", id, func(tx Tx, now time.Time) (*Request, error) {
 		r, err := pendingRequest(ctx, tx, now, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -376,7 +376,7 @@ func (s *Service) DeclineRequest(ctx context.Context, tenantID, id string) (*Req
 // unchanged, so a retried cancellation succeeds. Returns ENOTFOUND, EEXPIRED
 // and ECONFLICT (paid or declined).
 func (s *Service) CancelRequest(ctx context.Context, tenantID, id string) (*Request, error) {
-	return write(ctx, s, tenantID, "request.cancel", id, func(tx Store, now time.Time) (*Request, error) {
+	return write(ctx, s, tenantID, "request.cancel", id, func(tx Tx, now time.Time) (*Request, error) {
 		if r, err := tx.FindRequestByID(ctx, tenantID, id); err == nil && r.Reason == RequestReasonCanceled {
 			return r, nil
 		}
@@ -392,7 +392,7 @@ func (s *Service) CancelRequest(ctx context.Context, tenantID, id string) (*Requ
 // ExpiresAt and fires request.expired, in one transaction per batch.
 func (s *Service) expireRequests(ctx context.Context) (int, error) {
 	n := 0
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now()
 		rs, err := tx.FindExpiredRequests(ctx, now, s.batchSize)
 		if err != nil {
@@ -419,7 +419,7 @@ const accountCodeMerchant = "merchant"
 // merchantAccount returns the tenant's merchant account in currency c, opening
 // it on first use. It is a business account, so its balance may never go below
 // zero and the merchant may withdraw from it like from any other.
-func (s *Service) merchantAccount(ctx context.Context, tx Store, now time.Time, tenantID string, c Currency) (*Account, error) {
+func (s *Service) merchantAccount(ctx context.Context, tx Tx, now time.Time, tenantID string, c Currency) (*Account, error) {
 	a, err := tx.FindAccountByCode(ctx, tenantID, accountCodeMerchant, c)
 	if ErrorCode(err) != ENOTFOUND {
 		return a, err
@@ -498,27 +498,29 @@ func mementoCallbackBody(r *Request, key string) ([]byte, error) {
 // RequestStore persists payment requests, their payers and the merchants' settings
 // (see Store for the contract every method follows).
 type RequestStore interface {
-	// PutMerchant inserts or replaces the tenant's merchant settings.
-	PutMerchant(ctx context.Context, m *Merchant) error
 	// FindMerchant returns the tenant's merchant settings; ENOTFOUND when they
 	// were never put.
 	FindMerchant(ctx context.Context, tenantID string) (*Merchant, error)
-
-	// CreatePayer inserts p; ECONFLICT when its ID, or its non-empty username or
-	// phone in its tenant, is taken.
-	CreatePayer(ctx context.Context, p *Payer) error
 	FindPayerByID(ctx context.Context, tenantID, id string) (*Payer, error)
 	// FindPayerByUsername finds a payer by its (lower-case) username.
 	FindPayerByUsername(ctx context.Context, tenantID, username string) (*Payer, error)
 	// FindPayerByPhone finds a payer by its E.164 phone number.
 	FindPayerByPhone(ctx context.Context, tenantID, phone string) (*Payer, error)
-
-	CreateRequest(ctx context.Context, r *Request) error
 	FindRequestByID(ctx context.Context, tenantID, id string) (*Request, error)
-	// UpdateRequest writes every mutable field of r: Status, Reason,
-	// TransactionID, ExpiresAt, CompletedAt and UpdatedAt.
-	UpdateRequest(ctx context.Context, r *Request) error
 	// FindExpiredRequests returns up to limit pending requests of every tenant
 	// whose ExpiresAt is at or before now, oldest expiry first.
 	FindExpiredRequests(ctx context.Context, now time.Time, limit int) ([]*Request, error)
+}
+
+// RequestTx writes merchants, payers and payment requests.
+type RequestTx interface {
+	// PutMerchant inserts or replaces the tenant's merchant settings.
+	PutMerchant(ctx context.Context, m *Merchant) error
+	// CreatePayer inserts p; ECONFLICT when its ID, or its non-empty username or
+	// phone in its tenant, is taken.
+	CreatePayer(ctx context.Context, p *Payer) error
+	CreateRequest(ctx context.Context, r *Request) error
+	// UpdateRequest writes every mutable field of r: Status, Reason,
+	// TransactionID, ExpiresAt, CompletedAt and UpdatedAt.
+	UpdateRequest(ctx context.Context, r *Request) error
 }

@@ -49,7 +49,7 @@ func (s *Service) CreateTenant(ctx context.Context, id, name string) (*Tenant, e
 		return nil, err
 	}
 	t := &Tenant{ID: id, Name: name}
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		t.CreatedAt = s.now()
 		return tx.CreateTenant(ctx, t)
 	})
@@ -68,7 +68,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, tenantID, secret string) (st
 		secret = "pk_" + randomString(32)
 	}
 	k := &APIKey{ID: newID(), TenantID: tenantID, Hash: HashAPIKey(secret), Prefix: prefix(secret, 6)}
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		if _, err := tx.FindTenantByID(ctx, tenantID); err != nil {
 			return err
 		}

@@ -108,7 +108,7 @@ func checkTokenTransition(t *Token, to TokenStatus) error {
 }
 
 // moveToken changes t's status, writes it and fires token.<status>.
-func (s *Service) moveToken(ctx context.Context, tx Store, now time.Time, t *Token, to TokenStatus) error {
+func (s *Service) moveToken(ctx context.Context, tx Tx, now time.Time, t *Token, to TokenStatus) error {
 	if err := checkTokenTransition(t, to); err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s *Service) WalletLink(t *Token) string {
 // GigPay documents. Returns EINVALID, and ECONFLICT when the available balance is
 // short.
 func (s *Service) CreateToken(ctx context.Context, tenantID string, in TokenCreate) (*Token, error) {
-	return write(ctx, s, tenantID, "token.create", in, func(tx Store, now time.Time) (*Token, error) {
+	return write(ctx, s, tenantID, "token.create", in, func(tx Tx, now time.Time) (*Token, error) {
 		return s.createToken(ctx, tx, now, tenantID, in, "")
 	})
 }
@@ -169,7 +169,7 @@ func (s *Service) CreateTokens(ctx context.Context, tenantID string, in []TokenC
 	} else if len(in) > MaxTokenBatch {
 		return nil, invalid("tokens", "A batch holds at most %d tokens.", MaxTokenBatch)
 	}
-	return write(ctx, s, tenantID, "token.create_batch", in, func(tx Store, now time.Time) ([]*Token, error) {
+	return write(ctx, s, tenantID, "token.create_batch", in, func(tx Tx, now time.Time) ([]*Token, error) {
 		out := make([]*Token, 0, len(in))
 		for i, tc := range in {
 			t, err := s.createToken(ctx, tx, now, tenantID, tc, fmt.Sprintf("[%d].", i))
@@ -182,7 +182,7 @@ func (s *Service) CreateTokens(ctx context.Context, tenantID string, in []TokenC
 	})
 }
 
-func (s *Service) createToken(ctx context.Context, tx Store, now time.Time, tenantID string, in TokenCreate, field string) (*Token, error) {
+func (s *Service) createToken(ctx context.Context, tx Tx, now time.Time, tenantID string, in TokenCreate, field string) (*Token, error) {
 	var v Validation
 	if !strings.EqualFold(in.AssetType, "usd") {
 		v.Add(field+"assetType", "Only usd is supported.")
@@ -270,7 +270,7 @@ func (s *Service) FindTokens(ctx context.Context, tenantID string, f TokenFilter
 }
 
 // activeToken loads a token that may still be accepted or rejected at now.
-func activeToken(ctx context.Context, tx Store, now time.Time, tenantID, token string) (*Token, error) {
+func activeToken(ctx context.Context, tx Tx, now time.Time, tenantID, token string) (*Token, error) {
 	t, err := tx.FindTokenByToken(ctx, tenantID, token)
 	if err != nil {
 		return nil, err
@@ -292,7 +292,7 @@ func activeToken(ctx context.Context, tx Store, now time.Time, tenantID, token s
 // (bad destination) and ECONFLICT (already accepted, rejected or closed).
 func (s *Service) AcceptToken(ctx context.Context, tenantID, token, destinationAccountID string) (*TokenAcceptance, error) {
 	in := struct{ Token, DestinationAccountID string }{token, destinationAccountID}
-	return write(ctx, s, tenantID, "token.accept", in, func(tx Store, now time.Time) (*TokenAcceptance, error) {
+	return write(ctx, s, tenantID, "token.accept", in, func(tx Tx, now time.Time) (*TokenAcceptance, error) {
 		if destinationAccountID == "" {
 			return nil, invalid("destinationAccountId", "This field is required.")
 		}
@@ -343,7 +343,7 @@ func (s *Service) AcceptToken(ctx context.Context, tenantID, token, destinationA
 // RejectToken records the payee's refusal and releases the reservation. Returns
 // ENOTFOUND, EEXPIRED and ECONFLICT (accepted or already final).
 func (s *Service) RejectToken(ctx context.Context, tenantID, token string) (*Token, error) {
-	return write(ctx, s, tenantID, "token.reject", token, func(tx Store, now time.Time) (*Token, error) {
+	return write(ctx, s, tenantID, "token.reject", token, func(tx Tx, now time.Time) (*Token, error) {
 		t, err := activeToken(ctx, tx, now, tenantID, token)
 		if err != nil {
 			return nil, err
@@ -353,7 +353,7 @@ func (s *Service) RejectToken(ctx context.Context, tenantID, token string) (*Tok
 }
 
 // endToken rejects or expires an unaccepted token and releases its reservation.
-func (s *Service) endToken(ctx context.Context, tx Store, now time.Time, t *Token, to TokenStatus) error {
+func (s *Service) endToken(ctx context.Context, tx Tx, now time.Time, t *Token, to TokenStatus) error {
 	if err := s.moveToken(ctx, tx, now, t, to); err != nil {
 		return err
 	}
@@ -364,7 +364,7 @@ func (s *Service) endToken(ctx context.Context, tx Store, now time.Time, t *Toke
 // token.expired, in one transaction per batch.
 func (s *Service) expireTokens(ctx context.Context) (int, error) {
 	n := 0
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now()
 		ts, err := tx.FindExpiredTokens(ctx, now, s.batchSize)
 		if err != nil {

@@ -190,7 +190,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in Endpoi
 	if !e.Enabled {
 		e.DisabledReason = "Disabled by the tenant."
 	}
-	return write(ctx, s, tenantID, "endpoint.create", in, func(tx Store, now time.Time) (*Endpoint, error) {
+	return write(ctx, s, tenantID, "endpoint.create", in, func(tx Tx, now time.Time) (*Endpoint, error) {
 		e.CreatedAt, e.UpdatedAt = now, now
 		// The event first: its position in the outbox is where e starts
 		// listening.
@@ -224,7 +224,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd E
 	return write(ctx, s, tenantID, "endpoint.update", struct {
 		ID  string
 		Upd EndpointUpdate
-	}{id, upd}, func(tx Store, now time.Time) (*Endpoint, error) {
+	}{id, upd}, func(tx Tx, now time.Time) (*Endpoint, error) {
 		e, err := tx.FindEndpointByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
@@ -293,7 +293,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd E
 // DeleteEndpoint deletes an endpoint with its deliveries and their attempts.
 // Returns ENOTFOUND.
 func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
-	_, err := write(ctx, s, tenantID, "endpoint.delete", id, func(tx Store, now time.Time) (struct{}, error) {
+	_, err := write(ctx, s, tenantID, "endpoint.delete", id, func(tx Tx, now time.Time) (struct{}, error) {
 		e, err := tx.FindEndpointByID(ctx, tenantID, id)
 		if err != nil {
 			return struct{}{}, err
@@ -570,25 +570,35 @@ func (s *Service) safeTransport(tr *http.Transport) *http.Transport {
 // ---------------------------------------------------------------------------
 // Store
 
-// WebhookStore persists webhook endpoints and deliveries (see Store for the
-// contract every method follows).
-//
-// Fan-out reads the events table as a queue through FindEventsAfter and a
-// persisted cursor, so AppendEvent must hand out Seq in commit order: once an
-// event is visible, no event with a lower Seq may become visible later.
-// SQLite, with one writer at a time, does so by construction; a store with
-// concurrent writers must serialize its appends (PostgreSQL: a transaction-level
-// advisory lock around AppendEvent) or the fan-out would skip late commits.
+// WebhookStore reads webhook endpoints, deliveries and their attempts (see
+// Store for the contract every method follows).
 type WebhookStore interface {
-	// CreateEndpoint inserts e. Returns ECONFLICT when the tenant has an
-	// endpoint with its ID.
-	CreateEndpoint(ctx context.Context, e *Endpoint) error
 	// FindEndpointByID returns the tenant's endpoint with id. Returns ENOTFOUND.
 	FindEndpointByID(ctx context.Context, tenantID, id string) (*Endpoint, error)
 	// FindEndpoints returns a page of the tenant's endpoints in creation order:
 	// by CreatedAt, FromSeq and ID. A cursor naming no endpoint of the tenant
 	// yields an empty page.
 	FindEndpoints(ctx context.Context, tenantID string, f EndpointFilter) ([]*Endpoint, error)
+	// FindDeliveryByID returns the tenant's delivery with id. Returns ENOTFOUND.
+	FindDeliveryByID(ctx context.Context, tenantID, id string) (*Delivery, error)
+	// FindDeliveries returns a page of the tenant's deliveries in ID (creation)
+	// order.
+	FindDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]*Delivery, error)
+	// FindDueDeliveryLanes returns up to limit lanes, of every tenant, that
+	// have a pending delivery whose NextAttemptAt is at or before now and which
+	// is not leased at now, the lane with the earliest such delivery first.
+	FindDueDeliveryLanes(ctx context.Context, now time.Time, limit int) ([]DeliveryLane, error)
+	// FindDeliveryAttempts returns the attempts of the tenant's delivery, in
+	// order; none for an unknown delivery.
+	FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*DeliveryAttempt, error)
+}
+
+// WebhookTx writes webhook endpoints and deliveries, and leases deliveries to
+// the workers that attempt them.
+type WebhookTx interface {
+	// CreateEndpoint inserts e. Returns ECONFLICT when the tenant has an
+	// endpoint with its ID.
+	CreateEndpoint(ctx context.Context, e *Endpoint) error
 	// UpdateEndpoint writes every mutable field of e (ID, URL, Events, Scheme,
 	// Secret, StandardSecret, Enabled, DisabledReason, Description, Headers,
 	// Metadata, FailingSince and UpdatedAt) to e.TenantID's endpoint now named
@@ -598,26 +608,9 @@ type WebhookStore interface {
 	// DeleteEndpoint deletes the endpoint with its deliveries and their
 	// attempts. Returns ENOTFOUND.
 	DeleteEndpoint(ctx context.Context, tenantID, id string) error
-
-	// FindEventByID returns the tenant's event with id. Returns ENOTFOUND.
-	FindEventByID(ctx context.Context, tenantID, id string) (*Event, error)
-	// FindEventsAfter returns up to limit events of every tenant whose Seq is
-	// greater than seq, in Seq order.
-	FindEventsAfter(ctx context.Context, seq int64, limit int) ([]*Event, error)
-	// FindWebhookCursor returns the Seq of the last event fanned out, 0 before
-	// the first.
-	FindWebhookCursor(ctx context.Context) (int64, error)
-	// UpdateWebhookCursor sets the Seq of the last event fanned out.
-	UpdateWebhookCursor(ctx context.Context, seq int64) error
-
 	// CreateDelivery inserts d. Returns ECONFLICT when its ID is taken, or when
 	// its endpoint already has a delivery of its event.
 	CreateDelivery(ctx context.Context, d *Delivery) error
-	// FindDeliveryByID returns the tenant's delivery with id. Returns ENOTFOUND.
-	FindDeliveryByID(ctx context.Context, tenantID, id string) (*Delivery, error)
-	// FindDeliveries returns a page of the tenant's deliveries in ID (creation)
-	// order.
-	FindDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]*Delivery, error)
 	// UpdateDelivery writes d's Status, Attempts, Tries, NextAttemptAt,
 	// LastAttemptAt, LastStatusCode, LastError, LeaseUntil and UpdatedAt.
 	// Returns ENOTFOUND.
@@ -625,10 +618,6 @@ type WebhookStore interface {
 	// FailPendingDeliveries marks every pending delivery of the endpoint failed
 	// with reason as its LastError, at now, and returns how many it changed.
 	FailPendingDeliveries(ctx context.Context, tenantID, endpointID, reason string, now time.Time) (int, error)
-	// FindDueDeliveryLanes returns up to limit lanes, of every tenant, that
-	// have a pending delivery whose NextAttemptAt is at or before now and which
-	// is not leased at now, the lane with the earliest such delivery first.
-	FindDueDeliveryLanes(ctx context.Context, now time.Time, limit int) ([]DeliveryLane, error)
 	// ClaimDeliveries leases until leaseUntil up to limit of the lane's pending
 	// deliveries that are due and not leased at now, earliest NextAttemptAt
 	// first, and returns them with LeaseUntil set.
@@ -636,7 +625,4 @@ type WebhookStore interface {
 	// CreateDeliveryAttempt inserts a. Returns ECONFLICT when the delivery
 	// already has an attempt numbered a.N.
 	CreateDeliveryAttempt(ctx context.Context, a *DeliveryAttempt) error
-	// FindDeliveryAttempts returns the attempts of the tenant's delivery, in
-	// order; none for an unknown delivery.
-	FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*DeliveryAttempt, error)
 }

@@ -85,7 +85,7 @@ func appendEvents(tb testing.TB, s paykit.Store, tenantID string, n int) {
 	ctx := context.Background()
 	for n > 0 {
 		k := min(n, 500)
-		require.NoError(tb, s.InTx(ctx, func(tx paykit.Store) error {
+		require.NoError(tb, s.InTx(ctx, func(tx paykit.Tx) error {
 			for range k {
 				err := tx.AppendEvent(ctx, &paykit.Event{ID: storeID(), TenantID: tenantID, Type: "Payout.accepted",
 					SubjectID: "p", Data: benchData, CreatedAt: storetest.Base})
@@ -115,7 +115,7 @@ func BenchmarkEventCost(b *testing.B) {
 					tn := storetest.MustTenant(b, db)
 					acct := storetest.MustAccount(b, db, tn.ID, paykit.AccountKindUser, "USD")
 					op := func() error {
-						return db.InTx(ctx, func(tx paykit.Store) error {
+						return db.InTx(ctx, func(tx paykit.Tx) error {
 							if err := tx.UpdateAccountBalances(ctx, tn.ID, acct.ID, paykit.BalanceDelta{CreditsPosted: 1}, storetest.Base); err != nil {
 								return err
 							}

@@ -79,7 +79,7 @@ func (e *env) mustEvent(tb testing.TB, tenantID, typ, data string) *paykit.Event
 	tb.Helper()
 	ev := &paykit.Event{ID: storeID(), TenantID: tenantID, Type: typ, SubjectID: "subj", Data: json.RawMessage(data),
 		CreatedAt: e.clock.Now().UTC()}
-	require.NoError(tb, e.db.AppendEvent(context.Background(), ev))
+	require.NoError(tb, e.db.InTx(context.Background(), func(tx paykit.Tx) error { return tx.AppendEvent(context.Background(), ev) }))
 	return ev
 }
 
@@ -159,7 +159,7 @@ func TestWebhooks_Schemes(t *testing.T) {
 	// The envelope of gigstack's vector: event "1" of 2024-01-15T10:30:00Z.
 	evGigstack := &paykit.Event{ID: "1", TenantID: tenant, Type: "payment.succeeded", Data: json.RawMessage(`{"amount":1160}`),
 		CreatedAt: time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)}
-	require.NoError(t, e.db.AppendEvent(ctx, evGigstack))
+	require.NoError(t, e.db.InTx(ctx, func(tx paykit.Tx) error { return tx.AppendEvent(ctx, evGigstack) }))
 	evStandard := e.mustEvent(t, tenant, "thing.happened", `{"n":1,"html":"<b>&</b>"}`)
 	evMemento := e.mustEvent(t, tenant, "request.paid", `{"id":"3e6975e8-77cb-48b7-7722-3dfe47677bbc"}`)
 	e.MustRunDue(t)
@@ -361,8 +361,11 @@ func TestWebhooks_Crash(t *testing.T) {
 	lanes, err := db.FindDueDeliveryLanes(ctx, mock.Now(), 10)
 	require.NoError(t, err)
 	require.Len(t, lanes, 1)
-	claimed, err := db.ClaimDeliveries(ctx, lanes[0], mock.Now(), mock.Now().Add(paykit.DefaultDeliveryTimeout+time.Minute), 10)
-	require.NoError(t, err)
+	var claimed []*paykit.Delivery
+	require.NoError(t, db.InTx(ctx, func(tx paykit.Tx) error {
+		claimed, err = tx.ClaimDeliveries(ctx, lanes[0], mock.Now(), mock.Now().Add(paykit.DefaultDeliveryTimeout+time.Minute), 10)
+		return err
+	}))
 	require.Len(t, claimed, 1)
 	require.NoError(t, db.Close())
 

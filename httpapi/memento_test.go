@@ -325,7 +325,7 @@ func TestMemento_Auth(t *testing.T) {
 		tn, err := e.DB.FindTenantByID(ctx, "shop")
 		require.NoError(t, err)
 		tn.Locked = true
-		require.NoError(t, e.DB.UpdateTenant(ctx, tn))
+		require.NoError(t, e.DB.InTx(ctx, func(tx paykit.Tx) error { return tx.UpdateTenant(ctx, tn) }))
 		before := e.events()
 		e.requireError(e.do("POST", "/memento/v1/requests", mementoSeedBody), "101", "merchant_account_locked")
 		e.requireError(e.do("GET", "/memento/v1/requests/"+id, ""), "101", "merchant_account_locked")

@@ -31,11 +31,11 @@ func BenchmarkFindPayments_DeepPage(b *testing.B) {
 	require.NoError(b, err)
 	defer db.Close()
 	tenant := &paykit.Tenant{ID: "t", Name: "deep", CreatedAt: time.Unix(0, 0).UTC()}
-	require.NoError(b, db.CreateTenant(ctx, tenant))
+	require.NoError(b, db.InTx(ctx, func(tx paykit.Tx) error { return tx.CreateTenant(ctx, tenant) }))
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	var ids []string
 	for done := 0; done < *rows; {
-		require.NoError(b, db.InTx(ctx, func(tx paykit.Store) error {
+		require.NoError(b, db.InTx(ctx, func(tx paykit.Tx) error {
 			for i := 0; i < 10_000 && done < *rows; i, done = i+1, done+1 {
 				at := base.Add(time.Duration(done) * time.Millisecond)
 				p := &paykit.Payment{ID: fmt.Sprintf("p%09d", done), TenantID: "t", Type: paykit.PaymentTypeDeposit,

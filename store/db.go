@@ -44,19 +44,20 @@ const maxBatch = 256
 
 var (
 	_ paykit.Store = (*DB)(nil)
-	_ paykit.Store = (*tx)(nil)
+	_ paykit.Tx    = (*tx)(nil)
 )
 
 // DB is a paykit.Store on one SQLite database file. It is safe for concurrent
 // use, also by several processes on the same file.
 type DB struct {
+	*view // the reads, on the read pool
+
 	writer *sqlx.DB   // one connection; every write transaction runs on it
 	wconn  *sqlx.Conn // that connection, held for the DB's life
 	// wstmts are prepared on wconn and used only by the leader of a batch, so
 	// they need no lock.
 	wstmts map[string]*sqlx.Stmt
 	reader *sqlx.DB // query_only connections for reads outside transactions
-	read   *tx      // the Store view of reader
 
 	stmtsMu sync.Mutex
 	stmts   map[string]*sqlx.Stmt // prepared on the read pool, kept for the DB's life
@@ -164,7 +165,7 @@ func Open(dsn string, opts ...Option) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
 	}
-	d.read = &tx{db: d, q: d.reader, pooled: true}
+	d.view = &view{db: d, q: d.reader, pooled: true}
 	return d, nil
 }
 

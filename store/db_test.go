@@ -98,7 +98,7 @@ func TestDB_InTx_Concurrent(t *testing.T) {
 				for range goroutines {
 					wg.Go(func() {
 						<-start
-						errs <- db.InTx(ctx, func(tx paykit.Store) error {
+						errs <- db.InTx(ctx, func(tx paykit.Tx) error {
 							if _, err := tx.FindAccountByID(ctx, tn.ID, acct.ID); err != nil {
 								return err
 							}
@@ -137,7 +137,7 @@ func TestDB_ReadDuringWrite(t *testing.T) {
 	written, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- db.InTx(ctx, func(tx paykit.Store) error {
+		done <- db.InTx(ctx, func(tx paykit.Tx) error {
 			if err := tx.CreateTenant(ctx, during); err != nil {
 				return err
 			}
@@ -189,7 +189,7 @@ func TestDB_TwoProcesses(t *testing.T) {
 		for range goroutines {
 			wg.Go(func() {
 				for range rounds {
-					errs <- db.InTx(ctx, func(tx paykit.Store) error {
+					errs <- db.InTx(ctx, func(tx paykit.Tx) error {
 						return tx.UpdateAccountBalances(ctx, tn.ID, acct.ID, paykit.BalanceDelta{CreditsPosted: 1}, storetest.Base)
 					})
 				}
@@ -214,7 +214,7 @@ func hold(t *testing.T, db *store.DB) (release func()) {
 	t.Helper()
 	started, unblock, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
-		done <- db.InTx(context.Background(), func(tx paykit.Store) error {
+		done <- db.InTx(context.Background(), func(tx paykit.Tx) error {
 			close(started)
 			<-unblock
 			return nil
@@ -251,34 +251,34 @@ func TestDB_InTx_GroupCommitIsolation(t *testing.T) {
 	ops := []struct {
 		name    string
 		success bool
-		fn      func(tx paykit.Store, tn *paykit.Tenant) error
+		fn      func(tx paykit.Tx, tn *paykit.Tenant) error
 	}{
-		{"ok1", true, func(tx paykit.Store, tn *paykit.Tenant) error { return tx.CreateTenant(ctx, tn) }},
-		{"error", false, func(tx paykit.Store, tn *paykit.Tenant) error {
+		{"ok1", true, func(tx paykit.Tx, tn *paykit.Tenant) error { return tx.CreateTenant(ctx, tn) }},
+		{"error", false, func(tx paykit.Tx, tn *paykit.Tenant) error {
 			if err := tx.CreateTenant(ctx, tn); err != nil {
 				return err
 			}
 			return errors.New("changed my mind")
 		}},
-		{"ok2", true, func(tx paykit.Store, tn *paykit.Tenant) error { return tx.CreateTenant(ctx, tn) }},
-		{"panic", false, func(tx paykit.Store, tn *paykit.Tenant) error {
+		{"ok2", true, func(tx paykit.Tx, tn *paykit.Tenant) error { return tx.CreateTenant(ctx, tn) }},
+		{"panic", false, func(tx paykit.Tx, tn *paykit.Tenant) error {
 			if err := tx.CreateTenant(ctx, tn); err != nil {
 				return err
 			}
 			panic("boom")
 		}},
-		{"conflict", false, func(tx paykit.Store, tn *paykit.Tenant) error {
+		{"conflict", false, func(tx paykit.Tx, tn *paykit.Tenant) error {
 			if err := tx.CreateTenant(ctx, tn); err != nil {
 				return err
 			}
 			return tx.CreateTenant(ctx, dup)
 		}},
-		{"ok3", true, func(tx paykit.Store, tn *paykit.Tenant) error {
+		{"ok3", true, func(tx paykit.Tx, tn *paykit.Tenant) error {
 			if err := tx.CreateTenant(ctx, tn); err != nil {
 				return err
 			}
 			// A failed nested savepoint inside a successful op.
-			_ = tx.InTx(ctx, func(tx paykit.Store) error { return tx.CreateTenant(ctx, dup) })
+			_ = tx.InTx(ctx, func(tx paykit.Tx) error { return tx.CreateTenant(ctx, dup) })
 			return nil
 		}},
 	}
@@ -290,7 +290,7 @@ func TestDB_InTx_GroupCommitIsolation(t *testing.T) {
 				r.panic = recover()
 				results <- r
 			}()
-			r.err = db.InTx(ctx, func(tx paykit.Store) error { return o.fn(tx, r.tenant) })
+			r.err = db.InTx(ctx, func(tx paykit.Tx) error { return o.fn(tx, r.tenant) })
 		}()
 		waitQueue(t, db, i+1) // queue in order
 	}
@@ -324,7 +324,7 @@ func TestDB_InTx_CanceledWhileQueued(t *testing.T) {
 	ran := make(chan struct{}, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- db.InTx(ctx, func(tx paykit.Store) error { ran <- struct{}{}; return nil })
+		done <- db.InTx(ctx, func(tx paykit.Tx) error { ran <- struct{}{}; return nil })
 	}()
 	waitQueue(t, db, 1)
 	cancel()
@@ -347,7 +347,7 @@ func TestDB_InTx_PanicError(t *testing.T) {
 		require.ErrorIs(t, pe, errBoom)
 		require.Contains(t, string(pe.Stack), "db_test.go")
 	}()
-	_ = db.InTx(context.Background(), func(tx paykit.Store) error { panic(errBoom) })
+	_ = db.InTx(context.Background(), func(tx paykit.Tx) error { panic(errBoom) })
 }
 
 func BenchmarkDB_InTx(b *testing.B) {
@@ -361,7 +361,7 @@ func BenchmarkDB_InTx(b *testing.B) {
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						err := db.InTx(ctx, func(tx paykit.Store) error {
+						err := db.InTx(ctx, func(tx paykit.Tx) error {
 							return tx.AppendEvent(ctx, &paykit.Event{ID: storetest.NewID(), TenantID: tn.ID, Type: "bench",
 								Data: []byte(`{}`), CreatedAt: storetest.Base})
 						})
@@ -405,7 +405,7 @@ func BenchmarkDB_Transfer(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			err := db.InTx(ctx, func(tx paykit.Store) error {
+			err := db.InTx(ctx, func(tx paykit.Tx) error {
 				debit, err := tx.FindAccountByID(ctx, tn.ID, world.ID)
 				if err != nil {
 					return err

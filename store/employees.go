@@ -37,41 +37,6 @@ func (r *employeeRow) employee() *paykit.Employee {
 	}
 }
 
-// CreateEmployee inserts e. Returns ECONFLICT when its UID, or its ID in its
-// tenant, is taken.
-func (d *DB) CreateEmployee(ctx context.Context, e *paykit.Employee) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateEmployee(ctx, e) })
-}
-
-// FindEmployeeByUID returns the tenant's employee with uid. Returns ENOTFOUND.
-func (d *DB) FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*paykit.Employee, error) {
-	return d.read.FindEmployeeByUID(ctx, tenantID, uid)
-}
-
-// FindEmployeeByID returns the tenant's employee with the client id id.
-// Returns ENOTFOUND.
-func (d *DB) FindEmployeeByID(ctx context.Context, tenantID, id string) (*paykit.Employee, error) {
-	return d.read.FindEmployeeByID(ctx, tenantID, id)
-}
-
-// FindEmployees returns a page of the tenant's employees, newest first, and how
-// many f selects in all.
-func (d *DB) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
-	return d.read.FindEmployees(ctx, tenantID, f)
-}
-
-// UpdateEmployee writes every field of e but UID, TenantID and CreatedAt.
-// Returns ENOTFOUND, and ECONFLICT when its new ID is taken.
-func (d *DB) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateEmployee(ctx, e) })
-}
-
-// DeleteEmployee deletes the tenant's employee with uid. Returns ENOTFOUND,
-// and ECONFLICT while a payout refers to it.
-func (d *DB) DeleteEmployee(ctx context.Context, tenantID, uid string) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.DeleteEmployee(ctx, tenantID, uid) })
-}
-
 func (t *tx) CreateEmployee(ctx context.Context, e *paykit.Employee) error {
 	_, err := t.exec(ctx, `INSERT INTO employees (`+employeeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.UID, e.TenantID, e.ID, e.Name, e.Email, e.CellphoneNumber, e.Country, metadataText(e.Metadata),
@@ -83,7 +48,7 @@ func (t *tx) CreateEmployee(ctx context.Context, e *paykit.Employee) error {
 	return nil
 }
 
-func (t *tx) FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*paykit.Employee, error) {
+func (t *view) FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*paykit.Employee, error) {
 	var r employeeRow
 	if err := t.get(ctx, &r, `SELECT `+employeeColumns+` FROM employees WHERE tenant_id = ? AND uid = ?`, tenantID, uid); err != nil {
 		return nil, notFound(err, "Employee not found.", "find employee "+uid)
@@ -91,7 +56,7 @@ func (t *tx) FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*payk
 	return r.employee(), nil
 }
 
-func (t *tx) FindEmployeeByID(ctx context.Context, tenantID, id string) (*paykit.Employee, error) {
+func (t *view) FindEmployeeByID(ctx context.Context, tenantID, id string) (*paykit.Employee, error) {
 	var r employeeRow
 	if err := t.get(ctx, &r, `SELECT `+employeeColumns+` FROM employees WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Employee not found.", "find employee by id "+id)
@@ -99,7 +64,7 @@ func (t *tx) FindEmployeeByID(ctx context.Context, tenantID, id string) (*paykit
 	return r.employee(), nil
 }
 
-func (t *tx) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
+func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
 	var q listQuery
 	q.add("tenant_id = ?", tenantID)
 	q.search(f.Search, "name", "email", "cellphone_number")

@@ -30,17 +30,6 @@ func (r *eventRow) event() *paykit.Event {
 	return e
 }
 
-// AppendEvent inserts e at the end of the outbox and sets e.Seq. Returns
-// ECONFLICT when its ID is taken.
-func (d *DB) AppendEvent(ctx context.Context, e *paykit.Event) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.AppendEvent(ctx, e) })
-}
-
-// FindEvents returns a page of the tenant's events in Seq order.
-func (d *DB) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {
-	return d.read.FindEvents(ctx, tenantID, f)
-}
-
 func (t *tx) AppendEvent(ctx context.Context, e *paykit.Event) error {
 	res, err := t.exec(ctx, `INSERT INTO events (id, tenant_id, type, subject_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.ID, e.TenantID, e.Type, e.SubjectID, string(e.Data), micros(e.CreatedAt))
@@ -55,7 +44,7 @@ func (t *tx) AppendEvent(ctx context.Context, e *paykit.Event) error {
 	return nil
 }
 
-func (t *tx) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {
+func (t *view) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {
 	where, args := []string{"tenant_id = ?"}, []any{tenantID}
 	if f.Type != nil {
 		where, args = append(where, "type = ?"), append(args, *f.Type)

@@ -40,31 +40,7 @@ func (r *idempotencyRow) record() (*paykit.IdempotencyRecord, error) {
 	return rec, nil
 }
 
-// FindIdempotencyRecord returns the tenant's record for key, expired or not.
-// Returns ENOTFOUND.
-func (d *DB) FindIdempotencyRecord(ctx context.Context, tenantID, key string) (*paykit.IdempotencyRecord, error) {
-	return d.read.FindIdempotencyRecord(ctx, tenantID, key)
-}
-
-// PutIdempotencyRecord inserts r, replacing a record with the same key that
-// has expired by r.CreatedAt. Returns ECONFLICT when a live one has the key.
-func (d *DB) PutIdempotencyRecord(ctx context.Context, r *paykit.IdempotencyRecord) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.PutIdempotencyRecord(ctx, r) })
-}
-
-// DeleteIdempotencyRecords deletes up to limit records of every tenant that
-// have expired at now, and returns how many it deleted.
-func (d *DB) DeleteIdempotencyRecords(ctx context.Context, now time.Time, limit int) (int, error) {
-	var n int
-	err := d.InTx(ctx, func(s paykit.Store) error {
-		var err error
-		n, err = s.DeleteIdempotencyRecords(ctx, now, limit)
-		return err
-	})
-	return n, err
-}
-
-func (t *tx) FindIdempotencyRecord(ctx context.Context, tenantID, key string) (*paykit.IdempotencyRecord, error) {
+func (t *view) FindIdempotencyRecord(ctx context.Context, tenantID, key string) (*paykit.IdempotencyRecord, error) {
 	var r idempotencyRow
 	err := t.get(ctx, &r, `SELECT `+idempotencyColumns+` FROM idempotency WHERE tenant_id = ? AND key = ?`, tenantID, key)
 	if err != nil {

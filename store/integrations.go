@@ -68,34 +68,6 @@ func rateTexts(r *paykit.PricingRates) [4]*string {
 	return [4]*string{s(r.Payroll), s(r.IncomeTax), s(r.VAT), s(r.Fee)}
 }
 
-// CreateIntegration inserts in. Returns ECONFLICT when its tenant has one.
-func (d *DB) CreateIntegration(ctx context.Context, in *paykit.Integration) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateIntegration(ctx, in) })
-}
-
-// FindIntegrationByID returns the integration of the tenant id. Returns
-// ENOTFOUND.
-func (d *DB) FindIntegrationByID(ctx context.Context, id string) (*paykit.Integration, error) {
-	return d.read.FindIntegrationByID(ctx, id)
-}
-
-// FindIntegrations returns a page of the integrations f selects, newest first,
-// and how many it selects in all.
-func (d *DB) FindIntegrations(ctx context.Context, f paykit.IntegrationFilter) ([]*paykit.Integration, int, error) {
-	return d.read.FindIntegrations(ctx, f)
-}
-
-// UpdateIntegration writes every mutable field of in. Returns ENOTFOUND.
-func (d *DB) UpdateIntegration(ctx context.Context, in *paykit.Integration) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateIntegration(ctx, in) })
-}
-
-// DeleteIntegration deletes the integration of the tenant id; the tenant
-// stays. Returns ENOTFOUND.
-func (d *DB) DeleteIntegration(ctx context.Context, id string) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.DeleteIntegration(ctx, id) })
-}
-
 func (t *tx) CreateIntegration(ctx context.Context, in *paykit.Integration) error {
 	r := rateTexts(in.Rates)
 	_, err := t.exec(ctx, `INSERT INTO integrations (`+integrationColumns+`)
@@ -109,7 +81,7 @@ func (t *tx) CreateIntegration(ctx context.Context, in *paykit.Integration) erro
 	return nil
 }
 
-func (t *tx) FindIntegrationByID(ctx context.Context, id string) (*paykit.Integration, error) {
+func (t *view) FindIntegrationByID(ctx context.Context, id string) (*paykit.Integration, error) {
 	var r integrationRow
 	if err := t.get(ctx, &r, `SELECT `+integrationColumns+` FROM integrations WHERE tenant_id = ?`, id); err != nil {
 		return nil, notFound(err, "Integration not found.", "find integration "+id)
@@ -117,7 +89,7 @@ func (t *tx) FindIntegrationByID(ctx context.Context, id string) (*paykit.Integr
 	return r.integration()
 }
 
-func (t *tx) FindIntegrations(ctx context.Context, f paykit.IntegrationFilter) ([]*paykit.Integration, int, error) {
+func (t *view) FindIntegrations(ctx context.Context, f paykit.IntegrationFilter) ([]*paykit.Integration, int, error) {
 	var q listQuery
 	if f.Account != nil {
 		q.add("(owner_id = ? OR tenant_id = ?)", *f.Account, *f.Account)

@@ -37,48 +37,6 @@ func (r *invoiceRow) invoice() *paykit.Invoice {
 	}
 }
 
-// CreateInvoice inserts inv and sets inv.Number. Returns ECONFLICT when its
-// UID or its ID in its tenant is taken, or when it is open and its tenant has
-// an open invoice in its currency.
-func (d *DB) CreateInvoice(ctx context.Context, inv *paykit.Invoice) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateInvoice(ctx, inv) })
-}
-
-// FindInvoiceByUID returns the tenant's invoice with uid. Returns ENOTFOUND.
-func (d *DB) FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*paykit.Invoice, error) {
-	return d.read.FindInvoiceByUID(ctx, tenantID, uid)
-}
-
-// FindInvoiceByID returns the tenant's invoice with the client id id. Returns
-// ENOTFOUND.
-func (d *DB) FindInvoiceByID(ctx context.Context, tenantID, id string) (*paykit.Invoice, error) {
-	return d.read.FindInvoiceByID(ctx, tenantID, id)
-}
-
-// FindOpenInvoice returns the tenant's open invoice in currency c. Returns
-// ENOTFOUND.
-func (d *DB) FindOpenInvoice(ctx context.Context, tenantID string, c paykit.Currency) (*paykit.Invoice, error) {
-	return d.read.FindOpenInvoice(ctx, tenantID, c)
-}
-
-// FindInvoices returns a page of the tenant's invoices, newest first, and how
-// many f selects in all.
-func (d *DB) FindInvoices(ctx context.Context, tenantID string, f paykit.InvoiceFilter) ([]*paykit.Invoice, int, error) {
-	return d.read.FindInvoices(ctx, tenantID, f)
-}
-
-// UpdateInvoice writes inv's ID, Open, Price, Metadata, PaidAt and UpdatedAt.
-// Returns ENOTFOUND, and ECONFLICT when its new ID is taken.
-func (d *DB) UpdateInvoice(ctx context.Context, inv *paykit.Invoice) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateInvoice(ctx, inv) })
-}
-
-// DeleteInvoice deletes the tenant's invoice with uid. Returns ENOTFOUND, and
-// ECONFLICT while a payout refers to it.
-func (d *DB) DeleteInvoice(ctx context.Context, tenantID, uid string) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.DeleteInvoice(ctx, tenantID, uid) })
-}
-
 func (t *tx) CreateInvoice(ctx context.Context, inv *paykit.Invoice) error {
 	res, err := t.exec(ctx, `INSERT INTO invoices (uid, tenant_id, id, currency, open, price_minor, metadata, app_url,
 		pdf_url, token, created_at, paid_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -95,7 +53,7 @@ func (t *tx) CreateInvoice(ctx context.Context, inv *paykit.Invoice) error {
 	return nil
 }
 
-func (t *tx) FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*paykit.Invoice, error) {
+func (t *view) FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*paykit.Invoice, error) {
 	var r invoiceRow
 	if err := t.get(ctx, &r, `SELECT `+invoiceColumns+` FROM invoices WHERE tenant_id = ? AND uid = ?`, tenantID, uid); err != nil {
 		return nil, notFound(err, "Invoice not found.", "find invoice "+uid)
@@ -103,7 +61,7 @@ func (t *tx) FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*payki
 	return r.invoice(), nil
 }
 
-func (t *tx) FindInvoiceByID(ctx context.Context, tenantID, id string) (*paykit.Invoice, error) {
+func (t *view) FindInvoiceByID(ctx context.Context, tenantID, id string) (*paykit.Invoice, error) {
 	var r invoiceRow
 	if err := t.get(ctx, &r, `SELECT `+invoiceColumns+` FROM invoices WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Invoice not found.", "find invoice by id "+id)
@@ -111,7 +69,7 @@ func (t *tx) FindInvoiceByID(ctx context.Context, tenantID, id string) (*paykit.
 	return r.invoice(), nil
 }
 
-func (t *tx) FindOpenInvoice(ctx context.Context, tenantID string, c paykit.Currency) (*paykit.Invoice, error) {
+func (t *view) FindOpenInvoice(ctx context.Context, tenantID string, c paykit.Currency) (*paykit.Invoice, error) {
 	var r invoiceRow
 	err := t.get(ctx, &r, `SELECT `+invoiceColumns+` FROM invoices WHERE tenant_id = ? AND currency = ? AND open = 1`,
 		tenantID, string(c))
@@ -121,7 +79,7 @@ func (t *tx) FindOpenInvoice(ctx context.Context, tenantID string, c paykit.Curr
 	return r.invoice(), nil
 }
 
-func (t *tx) FindInvoices(ctx context.Context, tenantID string, f paykit.InvoiceFilter) ([]*paykit.Invoice, int, error) {
+func (t *view) FindInvoices(ctx context.Context, tenantID string, f paykit.InvoiceFilter) ([]*paykit.Invoice, int, error) {
 	var q listQuery
 	q.add("tenant_id = ?", tenantID)
 	if f.Open != nil {

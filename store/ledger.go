@@ -78,55 +78,6 @@ func insufficient(err error, msg, what string) error {
 	return conflict(err, msg, what)
 }
 
-// CreateAccount inserts a. Returns ECONFLICT when its ID, or its code in its
-// currency, is taken, or when a guarded account would start below zero.
-func (d *DB) CreateAccount(ctx context.Context, a *paykit.Account) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateAccount(ctx, a) })
-}
-
-// FindAccountByID returns the tenant's account with id. Returns ENOTFOUND.
-func (d *DB) FindAccountByID(ctx context.Context, tenantID, id string) (*paykit.Account, error) {
-	return d.read.FindAccountByID(ctx, tenantID, id)
-}
-
-// FindAccountByCode returns the tenant's system account with code in currency
-// c. Returns ENOTFOUND.
-func (d *DB) FindAccountByCode(ctx context.Context, tenantID, code string, c paykit.Currency) (*paykit.Account, error) {
-	return d.read.FindAccountByCode(ctx, tenantID, code, c)
-}
-
-// FindAccounts returns a page of the tenant's accounts in ID (creation) order.
-func (d *DB) FindAccounts(ctx context.Context, tenantID string, f paykit.AccountFilter) ([]*paykit.Account, error) {
-	return d.read.FindAccounts(ctx, tenantID, f)
-}
-
-// UpdateAccountBalances adds delta to the account's balance columns. Returns
-// ENOTFOUND, and ECONFLICT when a guarded account would go below zero.
-func (d *DB) UpdateAccountBalances(ctx context.Context, tenantID, id string, delta paykit.BalanceDelta, now time.Time) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateAccountBalances(ctx, tenantID, id, delta, now) })
-}
-
-// CreateTransfer inserts t. Returns ECONFLICT when its ID is taken.
-func (d *DB) CreateTransfer(ctx context.Context, t *paykit.Transfer) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateTransfer(ctx, t) })
-}
-
-// FindTransferByID returns the tenant's transfer with id. Returns ENOTFOUND.
-func (d *DB) FindTransferByID(ctx context.Context, tenantID, id string) (*paykit.Transfer, error) {
-	return d.read.FindTransferByID(ctx, tenantID, id)
-}
-
-// UpdateTransfer writes t's Status and UpdatedAt. Returns ENOTFOUND.
-func (d *DB) UpdateTransfer(ctx context.Context, t *paykit.Transfer) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateTransfer(ctx, t) })
-}
-
-// LedgerSums returns the tenant's accounts and the balances their transfers
-// add up to, read from one snapshot.
-func (d *DB) LedgerSums(ctx context.Context, tenantID string) ([]*paykit.Account, map[string]paykit.BalanceDelta, error) {
-	return d.read.LedgerSums(ctx, tenantID)
-}
-
 func (t *tx) CreateAccount(ctx context.Context, a *paykit.Account) error {
 	_, err := t.exec(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.TenantID, string(a.Kind), string(a.Currency), a.Code, a.Name, a.BusinessAccountID, a.UserIdentityID,
@@ -138,7 +89,7 @@ func (t *tx) CreateAccount(ctx context.Context, a *paykit.Account) error {
 	return nil
 }
 
-func (t *tx) FindAccountByID(ctx context.Context, tenantID, id string) (*paykit.Account, error) {
+func (t *view) FindAccountByID(ctx context.Context, tenantID, id string) (*paykit.Account, error) {
 	var r accountRow
 	err := t.get(ctx, &r, `SELECT `+accountColumns+` FROM accounts WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	if err != nil {
@@ -147,7 +98,7 @@ func (t *tx) FindAccountByID(ctx context.Context, tenantID, id string) (*paykit.
 	return r.account(), nil
 }
 
-func (t *tx) FindAccountByCode(ctx context.Context, tenantID, code string, c paykit.Currency) (*paykit.Account, error) {
+func (t *view) FindAccountByCode(ctx context.Context, tenantID, code string, c paykit.Currency) (*paykit.Account, error) {
 	var r accountRow
 	err := t.get(ctx, &r, `SELECT `+accountColumns+` FROM accounts WHERE tenant_id = ? AND code = ? AND currency = ? AND code <> ''`,
 		tenantID, code, string(c))
@@ -157,7 +108,7 @@ func (t *tx) FindAccountByCode(ctx context.Context, tenantID, code string, c pay
 	return r.account(), nil
 }
 
-func (t *tx) FindAccounts(ctx context.Context, tenantID string, f paykit.AccountFilter) ([]*paykit.Account, error) {
+func (t *view) FindAccounts(ctx context.Context, tenantID string, f paykit.AccountFilter) ([]*paykit.Account, error) {
 	where, args := []string{"tenant_id = ?"}, []any{tenantID}
 	if f.Currency != nil {
 		where, args = append(where, "currency = ?"), append(args, string(*f.Currency))
@@ -209,7 +160,7 @@ func (t *tx) CreateTransfer(ctx context.Context, tr *paykit.Transfer) error {
 	return nil
 }
 
-func (t *tx) FindTransferByID(ctx context.Context, tenantID, id string) (*paykit.Transfer, error) {
+func (t *view) FindTransferByID(ctx context.Context, tenantID, id string) (*paykit.Transfer, error) {
 	var r transferRow
 	err := t.get(ctx, &r, `SELECT `+transferColumns+` FROM transfers WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	if err != nil {
@@ -227,10 +178,10 @@ func (t *tx) UpdateTransfer(ctx context.Context, tr *paykit.Transfer) error {
 	return affected(res, "Transfer not found.")
 }
 
-func (t *tx) LedgerSums(ctx context.Context, tenantID string) ([]*paykit.Account, map[string]paykit.BalanceDelta, error) {
+func (t *view) LedgerSums(ctx context.Context, tenantID string) ([]*paykit.Account, map[string]paykit.BalanceDelta, error) {
 	var accounts []*paykit.Account
 	sums := map[string]paykit.BalanceDelta{}
-	err := t.readTx(ctx, func(t *tx) error {
+	err := t.readTx(ctx, func(t *view) error {
 		var rows []accountRow
 		if err := t.selectAll(ctx, &rows, `SELECT `+accountColumns+` FROM accounts WHERE tenant_id = ? ORDER BY id`, tenantID); err != nil {
 			return err

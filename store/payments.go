@@ -62,42 +62,6 @@ func payments(rows []paymentRow) []*paykit.Payment {
 	return out
 }
 
-// CreatePayment inserts p. Returns ECONFLICT when its ID is taken.
-func (d *DB) CreatePayment(ctx context.Context, p *paykit.Payment) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreatePayment(ctx, p) })
-}
-
-// FindPaymentByID returns the tenant's payment with id. Returns ENOTFOUND.
-func (d *DB) FindPaymentByID(ctx context.Context, tenantID, id string) (*paykit.Payment, error) {
-	return d.read.FindPaymentByID(ctx, tenantID, id)
-}
-
-// FindPayments returns a page of the tenant's payments in f.Sort order, ties
-// broken by ID. A cursor (f.After) naming no payment of the tenant yields an
-// empty page. Returns EINVALID for an unknown sort.
-func (d *DB) FindPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, error) {
-	return d.read.FindPayments(ctx, tenantID, f)
-}
-
-// UpdatePayment writes p's Status, FailureReason, RailReference, SubmittedAt,
-// LeaseUntil and UpdatedAt. Returns ENOTFOUND.
-func (d *DB) UpdatePayment(ctx context.Context, p *paykit.Payment) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdatePayment(ctx, p) })
-}
-
-// ClaimPaymentsToSubmit leases until leaseUntil up to limit payments of every
-// tenant that are pending or processing, unsubmitted and not leased at now,
-// oldest first, and returns them with LeaseUntil set.
-func (d *DB) ClaimPaymentsToSubmit(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*paykit.Payment, error) {
-	var out []*paykit.Payment
-	err := d.InTx(ctx, func(s paykit.Store) error {
-		var err error
-		out, err = s.ClaimPaymentsToSubmit(ctx, now, leaseUntil, limit)
-		return err
-	})
-	return out, err
-}
-
 func (t *tx) CreatePayment(ctx context.Context, p *paykit.Payment) error {
 	_, err := t.exec(ctx, `INSERT INTO payments (`+paymentColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -112,7 +76,7 @@ func (t *tx) CreatePayment(ctx context.Context, p *paykit.Payment) error {
 	return nil
 }
 
-func (t *tx) FindPaymentByID(ctx context.Context, tenantID, id string) (*paykit.Payment, error) {
+func (t *view) FindPaymentByID(ctx context.Context, tenantID, id string) (*paykit.Payment, error) {
 	var r paymentRow
 	if err := t.get(ctx, &r, `SELECT `+paymentColumns+` FROM payments WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Payment not found.", "find payment "+id)
@@ -120,7 +84,7 @@ func (t *tx) FindPaymentByID(ctx context.Context, tenantID, id string) (*paykit.
 	return r.payment(), nil
 }
 
-func (t *tx) FindPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, error) {
+func (t *view) FindPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, error) {
 	var key, dir, cmp string
 	switch f.Sort {
 	case "", paykit.PaymentSortCreatedAsc:
@@ -182,9 +146,6 @@ func (t *tx) UpdatePayment(ctx context.Context, p *paykit.Payment) error {
 }
 
 func (t *tx) ClaimPaymentsToSubmit(ctx context.Context, now, leaseUntil time.Time, n int) ([]*paykit.Payment, error) {
-	if !t.inTx {
-		return t.db.ClaimPaymentsToSubmit(ctx, now, leaseUntil, n)
-	}
 	// The WHERE repeats the payments_due index's condition word for word, so
 	// that SQLite can use that partial index.
 	var rows []paymentRow

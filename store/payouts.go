@@ -66,10 +66,10 @@ func (q *listQuery) clause() string {
 // from is everything after SELECT's columns ("payouts p JOIN ..."), created
 // and uid the ordering columns. Rows selected Before a cursor are read oldest
 // first and reversed, so the page still reads newest first.
-func list[R any](ctx context.Context, t *tx, columns, from, created, uid string, q listQuery, p paykit.ListPage) ([]R, int, error) {
+func list[R any](ctx context.Context, t *view, columns, from, created, uid string, q listQuery, p paykit.ListPage) ([]R, int, error) {
 	var rows []R
 	var n int
-	err := t.readTx(ctx, func(t *tx) error {
+	err := t.readTx(ctx, func(t *view) error {
 		if err := t.get(ctx, &n, `SELECT COUNT(*) FROM `+from+` WHERE `+q.clause(), q.args...); err != nil {
 			return err
 		}
@@ -150,40 +150,6 @@ func (r *payoutRow) payout() *paykit.Payout {
 	}
 }
 
-// CreatePayout inserts p. Returns ECONFLICT when its UID, or its ID in its
-// tenant, is taken.
-func (d *DB) CreatePayout(ctx context.Context, p *paykit.Payout) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreatePayout(ctx, p) })
-}
-
-// FindPayoutByUID returns the tenant's payout with uid. Returns ENOTFOUND.
-func (d *DB) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit.Payout, error) {
-	return d.read.FindPayoutByUID(ctx, tenantID, uid)
-}
-
-// FindPayoutByID returns the tenant's payout with the client id id. Returns
-// ENOTFOUND.
-func (d *DB) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit.Payout, error) {
-	return d.read.FindPayoutByID(ctx, tenantID, id)
-}
-
-// FindPayouts returns a page of the tenant's payouts, newest first, and how
-// many f selects in all.
-func (d *DB) FindPayouts(ctx context.Context, tenantID string, f paykit.PayoutFilter) ([]*paykit.Payout, int, error) {
-	return d.read.FindPayouts(ctx, tenantID, f)
-}
-
-// UpdatePayout writes p's Status, NotifiedAt, AcceptedAt, DisbursedAt,
-// ResentAt and UpdatedAt. Returns ENOTFOUND.
-func (d *DB) UpdatePayout(ctx context.Context, p *paykit.Payout) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdatePayout(ctx, p) })
-}
-
-// DeletePayout deletes the tenant's payout with uid. Returns ENOTFOUND.
-func (d *DB) DeletePayout(ctx context.Context, tenantID, uid string) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.DeletePayout(ctx, tenantID, uid) })
-}
-
 func (t *tx) CreatePayout(ctx context.Context, p *paykit.Payout) error {
 	_, err := t.exec(ctx, `INSERT INTO payouts (uid, tenant_id, id, employee_uid, invoice_uid, basis, currency,
 		amount_minor, invoiced_amount_minor, cost_minor, fee_minor, payroll_minor, tax_minor, vat_minor, description,
@@ -200,7 +166,7 @@ func (t *tx) CreatePayout(ctx context.Context, p *paykit.Payout) error {
 	return nil
 }
 
-func (t *tx) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit.Payout, error) {
+func (t *view) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit.Payout, error) {
 	var r payoutRow
 	err := t.get(ctx, &r, `SELECT `+payoutColumns+` FROM `+payoutFrom+` WHERE p.tenant_id = ? AND p.uid = ?`, tenantID, uid)
 	if err != nil {
@@ -209,7 +175,7 @@ func (t *tx) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit
 	return r.payout(), nil
 }
 
-func (t *tx) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit.Payout, error) {
+func (t *view) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit.Payout, error) {
 	var r payoutRow
 	err := t.get(ctx, &r, `SELECT `+payoutColumns+` FROM `+payoutFrom+` WHERE p.tenant_id = ? AND p.id = ?`, tenantID, id)
 	if err != nil {
@@ -218,7 +184,7 @@ func (t *tx) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit.P
 	return r.payout(), nil
 }
 
-func (t *tx) FindPayouts(ctx context.Context, tenantID string, f paykit.PayoutFilter) ([]*paykit.Payout, int, error) {
+func (t *view) FindPayouts(ctx context.Context, tenantID string, f paykit.PayoutFilter) ([]*paykit.Payout, int, error) {
 	var q listQuery
 	q.add("p.tenant_id = ?", tenantID)
 	if f.EmployeeUID != nil {

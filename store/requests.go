@@ -33,17 +33,6 @@ func (r *merchantRow) merchant() (*paykit.Merchant, error) {
 		RequestLimits: limits, CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt)}, nil
 }
 
-// PutMerchant inserts or replaces the tenant's merchant settings.
-func (d *DB) PutMerchant(ctx context.Context, m *paykit.Merchant) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.PutMerchant(ctx, m) })
-}
-
-// FindMerchant returns the tenant's merchant settings. Returns ENOTFOUND when
-// they were never put.
-func (d *DB) FindMerchant(ctx context.Context, tenantID string) (*paykit.Merchant, error) {
-	return d.read.FindMerchant(ctx, tenantID)
-}
-
 func (t *tx) PutMerchant(ctx context.Context, m *paykit.Merchant) error {
 	minor := make(map[paykit.Currency]int64, len(m.RequestLimits))
 	for c, l := range m.RequestLimits {
@@ -65,7 +54,7 @@ func (t *tx) PutMerchant(ctx context.Context, m *paykit.Merchant) error {
 	return nil
 }
 
-func (t *tx) FindMerchant(ctx context.Context, tenantID string) (*paykit.Merchant, error) {
+func (t *view) FindMerchant(ctx context.Context, tenantID string) (*paykit.Merchant, error) {
 	var r merchantRow
 	err := t.get(ctx, &r, `SELECT tenant_id, signing_key, default_country_code, request_limits, created_at, updated_at
 		FROM merchants WHERE tenant_id = ?`, tenantID)
@@ -93,28 +82,6 @@ func (r *payerRow) payer() *paykit.Payer {
 		CreatedAt: fromMicros(r.CreatedAt)}
 }
 
-// CreatePayer inserts p. Returns ECONFLICT when its ID, or its non-empty
-// username or phone in its tenant, is taken.
-func (d *DB) CreatePayer(ctx context.Context, p *paykit.Payer) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreatePayer(ctx, p) })
-}
-
-// FindPayerByID returns the tenant's payer with id. Returns ENOTFOUND.
-func (d *DB) FindPayerByID(ctx context.Context, tenantID, id string) (*paykit.Payer, error) {
-	return d.read.FindPayerByID(ctx, tenantID, id)
-}
-
-// FindPayerByUsername returns the tenant's payer with username. Returns
-// ENOTFOUND.
-func (d *DB) FindPayerByUsername(ctx context.Context, tenantID, username string) (*paykit.Payer, error) {
-	return d.read.FindPayerByUsername(ctx, tenantID, username)
-}
-
-// FindPayerByPhone returns the tenant's payer with phone. Returns ENOTFOUND.
-func (d *DB) FindPayerByPhone(ctx context.Context, tenantID, phone string) (*paykit.Payer, error) {
-	return d.read.FindPayerByPhone(ctx, tenantID, phone)
-}
-
 func (t *tx) CreatePayer(ctx context.Context, p *paykit.Payer) error {
 	_, err := t.exec(ctx, `INSERT INTO payers (`+payerColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, p.Username, p.Phone, p.Merchant, micros(p.CreatedAt))
@@ -124,7 +91,7 @@ func (t *tx) CreatePayer(ctx context.Context, p *paykit.Payer) error {
 	return nil
 }
 
-func (t *tx) findPayer(ctx context.Context, what, where string, args ...any) (*paykit.Payer, error) {
+func (t *view) findPayer(ctx context.Context, what, where string, args ...any) (*paykit.Payer, error) {
 	var r payerRow
 	if err := t.get(ctx, &r, `SELECT `+payerColumns+` FROM payers WHERE `+where, args...); err != nil {
 		return nil, notFound(err, "Payer not found.", "find payer "+what)
@@ -132,18 +99,18 @@ func (t *tx) findPayer(ctx context.Context, what, where string, args ...any) (*p
 	return r.payer(), nil
 }
 
-func (t *tx) FindPayerByID(ctx context.Context, tenantID, id string) (*paykit.Payer, error) {
+func (t *view) FindPayerByID(ctx context.Context, tenantID, id string) (*paykit.Payer, error) {
 	return t.findPayer(ctx, id, `tenant_id = ? AND id = ?`, tenantID, id)
 }
 
-func (t *tx) FindPayerByUsername(ctx context.Context, tenantID, username string) (*paykit.Payer, error) {
+func (t *view) FindPayerByUsername(ctx context.Context, tenantID, username string) (*paykit.Payer, error) {
 	if username == "" {
 		return nil, paykit.Errorf(paykit.ENOTFOUND, "Payer not found.")
 	}
 	return t.findPayer(ctx, "by username", `tenant_id = ? AND username = ?`, tenantID, username)
 }
 
-func (t *tx) FindPayerByPhone(ctx context.Context, tenantID, phone string) (*paykit.Payer, error) {
+func (t *view) FindPayerByPhone(ctx context.Context, tenantID, phone string) (*paykit.Payer, error) {
 	if phone == "" {
 		return nil, paykit.Errorf(paykit.ENOTFOUND, "Payer not found.")
 	}
@@ -187,28 +154,6 @@ func (r *requestRow) request() *paykit.Request {
 	}
 }
 
-// CreateRequest inserts r. Returns ECONFLICT when its ID is taken.
-func (d *DB) CreateRequest(ctx context.Context, r *paykit.Request) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateRequest(ctx, r) })
-}
-
-// FindRequestByID returns the tenant's request with id. Returns ENOTFOUND.
-func (d *DB) FindRequestByID(ctx context.Context, tenantID, id string) (*paykit.Request, error) {
-	return d.read.FindRequestByID(ctx, tenantID, id)
-}
-
-// UpdateRequest writes r's Status, Reason, TransactionID, ExpiresAt,
-// CompletedAt and UpdatedAt. Returns ENOTFOUND.
-func (d *DB) UpdateRequest(ctx context.Context, r *paykit.Request) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateRequest(ctx, r) })
-}
-
-// FindExpiredRequests returns up to limit pending requests of every tenant that
-// expire at or before now, oldest expiry first.
-func (d *DB) FindExpiredRequests(ctx context.Context, now time.Time, limit int) ([]*paykit.Request, error) {
-	return d.read.FindExpiredRequests(ctx, now, limit)
-}
-
 func (t *tx) CreateRequest(ctx context.Context, r *paykit.Request) error {
 	_, err := t.exec(ctx, `INSERT INTO requests (`+requestColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -221,7 +166,7 @@ func (t *tx) CreateRequest(ctx context.Context, r *paykit.Request) error {
 	return nil
 }
 
-func (t *tx) FindRequestByID(ctx context.Context, tenantID, id string) (*paykit.Request, error) {
+func (t *view) FindRequestByID(ctx context.Context, tenantID, id string) (*paykit.Request, error) {
 	var r requestRow
 	if err := t.get(ctx, &r, `SELECT `+requestColumns+` FROM requests WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Payment request not found.", "find request "+id)
@@ -240,7 +185,7 @@ func (t *tx) UpdateRequest(ctx context.Context, r *paykit.Request) error {
 	return affected(res, "Payment request not found.")
 }
 
-func (t *tx) FindExpiredRequests(ctx context.Context, now time.Time, n int) ([]*paykit.Request, error) {
+func (t *view) FindExpiredRequests(ctx context.Context, now time.Time, n int) ([]*paykit.Request, error) {
 	var rows []requestRow
 	err := t.selectAll(ctx, &rows, `SELECT `+requestColumns+` FROM requests
 		WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`, micros(now), limit(n))

@@ -31,32 +31,6 @@ func (r *apiKeyRow) apiKey() *paykit.APIKey {
 		CreatedAt: fromMicros(r.CreatedAt), RevokedAt: fromMicrosPtr(r.RevokedAt)}
 }
 
-// CreateTenant inserts t. Returns ECONFLICT when its ID is taken.
-func (d *DB) CreateTenant(ctx context.Context, t *paykit.Tenant) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateTenant(ctx, t) })
-}
-
-// FindTenantByID returns the tenant with id. Returns ENOTFOUND.
-func (d *DB) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, error) {
-	return d.read.FindTenantByID(ctx, id)
-}
-
-// UpdateTenant writes t's Name and Locked. Returns ENOTFOUND.
-func (d *DB) UpdateTenant(ctx context.Context, t *paykit.Tenant) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateTenant(ctx, t) })
-}
-
-// CreateAPIKey inserts k. Returns ECONFLICT when its hash or ID is taken.
-func (d *DB) CreateAPIKey(ctx context.Context, k *paykit.APIKey) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateAPIKey(ctx, k) })
-}
-
-// FindAPIKeyByHash returns the key of any tenant whose hash is hash. Returns
-// ENOTFOUND.
-func (d *DB) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {
-	return d.read.FindAPIKeyByHash(ctx, hash)
-}
-
 func (t *tx) CreateTenant(ctx context.Context, tn *paykit.Tenant) error {
 	_, err := t.exec(ctx, `INSERT INTO tenants (id, name, locked, created_at) VALUES (?, ?, ?, ?)`,
 		tn.ID, tn.Name, tn.Locked, micros(tn.CreatedAt))
@@ -66,7 +40,7 @@ func (t *tx) CreateTenant(ctx context.Context, tn *paykit.Tenant) error {
 	return nil
 }
 
-func (t *tx) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, error) {
+func (t *view) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, error) {
 	var r tenantRow
 	if err := t.get(ctx, &r, `SELECT id, name, locked, created_at FROM tenants WHERE id = ?`, id); err != nil {
 		return nil, notFound(err, "Tenant not found.", "find tenant "+id)
@@ -91,7 +65,7 @@ func (t *tx) CreateAPIKey(ctx context.Context, k *paykit.APIKey) error {
 	return nil
 }
 
-func (t *tx) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {
+func (t *view) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {
 	var r apiKeyRow
 	err := t.get(ctx, &r, `SELECT id, tenant_id, hash, prefix, created_at, revoked_at FROM api_keys WHERE hash = ?`, hash)
 	if err != nil {

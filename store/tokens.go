@@ -47,40 +47,6 @@ func tokens(rows []tokenRow) []*paykit.Token {
 	return out
 }
 
-// CreateToken inserts t. Returns ECONFLICT when its ID, or its token string in
-// its tenant, is taken.
-func (d *DB) CreateToken(ctx context.Context, t *paykit.Token) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateToken(ctx, t) })
-}
-
-// FindTokenByID returns the tenant's token with id. Returns ENOTFOUND.
-func (d *DB) FindTokenByID(ctx context.Context, tenantID, id string) (*paykit.Token, error) {
-	return d.read.FindTokenByID(ctx, tenantID, id)
-}
-
-// FindTokenByToken returns the tenant's token whose token string is token.
-// Returns ENOTFOUND.
-func (d *DB) FindTokenByToken(ctx context.Context, tenantID, token string) (*paykit.Token, error) {
-	return d.read.FindTokenByToken(ctx, tenantID, token)
-}
-
-// FindTokens returns a page of the tenant's tokens in ID (creation) order.
-func (d *DB) FindTokens(ctx context.Context, tenantID string, f paykit.TokenFilter) ([]*paykit.Token, error) {
-	return d.read.FindTokens(ctx, tenantID, f)
-}
-
-// UpdateToken writes t's Status, PaymentID, AcceptedAt, ReservationID and
-// UpdatedAt. Returns ENOTFOUND.
-func (d *DB) UpdateToken(ctx context.Context, t *paykit.Token) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateToken(ctx, t) })
-}
-
-// FindExpiredTokens returns up to limit active, unaccepted tokens of every
-// tenant that expire at or before now, oldest expiry first.
-func (d *DB) FindExpiredTokens(ctx context.Context, now time.Time, limit int) ([]*paykit.Token, error) {
-	return d.read.FindExpiredTokens(ctx, now, limit)
-}
-
 func (t *tx) CreateToken(ctx context.Context, tk *paykit.Token) error {
 	_, err := t.exec(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tk.ID, tk.TenantID, tk.Token, tk.SourceAccountID, tk.Amount.Minor(), string(tk.Amount.Currency), tk.Memo,
@@ -92,7 +58,7 @@ func (t *tx) CreateToken(ctx context.Context, tk *paykit.Token) error {
 	return nil
 }
 
-func (t *tx) FindTokenByID(ctx context.Context, tenantID, id string) (*paykit.Token, error) {
+func (t *view) FindTokenByID(ctx context.Context, tenantID, id string) (*paykit.Token, error) {
 	var r tokenRow
 	if err := t.get(ctx, &r, `SELECT `+tokenColumns+` FROM tokens WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Payment token not found.", "find token "+id)
@@ -100,7 +66,7 @@ func (t *tx) FindTokenByID(ctx context.Context, tenantID, id string) (*paykit.To
 	return r.token(), nil
 }
 
-func (t *tx) FindTokenByToken(ctx context.Context, tenantID, token string) (*paykit.Token, error) {
+func (t *view) FindTokenByToken(ctx context.Context, tenantID, token string) (*paykit.Token, error) {
 	var r tokenRow
 	if err := t.get(ctx, &r, `SELECT `+tokenColumns+` FROM tokens WHERE tenant_id = ? AND token = ?`, tenantID, token); err != nil {
 		return nil, notFound(err, "Payment token not found.", "find token by token")
@@ -108,7 +74,7 @@ func (t *tx) FindTokenByToken(ctx context.Context, tenantID, token string) (*pay
 	return r.token(), nil
 }
 
-func (t *tx) FindTokens(ctx context.Context, tenantID string, f paykit.TokenFilter) ([]*paykit.Token, error) {
+func (t *view) FindTokens(ctx context.Context, tenantID string, f paykit.TokenFilter) ([]*paykit.Token, error) {
 	where, args := []string{"tenant_id = ?"}, []any{tenantID}
 	if f.Status != nil {
 		where, args = append(where, "status = ?"), append(args, string(*f.Status))
@@ -139,7 +105,7 @@ func (t *tx) UpdateToken(ctx context.Context, tk *paykit.Token) error {
 	return affected(res, "Payment token not found.")
 }
 
-func (t *tx) FindExpiredTokens(ctx context.Context, now time.Time, n int) ([]*paykit.Token, error) {
+func (t *view) FindExpiredTokens(ctx context.Context, now time.Time, n int) ([]*paykit.Token, error) {
 	var rows []tokenRow
 	err := t.selectAll(ctx, &rows, `SELECT `+tokenColumns+` FROM tokens
 		WHERE status = 'active' AND expires_at <= ? AND accepted_at IS NULL AND payment_id = ''

@@ -37,7 +37,7 @@ func (p *PanicError) Unwrap() error {
 // op is one InTx call waiting for, or done by, a batch.
 type op struct {
 	ctx   context.Context
-	fn    func(paykit.Store) error
+	fn    func(paykit.Tx) error
 	err   error
 	panic *PanicError
 	done  chan struct{} // closed when err and panic are final
@@ -56,9 +56,10 @@ func (o *op) result() error {
 // statements are not interrupted, since an interrupted write could roll back
 // the whole shared transaction.
 //
-// Inside fn, use only the Store fn is given: calling a write method of the DB
-// itself from fn waits for fn to finish, forever.
-func (d *DB) InTx(ctx context.Context, fn func(paykit.Store) error) error {
+// Inside fn, use only the Tx fn is given: the DB's own reads run on the read
+// pool and do not see fn's writes, and a nested db.InTx waits for fn to
+// finish, forever.
+func (d *DB) InTx(ctx context.Context, fn func(paykit.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func (d *DB) run(ops []*op) {
 			d.wconn.ExecContext(bg, "ROLLBACK") // the transaction may already be gone; nothing to report
 		}
 	}()
-	t := &tx{db: d, q: d.wconn, inTx: true, state: &txState{}}
+	t := &tx{&view{db: d, q: d.wconn, inTx: true, state: &txState{}}}
 	ok := 0
 	for _, o := range ops {
 		if err := o.ctx.Err(); err != nil {
@@ -215,7 +216,7 @@ func (d *DB) run(ops []*op) {
 }
 
 // call runs fn, turning a panic into a *PanicError.
-func call(fn func(paykit.Store) error, t *tx) (err error, p *PanicError) {
+func call(fn func(paykit.Tx) error, t *tx) (err error, p *PanicError) {
 	defer func() {
 		if r := recover(); r != nil {
 			if pe, ok := r.(*PanicError); ok {
@@ -247,15 +248,23 @@ type queryer interface {
 	sqlx.ExecerContext
 }
 
-// tx is the Store that InTx hands to fn (inTx set), and the read-only view
-// the DB uses for reads outside a transaction (pooled), or in a read-only
-// transaction (neither).
-type tx struct {
+// view runs the reads of the Store: inside a write transaction (inTx set), on
+// the read pool for reads outside a transaction (pooled), or in a read-only
+// transaction (neither). The DB embeds its pooled view, so its read methods
+// are the DB's.
+type view struct {
 	db     *DB
 	q      queryer
 	inTx   bool // a write transaction on the writer's connection
 	state  *txState
 	pooled bool
+}
+
+// tx is the paykit.Tx that InTx hands to fn: a view of the write transaction
+// with the write methods. Only InTx makes one, so a write outside a
+// transaction does not compile.
+type tx struct {
+	*view
 }
 
 // txState is shared by every Store view of one write transaction.
@@ -269,10 +278,7 @@ type txState struct {
 // InTx on a transaction's Store nests fn in a savepoint: released when fn
 // returns nil, rolled back to when fn returns an error or panics (the panic
 // goes on up).
-func (t *tx) InTx(ctx context.Context, fn func(paykit.Store) error) (err error) {
-	if !t.inTx {
-		return t.db.InTx(ctx, fn)
-	}
+func (t *tx) InTx(ctx context.Context, fn func(paykit.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -322,7 +328,7 @@ func (t *tx) rollbackTo(name string) error {
 
 // ctx strips cancellation inside a transaction: SQLite answers an interrupted
 // write by rolling back the whole transaction, which is every op of the batch.
-func (t *tx) ctx(ctx context.Context) context.Context {
+func (t *view) ctx(ctx context.Context) context.Context {
 	if t.inTx {
 		return context.WithoutCancel(ctx)
 	}
@@ -330,7 +336,7 @@ func (t *tx) ctx(ctx context.Context) context.Context {
 }
 
 // raw runs a statement that is not worth preparing, such as a savepoint's.
-func (t *tx) raw(ctx context.Context, query string) (sql.Result, error) {
+func (t *view) raw(ctx context.Context, query string) (sql.Result, error) {
 	if t.state.broken != nil {
 		return nil, t.state.broken
 	}
@@ -343,7 +349,7 @@ func (t *tx) raw(ctx context.Context, query string) (sql.Result, error) {
 // again on each pooled connection as needed). Parsing SQL is otherwise a
 // quarter of a write's CPU. In a read-only transaction it returns nil, and the
 // query runs unprepared.
-func (t *tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+func (t *view) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	switch {
 	case t.inTx:
 		if s, ok := t.db.wstmts[query]; ok {
@@ -373,7 +379,7 @@ func (t *tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	return nil, nil
 }
 
-func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (t *view) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if t.state != nil && t.state.broken != nil {
 		return nil, t.state.broken
 	}
@@ -389,13 +395,13 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	return res, t.check(err)
 }
 
-func (t *tx) get(ctx context.Context, dest any, query string, args ...any) error {
+func (t *view) get(ctx context.Context, dest any, query string, args ...any) error {
 	return t.read(ctx, query,
 		func(ctx context.Context, s *sqlx.Stmt) error { return s.GetContext(ctx, dest, args...) },
 		func(ctx context.Context) error { return sqlx.GetContext(ctx, t.q, dest, query, args...) })
 }
 
-func (t *tx) selectAll(ctx context.Context, dest any, query string, args ...any) error {
+func (t *view) selectAll(ctx context.Context, dest any, query string, args ...any) error {
 	return t.read(ctx, query,
 		func(ctx context.Context, s *sqlx.Stmt) error { return s.SelectContext(ctx, dest, args...) },
 		func(ctx context.Context) error { return sqlx.SelectContext(ctx, t.q, dest, query, args...) })
@@ -403,7 +409,7 @@ func (t *tx) selectAll(ctx context.Context, dest any, query string, args ...any)
 
 // read runs query prepared when it can be (see stmt), and unprepared in a
 // read-only transaction.
-func (t *tx) read(ctx context.Context, query string, prepared func(context.Context, *sqlx.Stmt) error, unprepared func(context.Context) error) error {
+func (t *view) read(ctx context.Context, query string, prepared func(context.Context, *sqlx.Stmt) error, unprepared func(context.Context) error) error {
 	if t.state != nil && t.state.broken != nil {
 		return t.state.broken
 	}
@@ -421,7 +427,7 @@ func (t *tx) read(ctx context.Context, query string, prepared func(context.Conte
 // back entirely (https://www.sqlite.org/lang_transaction.html, "Response To
 // Errors Within A Transaction"), so that later statements cannot run outside
 // it, in autocommit mode.
-func (t *tx) check(err error) error {
+func (t *view) check(err error) error {
 	var se *sqlite.Error
 	if err == nil || t.state == nil || !errors.As(err, &se) {
 		return err
@@ -435,7 +441,7 @@ func (t *tx) check(err error) error {
 
 // readTx runs fn on one snapshot: in a transaction that is the transaction, on
 // the read pool a read-only transaction, so several queries agree.
-func (t *tx) readTx(ctx context.Context, fn func(t *tx) error) error {
+func (t *view) readTx(ctx context.Context, fn func(t *view) error) error {
 	if !t.pooled {
 		return fn(t)
 	}
@@ -444,5 +450,5 @@ func (t *tx) readTx(ctx context.Context, fn func(t *tx) error) error {
 		return err
 	}
 	defer rtx.Rollback()
-	return fn(&tx{db: t.db, q: rtx})
+	return fn(&view{db: t.db, q: rtx})
 }

@@ -80,36 +80,6 @@ func endpointArgs(e *paykit.Endpoint) (events, headers string, metadata *string,
 	return string(b), string(hb), metadata, nil
 }
 
-// CreateEndpoint inserts e. Returns ECONFLICT when the tenant has an endpoint
-// with its ID.
-func (d *DB) CreateEndpoint(ctx context.Context, e *paykit.Endpoint) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateEndpoint(ctx, e) })
-}
-
-// FindEndpointByID returns the tenant's endpoint with id. Returns ENOTFOUND.
-func (d *DB) FindEndpointByID(ctx context.Context, tenantID, id string) (*paykit.Endpoint, error) {
-	return d.read.FindEndpointByID(ctx, tenantID, id)
-}
-
-// FindEndpoints returns a page of the tenant's endpoints in creation order:
-// by CreatedAt, FromSeq and ID.
-func (d *DB) FindEndpoints(ctx context.Context, tenantID string, f paykit.EndpointFilter) ([]*paykit.Endpoint, error) {
-	return d.read.FindEndpoints(ctx, tenantID, f)
-}
-
-// UpdateEndpoint writes every mutable field of e to the endpoint now named id;
-// its deliveries follow a new ID. Returns ENOTFOUND, and ECONFLICT when e.ID
-// is taken.
-func (d *DB) UpdateEndpoint(ctx context.Context, id string, e *paykit.Endpoint) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateEndpoint(ctx, id, e) })
-}
-
-// DeleteEndpoint deletes the endpoint with its deliveries and their attempts.
-// Returns ENOTFOUND.
-func (d *DB) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.DeleteEndpoint(ctx, tenantID, id) })
-}
-
 func (t *tx) CreateEndpoint(ctx context.Context, e *paykit.Endpoint) error {
 	events, headers, metadata, err := endpointArgs(e)
 	if err != nil {
@@ -125,7 +95,7 @@ func (t *tx) CreateEndpoint(ctx context.Context, e *paykit.Endpoint) error {
 	return nil
 }
 
-func (t *tx) FindEndpointByID(ctx context.Context, tenantID, id string) (*paykit.Endpoint, error) {
+func (t *view) FindEndpointByID(ctx context.Context, tenantID, id string) (*paykit.Endpoint, error) {
 	var r endpointRow
 	if err := t.get(ctx, &r, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Webhook endpoint not found.", "find endpoint "+id)
@@ -133,7 +103,7 @@ func (t *tx) FindEndpointByID(ctx context.Context, tenantID, id string) (*paykit
 	return r.endpoint()
 }
 
-func (t *tx) FindEndpoints(ctx context.Context, tenantID string, f paykit.EndpointFilter) ([]*paykit.Endpoint, error) {
+func (t *view) FindEndpoints(ctx context.Context, tenantID string, f paykit.EndpointFilter) ([]*paykit.Endpoint, error) {
 	where, args := []string{"tenant_id = ?"}, []any{tenantID}
 	if f.Scheme != nil {
 		where, args = append(where, "scheme = ?"), append(args, string(*f.Scheme))
@@ -187,28 +157,7 @@ func (t *tx) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
 
 // Events, as the fan-out reads them.
 
-// FindEventByID returns the tenant's event with id. Returns ENOTFOUND.
-func (d *DB) FindEventByID(ctx context.Context, tenantID, id string) (*paykit.Event, error) {
-	return d.read.FindEventByID(ctx, tenantID, id)
-}
-
-// FindEventsAfter returns up to limit events of every tenant past seq, in Seq
-// order.
-func (d *DB) FindEventsAfter(ctx context.Context, seq int64, limit int) ([]*paykit.Event, error) {
-	return d.read.FindEventsAfter(ctx, seq, limit)
-}
-
-// FindWebhookCursor returns the Seq of the last event fanned out.
-func (d *DB) FindWebhookCursor(ctx context.Context) (int64, error) {
-	return d.read.FindWebhookCursor(ctx)
-}
-
-// UpdateWebhookCursor sets the Seq of the last event fanned out.
-func (d *DB) UpdateWebhookCursor(ctx context.Context, seq int64) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateWebhookCursor(ctx, seq) })
-}
-
-func (t *tx) FindEventByID(ctx context.Context, tenantID, id string) (*paykit.Event, error) {
+func (t *view) FindEventByID(ctx context.Context, tenantID, id string) (*paykit.Event, error) {
 	var r eventRow
 	if err := t.get(ctx, &r, `SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Event not found.", "find event "+id)
@@ -216,7 +165,7 @@ func (t *tx) FindEventByID(ctx context.Context, tenantID, id string) (*paykit.Ev
 	return r.event(), nil
 }
 
-func (t *tx) FindEventsAfter(ctx context.Context, seq int64, n int) ([]*paykit.Event, error) {
+func (t *view) FindEventsAfter(ctx context.Context, seq int64, n int) ([]*paykit.Event, error) {
 	var rows []eventRow
 	if err := t.selectAll(ctx, &rows, `SELECT `+eventColumns+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit(n)); err != nil {
 		return nil, fmt.Errorf("find events after %d: %w", seq, err)
@@ -228,7 +177,7 @@ func (t *tx) FindEventsAfter(ctx context.Context, seq int64, n int) ([]*paykit.E
 	return out, nil
 }
 
-func (t *tx) FindWebhookCursor(ctx context.Context) (int64, error) {
+func (t *view) FindWebhookCursor(ctx context.Context) (int64, error) {
 	var seq int64
 	if err := t.get(ctx, &seq, `SELECT seq FROM webhook_cursor WHERE id = 1`); err != nil {
 		return 0, fmt.Errorf("find webhook cursor: %w", err)
@@ -299,65 +248,6 @@ func laneHost(raw string) string {
 	return raw
 }
 
-// CreateDelivery inserts d. Returns ECONFLICT when its ID is taken or its
-// endpoint already has a delivery of its event.
-func (d *DB) CreateDelivery(ctx context.Context, dl *paykit.Delivery) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateDelivery(ctx, dl) })
-}
-
-// FindDeliveryByID returns the tenant's delivery with id. Returns ENOTFOUND.
-func (d *DB) FindDeliveryByID(ctx context.Context, tenantID, id string) (*paykit.Delivery, error) {
-	return d.read.FindDeliveryByID(ctx, tenantID, id)
-}
-
-// FindDeliveries returns a page of the tenant's deliveries in ID order.
-func (d *DB) FindDeliveries(ctx context.Context, tenantID string, f paykit.DeliveryFilter) ([]*paykit.Delivery, error) {
-	return d.read.FindDeliveries(ctx, tenantID, f)
-}
-
-// UpdateDelivery writes the mutable fields of dl. Returns ENOTFOUND.
-func (d *DB) UpdateDelivery(ctx context.Context, dl *paykit.Delivery) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateDelivery(ctx, dl) })
-}
-
-// FailPendingDeliveries fails every pending delivery of the endpoint.
-func (d *DB) FailPendingDeliveries(ctx context.Context, tenantID, endpointID, reason string, now time.Time) (int, error) {
-	var n int
-	err := d.InTx(ctx, func(s paykit.Store) error {
-		var err error
-		n, err = s.FailPendingDeliveries(ctx, tenantID, endpointID, reason, now)
-		return err
-	})
-	return n, err
-}
-
-// FindDueDeliveryLanes returns up to limit lanes with a due, unleased
-// delivery, the most overdue first.
-func (d *DB) FindDueDeliveryLanes(ctx context.Context, now time.Time, limit int) ([]paykit.DeliveryLane, error) {
-	return d.read.FindDueDeliveryLanes(ctx, now, limit)
-}
-
-// ClaimDeliveries leases up to limit due deliveries of the lane.
-func (d *DB) ClaimDeliveries(ctx context.Context, lane paykit.DeliveryLane, now, leaseUntil time.Time, limit int) ([]*paykit.Delivery, error) {
-	var out []*paykit.Delivery
-	err := d.InTx(ctx, func(s paykit.Store) error {
-		var err error
-		out, err = s.ClaimDeliveries(ctx, lane, now, leaseUntil, limit)
-		return err
-	})
-	return out, err
-}
-
-// CreateDeliveryAttempt inserts a. Returns ECONFLICT when its number is taken.
-func (d *DB) CreateDeliveryAttempt(ctx context.Context, a *paykit.DeliveryAttempt) error {
-	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateDeliveryAttempt(ctx, a) })
-}
-
-// FindDeliveryAttempts returns the attempts of the tenant's delivery in order.
-func (d *DB) FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*paykit.DeliveryAttempt, error) {
-	return d.read.FindDeliveryAttempts(ctx, tenantID, deliveryID)
-}
-
 func (t *tx) CreateDelivery(ctx context.Context, d *paykit.Delivery) error {
 	var endpointID *string
 	if d.EndpointID != "" {
@@ -374,7 +264,7 @@ func (t *tx) CreateDelivery(ctx context.Context, d *paykit.Delivery) error {
 	return nil
 }
 
-func (t *tx) FindDeliveryByID(ctx context.Context, tenantID, id string) (*paykit.Delivery, error) {
+func (t *view) FindDeliveryByID(ctx context.Context, tenantID, id string) (*paykit.Delivery, error) {
 	var r deliveryRow
 	if err := t.get(ctx, &r, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Delivery not found.", "find delivery "+id)
@@ -382,7 +272,7 @@ func (t *tx) FindDeliveryByID(ctx context.Context, tenantID, id string) (*paykit
 	return r.delivery(), nil
 }
 
-func (t *tx) FindDeliveries(ctx context.Context, tenantID string, f paykit.DeliveryFilter) ([]*paykit.Delivery, error) {
+func (t *view) FindDeliveries(ctx context.Context, tenantID string, f paykit.DeliveryFilter) ([]*paykit.Delivery, error) {
 	where, args := []string{"tenant_id = ?"}, []any{tenantID}
 	if f.EndpointID != nil {
 		where, args = append(where, "endpoint_id = ?"), append(args, *f.EndpointID)
@@ -428,7 +318,7 @@ func (t *tx) FailPendingDeliveries(ctx context.Context, tenantID, endpointID, re
 	return int(n), err
 }
 
-func (t *tx) FindDueDeliveryLanes(ctx context.Context, now time.Time, n int) ([]paykit.DeliveryLane, error) {
+func (t *view) FindDueDeliveryLanes(ctx context.Context, now time.Time, n int) ([]paykit.DeliveryLane, error) {
 	// The WHERE repeats the webhook_deliveries_due index's condition, so that
 	// SQLite can use that partial index.
 	var rows []struct {
@@ -450,9 +340,6 @@ func (t *tx) FindDueDeliveryLanes(ctx context.Context, now time.Time, n int) ([]
 }
 
 func (t *tx) ClaimDeliveries(ctx context.Context, lane paykit.DeliveryLane, now, leaseUntil time.Time, n int) ([]*paykit.Delivery, error) {
-	if !t.inTx {
-		return t.db.ClaimDeliveries(ctx, lane, now, leaseUntil, n)
-	}
 	var rows []deliveryRow
 	err := t.selectAll(ctx, &rows, `UPDATE webhook_deliveries SET lease_until = ? WHERE id IN (
 			SELECT id FROM webhook_deliveries
@@ -499,7 +386,7 @@ func (t *tx) CreateDeliveryAttempt(ctx context.Context, a *paykit.DeliveryAttemp
 	return nil
 }
 
-func (t *tx) FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*paykit.DeliveryAttempt, error) {
+func (t *view) FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*paykit.DeliveryAttempt, error) {
 	var rows []attemptRow
 	err := t.selectAll(ctx, &rows, `SELECT `+attemptColumns+` FROM webhook_attempts WHERE delivery_id = ? AND tenant_id = ? ORDER BY n`,
 		deliveryID, tenantID)

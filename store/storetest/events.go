@@ -68,6 +68,6 @@ func testEvents(t *testing.T, s paykit.Store) {
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		dup := *all[0]
-		RequireCode(t, s.AppendEvent(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.AppendEvent(ctx, &dup) }), paykit.ECONFLICT)
 	})
 }

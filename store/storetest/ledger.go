@@ -21,7 +21,7 @@ func testAccounts(t *testing.T, s paykit.Store) {
 			DebitsPending: 1, DebitsPosted: 2, CreditsPending: 3, CreditsPosted: 40,
 			CreatedAt: Base, UpdatedAt: Base.Add(time.Second)}
 		in := *want
-		require.NoError(t, s.CreateAccount(ctx, &in))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateAccount(ctx, &in) }))
 		got, err := s.FindAccountByID(ctx, tn.ID, want.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
@@ -47,14 +47,14 @@ func testAccounts(t *testing.T, s paykit.Store) {
 		// One per tenant, code and currency.
 		a := &paykit.Account{ID: NewID(), TenantID: tn.ID, Kind: paykit.AccountKindExternal, Currency: "MXN",
 			Code: "world", CreatedAt: Base, UpdatedAt: Base}
-		RequireCode(t, s.CreateAccount(ctx, a), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateAccount(ctx, a) }), paykit.ECONFLICT)
 		MustAccount(t, s, tn.ID, paykit.AccountKindExternal, "JPY")
 		MustAccount(t, s, other.ID, paykit.AccountKindExternal, "MXN")
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		a := MustAccount(t, s, tn.ID, paykit.AccountKindUser, "USD")
 		dup := *a
-		RequireCode(t, s.CreateAccount(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateAccount(ctx, &dup) }), paykit.ECONFLICT)
 	})
 	t.Run("FindAccounts", func(t *testing.T) {
 		tn, other := MustTenant(t, s), MustTenant(t, s)
@@ -104,8 +104,12 @@ func testUpdateAccountBalances(t *testing.T, s paykit.Store) {
 
 	t.Run("OK", func(t *testing.T) {
 		a := MustAccount(t, s, tn.ID, paykit.AccountKindUser, "USD")
-		require.NoError(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{CreditsPosted: 100, CreditsPending: 7}, later))
-		require.NoError(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: 60, DebitsPosted: 40}, later))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{CreditsPosted: 100, CreditsPending: 7}, later)
+		}))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: 60, DebitsPosted: 40}, later)
+		}))
 		got, err := s.FindAccountByID(ctx, tn.ID, a.ID)
 		require.NoError(t, err)
 		require.Equal(t, paykit.BalanceDelta{DebitsPending: 60, DebitsPosted: 40, CreditsPending: 7, CreditsPosted: 100},
@@ -114,18 +118,32 @@ func testUpdateAccountBalances(t *testing.T, s paykit.Store) {
 		require.Equal(t, later, got.UpdatedAt)
 		require.Equal(t, Base, got.CreatedAt)
 		// Moving a pending debit to posted keeps available at zero.
-		require.NoError(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: -60, DebitsPosted: 60}, later))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: -60, DebitsPosted: 60}, later)
+		}))
 	})
 	t.Run("ErrInsufficientFunds", func(t *testing.T) {
 		for _, kind := range []paykit.AccountKind{paykit.AccountKindUser, paykit.AccountKindBusiness, paykit.AccountKindSystem} {
 			a := MustAccount(t, s, tn.ID, kind, "SEK", func(a *paykit.Account) { a.Code = "" })
-			require.NoError(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{CreditsPosted: 100}, later))
-			require.NoError(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: 60}, later))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+				return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{CreditsPosted: 100}, later)
+			}))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+				return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: 60}, later)
+			}))
 			// Available is 40: 41 more, pending or posted, is one too many.
-			RequireCode(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: 41}, later), paykit.ECONFLICT)
-			RequireCode(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPosted: 41}, later), paykit.ECONFLICT)
-			RequireCode(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{CreditsPosted: -41}, later), paykit.ECONFLICT)
-			require.NoError(t, s.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPosted: 40}, later))
+			RequireCode(t, inTx(s, func(tx paykit.Tx) error {
+				return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: 41}, later)
+			}), paykit.ECONFLICT)
+			RequireCode(t, inTx(s, func(tx paykit.Tx) error {
+				return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPosted: 41}, later)
+			}), paykit.ECONFLICT)
+			RequireCode(t, inTx(s, func(tx paykit.Tx) error {
+				return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{CreditsPosted: -41}, later)
+			}), paykit.ECONFLICT)
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+				return tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPosted: 40}, later)
+			}))
 			got, err := s.FindAccountByID(ctx, tn.ID, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, int64(0), got.Available().Minor())
@@ -133,7 +151,7 @@ func testUpdateAccountBalances(t *testing.T, s paykit.Store) {
 	})
 	t.Run("ErrInsufficientFundsInTx", func(t *testing.T) {
 		a := MustAccount(t, s, tn.ID, paykit.AccountKindUser, "SEK")
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			err := tx.UpdateAccountBalances(ctx, tn.ID, a.ID, paykit.BalanceDelta{DebitsPending: 1}, later)
 			if paykit.ErrorCode(err) != paykit.ECONFLICT {
 				return fmt.Errorf("got %v, want conflict", err)
@@ -149,15 +167,21 @@ func testUpdateAccountBalances(t *testing.T, s paykit.Store) {
 	})
 	t.Run("ExternalMayGoNegative", func(t *testing.T) {
 		w := MustAccount(t, s, tn.ID, paykit.AccountKindExternal, "EUR")
-		require.NoError(t, s.UpdateAccountBalances(ctx, tn.ID, w.ID, paykit.BalanceDelta{DebitsPosted: 1_000_000, DebitsPending: 5}, later))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.UpdateAccountBalances(ctx, tn.ID, w.ID, paykit.BalanceDelta{DebitsPosted: 1_000_000, DebitsPending: 5}, later)
+		}))
 		got, err := s.FindAccountByID(ctx, tn.ID, w.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(-1_000_005), got.Available().Minor())
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		a := MustAccount(t, s, tn.ID, paykit.AccountKindUser, "USD")
-		RequireCode(t, s.UpdateAccountBalances(ctx, tn.ID, NewID(), paykit.BalanceDelta{CreditsPosted: 1}, later), paykit.ENOTFOUND)
-		RequireCode(t, s.UpdateAccountBalances(ctx, other.ID, a.ID, paykit.BalanceDelta{CreditsPosted: 1}, later), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.UpdateAccountBalances(ctx, tn.ID, NewID(), paykit.BalanceDelta{CreditsPosted: 1}, later)
+		}), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.UpdateAccountBalances(ctx, other.ID, a.ID, paykit.BalanceDelta{CreditsPosted: 1}, later)
+		}), paykit.ENOTFOUND)
 		got, err := s.FindAccountByID(ctx, tn.ID, a.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(0), got.CreditsPosted)
@@ -175,7 +199,7 @@ func testTransfers(t *testing.T, s paykit.Store) {
 			Amount: 1234, Currency: "USD", Status: paykit.TransferStatusPending, Kind: "token_reservation",
 			Ref: NewID(), CreatedAt: Base, UpdatedAt: Base}
 		in := *want
-		require.NoError(t, s.CreateTransfer(ctx, &in))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateTransfer(ctx, &in) }))
 		got, err := s.FindTransferByID(ctx, tn.ID, want.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
@@ -183,7 +207,7 @@ func testTransfers(t *testing.T, s paykit.Store) {
 		want.Status, want.UpdatedAt = paykit.TransferStatusPosted, Base.Add(time.Minute)
 		in = *want
 		in.Amount, in.Kind = 1, "ignored" // UpdateTransfer writes Status and UpdatedAt only
-		require.NoError(t, s.UpdateTransfer(ctx, &in))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateTransfer(ctx, &in) }))
 		got, err = s.FindTransferByID(ctx, tn.ID, want.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
@@ -196,7 +220,7 @@ func testTransfers(t *testing.T, s paykit.Store) {
 		RequireCode(t, err, paykit.ENOTFOUND)
 		moved := *tr
 		moved.TenantID, moved.Status = other.ID, paykit.TransferStatusVoided
-		RequireCode(t, s.UpdateTransfer(ctx, &moved), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateTransfer(ctx, &moved) }), paykit.ENOTFOUND)
 		got, err := s.FindTransferByID(ctx, tn.ID, tr.ID)
 		require.NoError(t, err)
 		require.Equal(t, paykit.TransferStatusPosted, got.Status)
@@ -204,7 +228,7 @@ func testTransfers(t *testing.T, s paykit.Store) {
 	t.Run("ErrConflict", func(t *testing.T) {
 		tr := MustTransfer(t, s, a, b, 10, paykit.TransferStatusPosted)
 		dup := *tr
-		RequireCode(t, s.CreateTransfer(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateTransfer(ctx, &dup) }), paykit.ECONFLICT)
 	})
 }
 

@@ -32,7 +32,7 @@ func testPayments(t *testing.T, s paykit.Store) {
 				TransferID: NewID(), CreatedAt: Base, UpdatedAt: Base},
 		} {
 			in := *want
-			require.NoError(t, s.CreatePayment(ctx, &in))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayment(ctx, &in) }))
 			got, err := s.FindPaymentByID(ctx, tn.ID, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
@@ -48,7 +48,7 @@ func testPayments(t *testing.T, s paykit.Store) {
 	t.Run("ErrConflict", func(t *testing.T) {
 		p := MustPayment(t, s, tn.ID)
 		dup := *p
-		RequireCode(t, s.CreatePayment(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayment(ctx, &dup) }), paykit.ECONFLICT)
 	})
 	t.Run("Update", func(t *testing.T) {
 		p := MustPayment(t, s, tn.ID)
@@ -58,17 +58,17 @@ func testPayments(t *testing.T, s paykit.Store) {
 			paykit.PaymentStatusFailed, "rail said no", "ref-9", &submitted, nil, submitted
 		in := want
 		in.Type, in.PaymentTokenID = paykit.PaymentTypeDeposit, "ignored" // not mutable
-		require.NoError(t, s.UpdatePayment(ctx, &in))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdatePayment(ctx, &in) }))
 		got, err := s.FindPaymentByID(ctx, tn.ID, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, &want, got)
 
 		missing := want
 		missing.ID = NewID()
-		RequireCode(t, s.UpdatePayment(ctx, &missing), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdatePayment(ctx, &missing) }), paykit.ENOTFOUND)
 		moved := want
 		moved.TenantID, moved.Status = other.ID, paykit.PaymentStatusCompleted
-		RequireCode(t, s.UpdatePayment(ctx, &moved), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdatePayment(ctx, &moved) }), paykit.ENOTFOUND)
 	})
 }
 
@@ -204,22 +204,26 @@ func testClaimPaymentsToSubmit(t *testing.T, s paykit.Store) {
 
 	id := func(p *paykit.Payment) string { return p.ID }
 	until := now.Add(time.Minute)
-	got, err := s.ClaimPaymentsToSubmit(ctx, now, until, 2)
+	got, err := txValue(s, func(tx paykit.Tx) ([]*paykit.Payment, error) { return tx.ClaimPaymentsToSubmit(ctx, now, until, 2) })
 	require.NoError(t, err)
 	require.Equal(t, []string{first.ID, second.ID}, ids(got, id))
 	want := *first
 	want.LeaseUntil = &until
 	require.Equal(t, &want, got[0])
 
-	got, err = s.ClaimPaymentsToSubmit(ctx, now, until, 10)
+	got, err = txValue(s, func(tx paykit.Tx) ([]*paykit.Payment, error) { return tx.ClaimPaymentsToSubmit(ctx, now, until, 10) })
 	require.NoError(t, err)
 	require.Equal(t, []string{third.ID}, ids(got, id))
 
 	// Leased rows stay leased until their lease passes.
-	got, err = s.ClaimPaymentsToSubmit(ctx, now.Add(time.Microsecond), until, 10)
+	got, err = txValue(s, func(tx paykit.Tx) ([]*paykit.Payment, error) {
+		return tx.ClaimPaymentsToSubmit(ctx, now.Add(time.Microsecond), until, 10)
+	})
 	require.NoError(t, err)
 	require.Equal(t, []string{leasedOn.ID}, ids(got, id))
-	got, err = s.ClaimPaymentsToSubmit(ctx, until.Add(-time.Microsecond), until, 10)
+	got, err = txValue(s, func(tx paykit.Tx) ([]*paykit.Payment, error) {
+		return tx.ClaimPaymentsToSubmit(ctx, until.Add(-time.Microsecond), until, 10)
+	})
 	require.NoError(t, err)
 	require.Empty(t, got)
 
@@ -229,14 +233,14 @@ func testClaimPaymentsToSubmit(t *testing.T, s paykit.Store) {
 
 	// Once submitted, a payment is never claimed again.
 	stored.SubmittedAt, stored.LeaseUntil = &now, nil
-	require.NoError(t, s.UpdatePayment(ctx, stored))
+	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdatePayment(ctx, stored) }))
 	later := until.Add(time.Hour)
-	got, err = s.ClaimPaymentsToSubmit(ctx, until, later, 10)
+	got, err = txValue(s, func(tx paykit.Tx) ([]*paykit.Payment, error) { return tx.ClaimPaymentsToSubmit(ctx, until, later, 10) })
 	require.NoError(t, err)
 	require.Equal(t, []string{leasedOn.ID, second.ID, third.ID}, ids(got, id))
 
 	// Inside a transaction too.
-	err = s.InTx(ctx, func(tx paykit.Store) error {
+	err = s.InTx(ctx, func(tx paykit.Tx) error {
 		got, err := tx.ClaimPaymentsToSubmit(ctx, later, later.Add(time.Minute), 1)
 		if err != nil {
 			return err

@@ -33,7 +33,7 @@ func MustIntegration(tb testing.TB, s paykit.Store, owner string) *paykit.Integr
 	}
 	in := &paykit.Integration{ID: tn.ID, OwnerID: owner, Type: paykit.IntegrationTypeCustom, Name: "Gigatron",
 		Metadata: json.RawMessage(`{}`), CreatedAt: Base, UpdatedAt: Base}
-	require.NoError(tb, s.CreateIntegration(context.Background(), in))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateIntegration(context.Background(), in) }))
 	return in
 }
 
@@ -48,7 +48,7 @@ func MustEmployee(tb testing.TB, s paykit.Store, tenantID string, opts ...func(*
 	for _, o := range opts {
 		o(e)
 	}
-	require.NoError(tb, s.CreateEmployee(context.Background(), e))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateEmployee(context.Background(), e) }))
 	return e
 }
 
@@ -63,7 +63,7 @@ func MustInvoice(tb testing.TB, s paykit.Store, tenantID string, opts ...func(*p
 	for _, o := range opts {
 		o(inv)
 	}
-	require.NoError(tb, s.CreateInvoice(context.Background(), inv))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateInvoice(context.Background(), inv) }))
 	return inv
 }
 
@@ -81,7 +81,7 @@ func MustPayout(tb testing.TB, s paykit.Store, emp *paykit.Employee, inv *paykit
 	for _, o := range opts {
 		o(p)
 	}
-	require.NoError(tb, s.CreatePayout(context.Background(), p))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayout(context.Background(), p) }))
 	return p
 }
 
@@ -97,7 +97,7 @@ func testIntegrations(t *testing.T, s paykit.Store) {
 			Recipient: "Gigatron AB", AddressLine1: "Gatan 1", AddressLine2: "Box 2", ZipCode: "111 22", City: "Stockholm",
 			Rates: &rates, InvoiceBatching: true, CreatedAt: Base, UpdatedAt: Base}
 		in := *want
-		require.NoError(t, s.CreateIntegration(ctx, &in))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateIntegration(ctx, &in) }))
 		got, err := s.FindIntegrationByID(ctx, tn.ID)
 		require.NoError(t, err)
 		requireRatesEqual(t, want.Rates, got.Rates)
@@ -106,17 +106,17 @@ func testIntegrations(t *testing.T, s paykit.Store) {
 
 		got.Name, got.Logo, got.AddressLine2, got.Rates, got.InvoiceBatching = "Renamed", "", "", nil, false
 		got.UpdatedAt = Base.Add(time.Hour)
-		require.NoError(t, s.UpdateIntegration(ctx, got))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateIntegration(ctx, got) }))
 		again, err := s.FindIntegrationByID(ctx, tn.ID)
 		require.NoError(t, err)
 		require.Equal(t, got, again)
-		RequireCode(t, s.CreateIntegration(ctx, &in), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateIntegration(ctx, &in) }), paykit.ECONFLICT)
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := s.FindIntegrationByID(ctx, NewID())
 		RequireCode(t, err, paykit.ENOTFOUND)
-		RequireCode(t, s.UpdateIntegration(ctx, &paykit.Integration{ID: NewID()}), paykit.ENOTFOUND)
-		RequireCode(t, s.DeleteIntegration(ctx, NewID()), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateIntegration(ctx, &paykit.Integration{ID: NewID()}) }), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteIntegration(ctx, NewID()) }), paykit.ENOTFOUND)
 	})
 	t.Run("FindIntegrations", func(t *testing.T) {
 		acct := MustIntegration(t, s, "") // its own
@@ -124,7 +124,7 @@ func testIntegrations(t *testing.T, s paykit.Store) {
 		for i := range 3 {
 			in := MustIntegration(t, s, acct.ID)
 			in.CreatedAt = Base.Add(time.Duration(i+1) * time.Second)
-			require.NoError(t, s.UpdateIntegration(ctx, in))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateIntegration(ctx, in) }))
 			mine = append(mine, in.ID)
 		}
 		MustIntegration(t, s, owner.ID) // another account's
@@ -136,7 +136,7 @@ func testIntegrations(t *testing.T, s paykit.Store) {
 		_, n, err = s.FindIntegrations(ctx, paykit.IntegrationFilter{Account: &acct.ID, Type: &webApp, ListPage: paykit.ListPage{Limit: 10}})
 		require.NoError(t, err)
 		require.Zero(t, n)
-		require.NoError(t, s.DeleteIntegration(ctx, mine[0]))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteIntegration(ctx, mine[0]) }))
 		_, n, err = s.FindIntegrations(ctx, paykit.IntegrationFilter{Account: &acct.ID, ListPage: paykit.ListPage{Limit: 10}})
 		require.NoError(t, err)
 		require.Equal(t, 3, n)
@@ -168,7 +168,7 @@ func testEmployees(t *testing.T, s paykit.Store) {
 		got.ID, got.Name, got.Email, got.CellphoneNumber, got.Country = "renamed", "Karl", "", "+46700000001", "NOR"
 		got.Metadata, got.Status, got.ClaimedAt, got.VerifiedAt, got.ResentAt, got.UpdatedAt =
 			json.RawMessage(`[]`), paykit.EmployeeStatusVerified, &at, &at, &at, at
-		require.NoError(t, s.UpdateEmployee(ctx, got))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateEmployee(ctx, got) }))
 		again, err := s.FindEmployeeByID(ctx, tn.ID, "renamed")
 		require.NoError(t, err)
 		require.Equal(t, got, again)
@@ -181,28 +181,28 @@ func testEmployees(t *testing.T, s paykit.Store) {
 		RequireCode(t, err, paykit.ENOTFOUND)
 		_, err = s.FindEmployeeByID(ctx, other.ID, e.ID)
 		RequireCode(t, err, paykit.ENOTFOUND)
-		RequireCode(t, s.DeleteEmployee(ctx, other.ID, e.UID), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteEmployee(ctx, other.ID, e.UID) }), paykit.ENOTFOUND)
 		c := *e
 		c.TenantID = other.ID
-		RequireCode(t, s.UpdateEmployee(ctx, &c), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateEmployee(ctx, &c) }), paykit.ENOTFOUND)
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		a := MustEmployee(t, s, tn.ID)
 		b := MustEmployee(t, s, tn.ID)
 		dup := *a
 		dup.UID = NewID()
-		RequireCode(t, s.CreateEmployee(ctx, &dup), paykit.ECONFLICT) // same id, same tenant
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateEmployee(ctx, &dup) }), paykit.ECONFLICT) // same id, same tenant
 		dup.TenantID = other.ID
-		require.NoError(t, s.CreateEmployee(ctx, &dup)) // ... is fine in another
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateEmployee(ctx, &dup) })) // ... is fine in another
 		b.ID = a.ID
-		RequireCode(t, s.UpdateEmployee(ctx, b), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateEmployee(ctx, b) }), paykit.ECONFLICT)
 	})
 	t.Run("DeleteReferenced", func(t *testing.T) {
 		e := MustEmployee(t, s, tn.ID)
 		p := MustPayout(t, s, e, MustInvoice(t, s, tn.ID, func(i *paykit.Invoice) { i.Open = false }))
-		RequireCode(t, s.DeleteEmployee(ctx, tn.ID, e.UID), paykit.ECONFLICT)
-		require.NoError(t, s.DeletePayout(ctx, tn.ID, p.UID))
-		require.NoError(t, s.DeleteEmployee(ctx, tn.ID, e.UID))
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteEmployee(ctx, tn.ID, e.UID) }), paykit.ECONFLICT)
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.DeletePayout(ctx, tn.ID, p.UID) }))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteEmployee(ctx, tn.ID, e.UID) }))
 		_, err := s.FindEmployeeByUID(ctx, tn.ID, e.UID)
 		RequireCode(t, err, paykit.ENOTFOUND)
 	})
@@ -262,21 +262,21 @@ func testInvoices(t *testing.T, s paykit.Store) {
 
 		paid := Base.Add(time.Hour)
 		got.ID, got.Open, got.Price, got.Metadata, got.PaidAt, got.UpdatedAt = "32", false, paykit.MoneyFromMinor(1, "SEK"), json.RawMessage(`{"x":1}`), &paid, paid
-		require.NoError(t, s.UpdateInvoice(ctx, got))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateInvoice(ctx, got) }))
 		again, err := s.FindInvoiceByID(ctx, tn.ID, "32")
 		require.NoError(t, err)
 		require.Equal(t, got, again)
 		_, err = s.FindOpenInvoice(ctx, tn.ID, "SEK")
 		RequireCode(t, err, paykit.ENOTFOUND)
-		require.NoError(t, s.DeleteInvoice(ctx, tn.ID, got.UID))
-		RequireCode(t, s.DeleteInvoice(ctx, tn.ID, got.UID), paykit.ENOTFOUND)
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteInvoice(ctx, tn.ID, got.UID) }))
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteInvoice(ctx, tn.ID, got.UID) }), paykit.ENOTFOUND)
 	})
 	t.Run("Numbers", func(t *testing.T) {
 		// Unique across tenants, increasing, and never reused after a delete.
 		a := MustInvoice(t, s, tn.ID, func(i *paykit.Invoice) { i.Open = false })
 		b := MustInvoice(t, s, other.ID, func(i *paykit.Invoice) { i.Open = false })
 		require.Greater(t, b.Number, a.Number)
-		require.NoError(t, s.DeleteInvoice(ctx, other.ID, b.UID))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteInvoice(ctx, other.ID, b.UID) }))
 		c := MustInvoice(t, s, other.ID, func(i *paykit.Invoice) { i.Open = false })
 		require.Greater(t, c.Number, b.Number)
 	})
@@ -284,19 +284,21 @@ func testInvoices(t *testing.T, s paykit.Store) {
 		in := MustIntegration(t, s, "")
 		a := MustInvoice(t, s, in.ID)
 		// One open invoice per tenant and currency.
-		RequireCode(t, s.CreateInvoice(ctx, &paykit.Invoice{UID: NewID(), ID: NewID(), TenantID: in.ID, Currency: "SEK", Open: true,
-			Price: paykit.MoneyFromMinor(0, "SEK"), CreatedAt: Base, UpdatedAt: Base}), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.CreateInvoice(ctx, &paykit.Invoice{UID: NewID(), ID: NewID(), TenantID: in.ID, Currency: "SEK", Open: true,
+				Price: paykit.MoneyFromMinor(0, "SEK"), CreatedAt: Base, UpdatedAt: Base})
+		}), paykit.ECONFLICT)
 		MustInvoice(t, s, in.ID, func(i *paykit.Invoice) { i.Currency, i.Price = "EUR", paykit.MoneyFromMinor(0, "EUR") })
 		b := MustInvoice(t, s, in.ID, func(i *paykit.Invoice) { i.Open = false })
 		b.ID = a.ID
-		RequireCode(t, s.UpdateInvoice(ctx, b), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateInvoice(ctx, b) }), paykit.ECONFLICT)
 		_, err := s.FindInvoiceByUID(ctx, other.ID, a.UID)
 		RequireCode(t, err, paykit.ENOTFOUND)
 	})
 	t.Run("DeleteReferenced", func(t *testing.T) {
 		inv := MustInvoice(t, s, tn.ID, func(i *paykit.Invoice) { i.Open = false })
 		MustPayout(t, s, MustEmployee(t, s, tn.ID), inv)
-		RequireCode(t, s.DeleteInvoice(ctx, tn.ID, inv.UID), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteInvoice(ctx, tn.ID, inv.UID) }), paykit.ECONFLICT)
 	})
 	t.Run("FindInvoices", func(t *testing.T) {
 		in := MustIntegration(t, s, "")
@@ -334,7 +336,7 @@ func testPayoutRows(t *testing.T, s paykit.Store) {
 		at := Base.Add(time.Hour)
 		got.Status, got.NotifiedAt, got.AcceptedAt, got.DisbursedAt, got.ResentAt, got.UpdatedAt =
 			paykit.PayoutStatusDisbursed, &at, &at, &at, &at, at
-		require.NoError(t, s.UpdatePayout(ctx, got))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdatePayout(ctx, got) }))
 		again, err := s.FindPayoutByUID(ctx, tn.ID, want.UID)
 		require.NoError(t, err)
 		require.Equal(t, got, again)
@@ -343,7 +345,7 @@ func testPayoutRows(t *testing.T, s paykit.Store) {
 		e := MustEmployee(t, s, tn.ID)
 		p := MustPayout(t, s, e, inv)
 		e.ID = "renamed-" + NewID()
-		require.NoError(t, s.UpdateEmployee(ctx, e))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateEmployee(ctx, e) }))
 		got, err := s.FindPayoutByUID(ctx, tn.ID, p.UID)
 		require.NoError(t, err)
 		require.Equal(t, e.ID, got.EmployeeID)
@@ -356,14 +358,14 @@ func testPayoutRows(t *testing.T, s paykit.Store) {
 		RequireCode(t, err, paykit.ENOTFOUND)
 		c := *p
 		c.TenantID = other.ID
-		RequireCode(t, s.UpdatePayout(ctx, &c), paykit.ENOTFOUND)
-		RequireCode(t, s.DeletePayout(ctx, other.ID, p.UID), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdatePayout(ctx, &c) }), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.DeletePayout(ctx, other.ID, p.UID) }), paykit.ENOTFOUND)
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		p := MustPayout(t, s, emp, inv)
 		dup := *p
 		dup.UID = NewID()
-		RequireCode(t, s.CreatePayout(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayout(ctx, &dup) }), paykit.ECONFLICT)
 	})
 	t.Run("FindPayouts", func(t *testing.T) {
 		in := MustIntegration(t, s, "")

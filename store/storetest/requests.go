@@ -19,7 +19,7 @@ func MustPayer(tb testing.TB, s paykit.Store, tenantID string, opts ...func(*pay
 	for _, o := range opts {
 		o(p)
 	}
-	require.NoError(tb, s.CreatePayer(context.Background(), p))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayer(context.Background(), p) }))
 	return p
 }
 
@@ -35,7 +35,7 @@ func MustRequest(tb testing.TB, s paykit.Store, payer *paykit.Payer, opts ...fun
 	for _, o := range opts {
 		o(r)
 	}
-	require.NoError(tb, s.CreateRequest(context.Background(), r))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateRequest(context.Background(), r) }))
 	return r
 }
 
@@ -60,7 +60,7 @@ func testMerchants(t *testing.T, s paykit.Store) {
 			"USD": paykit.MoneyFromMinor(50000, "USD"), "ISK": paykit.MoneyFromMinor(100000, "ISK"),
 		}, CreatedAt: Base, UpdatedAt: Base}
 	in := *want
-	require.NoError(t, s.PutMerchant(ctx, &in))
+	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.PutMerchant(ctx, &in) }))
 	got, err := s.FindMerchant(ctx, tn.ID)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
@@ -69,7 +69,7 @@ func testMerchants(t *testing.T, s paykit.Store) {
 	want = &paykit.Merchant{TenantID: tn.ID, DefaultCountryCode: "+1", RequestLimits: map[paykit.Currency]paykit.Money{},
 		CreatedAt: Base, UpdatedAt: Base.Add(time.Minute)}
 	in = *want
-	require.NoError(t, s.PutMerchant(ctx, &in))
+	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.PutMerchant(ctx, &in) }))
 	got, err = s.FindMerchant(ctx, tn.ID)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
@@ -89,7 +89,7 @@ func testPayers(t *testing.T, s paykit.Store) {
 			{ID: NewID(), TenantID: tn.ID, Phone: "+3545551234", CreatedAt: Base},
 		} {
 			in := *want
-			require.NoError(t, s.CreatePayer(ctx, &in))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayer(ctx, &in) }))
 			got, err := s.FindPayerByID(ctx, tn.ID, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
@@ -126,14 +126,14 @@ func testPayers(t *testing.T, s paykit.Store) {
 	t.Run("ErrConflict", func(t *testing.T) {
 		p := MustPayer(t, s, tn.ID)
 		dup := *p
-		RequireCode(t, s.CreatePayer(ctx, &dup), paykit.ECONFLICT) // same ID
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayer(ctx, &dup) }), paykit.ECONFLICT) // same ID
 		dup = paykit.Payer{ID: NewID(), TenantID: tn.ID, Username: p.Username, CreatedAt: Base}
-		RequireCode(t, s.CreatePayer(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayer(ctx, &dup) }), paykit.ECONFLICT)
 		dup = paykit.Payer{ID: NewID(), TenantID: tn.ID, Phone: p.Phone, CreatedAt: Base}
-		RequireCode(t, s.CreatePayer(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayer(ctx, &dup) }), paykit.ECONFLICT)
 		// Another tenant may have the same username and phone.
 		dup = paykit.Payer{ID: NewID(), TenantID: other.ID, Username: p.Username, Phone: p.Phone, CreatedAt: Base}
-		require.NoError(t, s.CreatePayer(ctx, &dup))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayer(ctx, &dup) }))
 		// Several payers may lack a username, or a phone.
 		MustPayer(t, s, tn.ID, func(p *paykit.Payer) { p.Username = "" })
 		MustPayer(t, s, tn.ID, func(p *paykit.Payer) { p.Username = "" })
@@ -163,7 +163,7 @@ func testRequestRows(t *testing.T, s paykit.Store) {
 				CompletedAt: &paid, CreatedAt: Base, UpdatedAt: paid},
 		} {
 			in := *want
-			require.NoError(t, s.CreateRequest(ctx, &in))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateRequest(ctx, &in) }))
 			got, err := s.FindRequestByID(ctx, tn.ID, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
@@ -179,7 +179,7 @@ func testRequestRows(t *testing.T, s paykit.Store) {
 	t.Run("ErrConflict", func(t *testing.T) {
 		r := MustRequest(t, s, payer)
 		dup := *r
-		RequireCode(t, s.CreateRequest(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateRequest(ctx, &dup) }), paykit.ECONFLICT)
 	})
 	t.Run("Update", func(t *testing.T) {
 		r := MustRequest(t, s, payer)
@@ -189,7 +189,7 @@ func testRequestRows(t *testing.T, s paykit.Store) {
 			paykit.RequestStatusRejected, paykit.RequestReasonCanceled, done, &done, done
 		in := want
 		in.Order, in.Amount, in.NotifyURL = "ignored", paykit.MoneyFromMinor(1, "USD"), "" // not mutable
-		require.NoError(t, s.UpdateRequest(ctx, &in))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateRequest(ctx, &in) }))
 		got, err := s.FindRequestByID(ctx, tn.ID, r.ID)
 		require.NoError(t, err)
 		require.Equal(t, &want, got)
@@ -197,7 +197,7 @@ func testRequestRows(t *testing.T, s paykit.Store) {
 		r = MustRequest(t, s, payer)
 		want = *r
 		want.Status, want.TransactionID, want.CompletedAt, want.UpdatedAt = paykit.RequestStatusPaid, NewID(), &done, done
-		require.NoError(t, s.UpdateRequest(ctx, &want))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateRequest(ctx, &want) }))
 		got, err = s.FindRequestByID(ctx, tn.ID, r.ID)
 		require.NoError(t, err)
 		require.Equal(t, &want, got)
@@ -206,10 +206,10 @@ func testRequestRows(t *testing.T, s paykit.Store) {
 		r := MustRequest(t, s, payer)
 		moved := *r
 		moved.TenantID, moved.Status = other.ID, paykit.RequestStatusPaid
-		RequireCode(t, s.UpdateRequest(ctx, &moved), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateRequest(ctx, &moved) }), paykit.ENOTFOUND)
 		missing := *r
 		missing.ID = NewID()
-		RequireCode(t, s.UpdateRequest(ctx, &missing), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateRequest(ctx, &missing) }), paykit.ENOTFOUND)
 		got, err := s.FindRequestByID(ctx, tn.ID, r.ID)
 		require.NoError(t, err)
 		require.Equal(t, paykit.RequestStatusPending, got.Status)
@@ -251,7 +251,7 @@ func testFindExpiredRequests(t *testing.T, s paykit.Store) {
 
 	// Once the sweep rejects it, a request is not found again.
 	oldest.Status, oldest.Reason, oldest.UpdatedAt = paykit.RequestStatusRejected, paykit.RequestReasonExpired, now
-	require.NoError(t, s.UpdateRequest(ctx, oldest))
+	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateRequest(ctx, oldest) }))
 	got, err = s.FindExpiredRequests(ctx, now, 10)
 	require.NoError(t, err)
 	require.Equal(t, []string{before.ID, atNow.ID}, ids(got, id))

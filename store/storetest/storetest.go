@@ -78,7 +78,7 @@ func RequireCode(tb testing.TB, err error, code string) {
 func MustTenant(tb testing.TB, s paykit.Store) *paykit.Tenant {
 	tb.Helper()
 	t := &paykit.Tenant{ID: NewID(), Name: "Tenant " + NewID()[24:], CreatedAt: Base}
-	require.NoError(tb, s.CreateTenant(context.Background(), t))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateTenant(context.Background(), t) }))
 	return t
 }
 
@@ -101,7 +101,7 @@ func MustAccount(tb testing.TB, s paykit.Store, tenantID string, kind paykit.Acc
 	for _, o := range opts {
 		o(a)
 	}
-	require.NoError(tb, s.CreateAccount(context.Background(), a))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateAccount(context.Background(), a) }))
 	return a
 }
 
@@ -111,7 +111,7 @@ func MustTransfer(tb testing.TB, s paykit.Store, debit, credit *paykit.Account, 
 	tr := &paykit.Transfer{ID: NewID(), TenantID: debit.TenantID, DebitAccountID: debit.ID, CreditAccountID: credit.ID,
 		Amount: amount, Currency: debit.Currency, Status: status, Kind: "payment", Ref: NewID(),
 		CreatedAt: Base, UpdatedAt: Base}
-	require.NoError(tb, s.CreateTransfer(context.Background(), tr))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateTransfer(context.Background(), tr) }))
 	return tr
 }
 
@@ -125,7 +125,7 @@ func MustToken(tb testing.TB, s paykit.Store, tenantID string, opts ...func(*pay
 	for _, o := range opts {
 		o(tk)
 	}
-	require.NoError(tb, s.CreateToken(context.Background(), tk))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateToken(context.Background(), tk) }))
 	return tk
 }
 
@@ -142,7 +142,7 @@ func MustPayment(tb testing.TB, s paykit.Store, tenantID string, opts ...func(*p
 	for _, o := range opts {
 		o(p)
 	}
-	require.NoError(tb, s.CreatePayment(context.Background(), p))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayment(context.Background(), p) }))
 	return p
 }
 
@@ -151,7 +151,7 @@ func MustEvent(tb testing.TB, s paykit.Store, tenantID, typ, subjectID string) *
 	tb.Helper()
 	e := &paykit.Event{ID: NewID(), TenantID: tenantID, Type: typ, SubjectID: subjectID,
 		Data: []byte(`{"id":"` + subjectID + `","n":1}`), CreatedAt: Base}
-	require.NoError(tb, s.AppendEvent(context.Background(), e))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.AppendEvent(context.Background(), e) }))
 	require.NotZero(tb, e.Seq)
 	return e
 }
@@ -202,7 +202,7 @@ func testInTx(t *testing.T, s paykit.Store) {
 
 	t.Run("Commit", func(t *testing.T) {
 		a, b := newTenant(), newTenant()
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			if err := tx.CreateTenant(ctx, a); err != nil {
 				return err
 			}
@@ -219,7 +219,7 @@ func testInTx(t *testing.T, s paykit.Store) {
 
 	t.Run("Rollback", func(t *testing.T) {
 		a := newTenant()
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			if err := tx.CreateTenant(ctx, a); err != nil {
 				return err
 			}
@@ -230,7 +230,7 @@ func testInTx(t *testing.T, s paykit.Store) {
 	})
 
 	t.Run("RollbackKeepsErrorCode", func(t *testing.T) {
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			return paykit.Errorf(paykit.ECONFLICT, "Nope.")
 		})
 		RequireCode(t, err, paykit.ECONFLICT)
@@ -242,7 +242,7 @@ func testInTx(t *testing.T, s paykit.Store) {
 		var recovered any
 		func() {
 			defer func() { recovered = recover() }()
-			_ = s.InTx(ctx, func(tx paykit.Store) error {
+			_ = s.InTx(ctx, func(tx paykit.Tx) error {
 				if err := tx.CreateTenant(ctx, a); err != nil {
 					return err
 				}
@@ -254,7 +254,7 @@ func testInTx(t *testing.T, s paykit.Store) {
 		require.False(t, exists(t, a.ID))
 		// The store is still usable.
 		b := newTenant()
-		require.NoError(t, s.CreateTenant(ctx, b))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateTenant(ctx, b) }))
 		require.True(t, exists(t, b.ID))
 	})
 
@@ -262,7 +262,7 @@ func testInTx(t *testing.T, s paykit.Store) {
 		var recovered any
 		func() {
 			defer func() { recovered = recover() }()
-			_ = s.InTx(ctx, func(tx paykit.Store) error { panic(errSentinel) })
+			_ = s.InTx(ctx, func(tx paykit.Tx) error { panic(errSentinel) })
 		}()
 		err, ok := recovered.(error)
 		require.True(t, ok, "an error panic is re-raised as an error, got %T", recovered)
@@ -273,14 +273,14 @@ func testInTx(t *testing.T, s paykit.Store) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		ran := false
-		err := s.InTx(cctx, func(tx paykit.Store) error { ran = true; return nil })
+		err := s.InTx(cctx, func(tx paykit.Tx) error { ran = true; return nil })
 		require.ErrorIs(t, err, context.Canceled)
 		require.False(t, ran)
 	})
 
 	t.Run("ConflictDoesNotAbort", func(t *testing.T) {
 		a, b := newTenant(), newTenant()
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			if err := tx.CreateTenant(ctx, a); err != nil {
 				return err
 			}
@@ -296,11 +296,11 @@ func testInTx(t *testing.T, s paykit.Store) {
 
 	t.Run("NestedRollback", func(t *testing.T) {
 		a, b, c := newTenant(), newTenant(), newTenant()
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			if err := tx.CreateTenant(ctx, a); err != nil {
 				return err
 			}
-			err := tx.InTx(ctx, func(tx paykit.Store) error {
+			err := tx.InTx(ctx, func(tx paykit.Tx) error {
 				if err := tx.CreateTenant(ctx, b); err != nil {
 					return err
 				}
@@ -322,11 +322,11 @@ func testInTx(t *testing.T, s paykit.Store) {
 
 	t.Run("NestedCommitOuterRollback", func(t *testing.T) {
 		a, b := newTenant(), newTenant()
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			if err := tx.CreateTenant(ctx, a); err != nil {
 				return err
 			}
-			if err := tx.InTx(ctx, func(tx paykit.Store) error { return tx.CreateTenant(ctx, b) }); err != nil {
+			if err := tx.InTx(ctx, func(tx paykit.Tx) error { return tx.CreateTenant(ctx, b) }); err != nil {
 				return err
 			}
 			return errSentinel
@@ -338,14 +338,14 @@ func testInTx(t *testing.T, s paykit.Store) {
 
 	t.Run("NestedPanic", func(t *testing.T) {
 		a, b, c := newTenant(), newTenant(), newTenant()
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			if err := tx.CreateTenant(ctx, a); err != nil {
 				return err
 			}
 			var recovered any
 			func() {
 				defer func() { recovered = recover() }()
-				_ = tx.InTx(ctx, func(tx paykit.Store) error {
+				_ = tx.InTx(ctx, func(tx paykit.Tx) error {
 					if err := tx.CreateTenant(ctx, b); err != nil {
 						return err
 					}
@@ -365,18 +365,18 @@ func testInTx(t *testing.T, s paykit.Store) {
 
 	t.Run("DeeplyNested", func(t *testing.T) {
 		a, b, c := newTenant(), newTenant(), newTenant()
-		err := s.InTx(ctx, func(tx paykit.Store) error {
-			return tx.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
+			return tx.InTx(ctx, func(tx paykit.Tx) error {
 				if err := tx.CreateTenant(ctx, a); err != nil {
 					return err
 				}
-				_ = tx.InTx(ctx, func(tx paykit.Store) error {
+				_ = tx.InTx(ctx, func(tx paykit.Tx) error {
 					if err := tx.CreateTenant(ctx, b); err != nil {
 						return err
 					}
 					return errSentinel
 				})
-				return tx.InTx(ctx, func(tx paykit.Store) error { return tx.CreateTenant(ctx, c) })
+				return tx.InTx(ctx, func(tx paykit.Tx) error { return tx.CreateTenant(ctx, c) })
 			})
 		})
 		require.NoError(t, err)
@@ -392,13 +392,13 @@ func testConcurrentWrites(t *testing.T, s paykit.Store) {
 	ctx := context.Background()
 	tn := MustTenant(t, s)
 	tn.Name = "0"
-	require.NoError(t, s.UpdateTenant(ctx, tn))
+	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateTenant(ctx, tn) }))
 	const n = 16
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
 		wg.Go(func() {
-			errs <- s.InTx(ctx, func(tx paykit.Store) error {
+			errs <- s.InTx(ctx, func(tx paykit.Tx) error {
 				got, err := tx.FindTenantByID(ctx, tn.ID)
 				if err != nil {
 					return err
@@ -421,4 +421,20 @@ func testConcurrentWrites(t *testing.T, s paykit.Store) {
 	got, err := s.FindTenantByID(ctx, tn.ID)
 	require.NoError(t, err)
 	require.Equal(t, strconv.Itoa(n), got.Name)
+}
+
+// inTx runs fn, one write or a few, in a transaction of its own.
+func inTx(s paykit.Store, fn func(tx paykit.Tx) error) error {
+	return s.InTx(context.Background(), fn)
+}
+
+// txValue runs fn in a transaction of its own and returns its value.
+func txValue[T any](s paykit.Store, fn func(tx paykit.Tx) (T, error)) (T, error) {
+	var out T
+	err := s.InTx(context.Background(), func(tx paykit.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
 }

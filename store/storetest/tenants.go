@@ -16,7 +16,7 @@ func testTenants(t *testing.T, s paykit.Store) {
 		want := &paykit.Tenant{ID: NewID(), Name: "Acme", Locked: true, CreatedAt: Base}
 		in := *want
 		in.CreatedAt = Base.In(time.FixedZone("CET", 3600)) // any zone in, UTC out
-		require.NoError(t, s.CreateTenant(ctx, &in))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateTenant(ctx, &in) }))
 		got, err := s.FindTenantByID(ctx, want.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
@@ -24,7 +24,7 @@ func testTenants(t *testing.T, s paykit.Store) {
 	})
 	t.Run("Microseconds", func(t *testing.T) {
 		tn := &paykit.Tenant{ID: NewID(), Name: "µs", CreatedAt: Base.Add(999 * time.Nanosecond)}
-		require.NoError(t, s.CreateTenant(ctx, tn))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateTenant(ctx, tn) }))
 		got, err := s.FindTenantByID(ctx, tn.ID)
 		require.NoError(t, err)
 		require.True(t, got.CreatedAt.Equal(Base), "got %v", got.CreatedAt)
@@ -35,16 +35,18 @@ func testTenants(t *testing.T, s paykit.Store) {
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		tn := MustTenant(t, s)
-		RequireCode(t, s.CreateTenant(ctx, &paykit.Tenant{ID: tn.ID, Name: "again", CreatedAt: Base}), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.CreateTenant(ctx, &paykit.Tenant{ID: tn.ID, Name: "again", CreatedAt: Base})
+		}), paykit.ECONFLICT)
 	})
 	t.Run("Update", func(t *testing.T) {
 		tn := MustTenant(t, s)
 		tn.Name, tn.Locked = "Renamed", true
-		require.NoError(t, s.UpdateTenant(ctx, tn))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateTenant(ctx, tn) }))
 		got, err := s.FindTenantByID(ctx, tn.ID)
 		require.NoError(t, err)
 		require.Equal(t, tn, got)
-		RequireCode(t, s.UpdateTenant(ctx, &paykit.Tenant{ID: NewID(), Name: "x"}), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateTenant(ctx, &paykit.Tenant{ID: NewID(), Name: "x"}) }), paykit.ENOTFOUND)
 	})
 }
 
@@ -57,7 +59,7 @@ func testAPIKeys(t *testing.T, s paykit.Store) {
 			{ID: NewID(), TenantID: tn.ID, Hash: paykit.HashAPIKey("secret-1"), Prefix: "secret", CreatedAt: Base},
 			{ID: NewID(), TenantID: tn.ID, Hash: paykit.HashAPIKey("secret-2"), Prefix: "secret", CreatedAt: Base, RevokedAt: &revoked},
 		} {
-			require.NoError(t, s.CreateAPIKey(ctx, k))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateAPIKey(ctx, k) }))
 			got, err := s.FindAPIKeyByHash(ctx, k.Hash)
 			require.NoError(t, err)
 			require.Equal(t, k, got)
@@ -70,8 +72,8 @@ func testAPIKeys(t *testing.T, s paykit.Store) {
 	t.Run("ErrConflict", func(t *testing.T) {
 		other := MustTenant(t, s)
 		k := &paykit.APIKey{ID: NewID(), TenantID: tn.ID, Hash: paykit.HashAPIKey("dup"), Prefix: "dup", CreatedAt: Base}
-		require.NoError(t, s.CreateAPIKey(ctx, k))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateAPIKey(ctx, k) }))
 		dup := &paykit.APIKey{ID: NewID(), TenantID: other.ID, Hash: paykit.HashAPIKey("dup"), Prefix: "dup", CreatedAt: Base}
-		RequireCode(t, s.CreateAPIKey(ctx, dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateAPIKey(ctx, dup) }), paykit.ECONFLICT)
 	})
 }

@@ -27,7 +27,7 @@ func testTokens(t *testing.T, s paykit.Store) {
 				Status: paykit.TokenStatusActive, ExpiresAt: Base, CreatedAt: Base, UpdatedAt: Base},
 		} {
 			in := *want
-			require.NoError(t, s.CreateToken(ctx, &in))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateToken(ctx, &in) }))
 			got, err := s.FindTokenByID(ctx, tn.ID, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
@@ -50,11 +50,11 @@ func testTokens(t *testing.T, s paykit.Store) {
 	t.Run("ErrConflict", func(t *testing.T) {
 		tk := MustToken(t, s, tn.ID)
 		dup := *tk
-		RequireCode(t, s.CreateToken(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateToken(ctx, &dup) }), paykit.ECONFLICT)
 		dup.ID = NewID() // same token string in the same tenant
-		RequireCode(t, s.CreateToken(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateToken(ctx, &dup) }), paykit.ECONFLICT)
 		dup.TenantID = other.ID // ... is fine in another tenant
-		require.NoError(t, s.CreateToken(ctx, &dup))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateToken(ctx, &dup) }))
 	})
 	t.Run("Update", func(t *testing.T) {
 		tk := MustToken(t, s, tn.ID)
@@ -64,14 +64,14 @@ func testTokens(t *testing.T, s paykit.Store) {
 			paykit.TokenStatusSucceeded, NewID(), &accepted, NewID(), accepted
 		in := want
 		in.Memo, in.Amount = "ignored", paykit.MoneyFromMinor(1, "USD") // not mutable
-		require.NoError(t, s.UpdateToken(ctx, &in))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateToken(ctx, &in) }))
 		got, err := s.FindTokenByID(ctx, tn.ID, tk.ID)
 		require.NoError(t, err)
 		require.Equal(t, &want, got)
 
 		// And back to nil.
 		want.AcceptedAt, want.PaymentID = nil, ""
-		require.NoError(t, s.UpdateToken(ctx, &want))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateToken(ctx, &want) }))
 		got, err = s.FindTokenByID(ctx, tn.ID, tk.ID)
 		require.NoError(t, err)
 		require.Equal(t, &want, got)
@@ -80,10 +80,10 @@ func testTokens(t *testing.T, s paykit.Store) {
 		tk := MustToken(t, s, tn.ID)
 		missing := *tk
 		missing.ID = NewID()
-		RequireCode(t, s.UpdateToken(ctx, &missing), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateToken(ctx, &missing) }), paykit.ENOTFOUND)
 		moved := *tk
 		moved.TenantID, moved.Status = other.ID, paykit.TokenStatusRejected
-		RequireCode(t, s.UpdateToken(ctx, &moved), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateToken(ctx, &moved) }), paykit.ENOTFOUND)
 		got, err := s.FindTokenByID(ctx, tn.ID, tk.ID)
 		require.NoError(t, err)
 		require.Equal(t, paykit.TokenStatusActive, got.Status)
@@ -171,7 +171,7 @@ func testFindExpiredTokens(t *testing.T, s paykit.Store) {
 
 	// Once expired by the sweep, a token is not found again.
 	oldest.Status, oldest.UpdatedAt = paykit.TokenStatusExpired, now
-	require.NoError(t, s.UpdateToken(ctx, oldest))
+	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateToken(ctx, oldest) }))
 	got, err = s.FindExpiredTokens(ctx, now, 10)
 	require.NoError(t, err)
 	require.Equal(t, []string{before.ID, atNow.ID}, ids(got, id))

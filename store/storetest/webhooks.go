@@ -26,7 +26,7 @@ func MustEndpoint(tb testing.TB, s paykit.Store, tenantID string, opts ...func(*
 	for _, o := range opts {
 		o(e)
 	}
-	require.NoError(tb, s.CreateEndpoint(context.Background(), e))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateEndpoint(context.Background(), e) }))
 	return e
 }
 
@@ -44,7 +44,7 @@ func MustDelivery(tb testing.TB, s paykit.Store, ev *paykit.Event, ep *paykit.En
 	for _, o := range opts {
 		o(d)
 	}
-	require.NoError(tb, s.CreateDelivery(context.Background(), d))
+	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateDelivery(context.Background(), d) }))
 	return d
 }
 
@@ -77,13 +77,13 @@ func testWebhookEndpoints(t *testing.T, s paykit.Store) {
 		RequireCode(t, err, paykit.ENOTFOUND)
 		_, err = s.FindEndpointByID(ctx, tn.ID, "missing")
 		RequireCode(t, err, paykit.ENOTFOUND)
-		RequireCode(t, s.UpdateEndpoint(ctx, "missing", e), paykit.ENOTFOUND)
-		RequireCode(t, s.DeleteEndpoint(ctx, other.ID, e.ID), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateEndpoint(ctx, "missing", e) }), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteEndpoint(ctx, other.ID, e.ID) }), paykit.ENOTFOUND)
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		e := MustEndpoint(t, s, tn.ID)
 		dup := *e
-		RequireCode(t, s.CreateEndpoint(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateEndpoint(ctx, &dup) }), paykit.ECONFLICT)
 		// IDs are unique per tenant only.
 		MustEndpoint(t, s, other.ID, func(o *paykit.Endpoint) { o.ID = e.ID })
 	})
@@ -95,7 +95,7 @@ func testWebhookEndpoints(t *testing.T, s paykit.Store) {
 		e.ID, e.URL, e.Events, e.Scheme, e.Secret, e.StandardSecret = "renamed-"+NewID(), "https://example.org/x", []string{"a"}, paykit.SchemeStandard, "whsec_AAAA", ""
 		e.Enabled, e.DisabledReason, e.Description, e.Headers, e.Metadata = false, "gone", "d", map[string]string{"A": "b"}, json.RawMessage(`{}`)
 		e.FailingSince, e.UpdatedAt = ptr(Base.Add(time.Minute)), Base.Add(time.Hour)
-		require.NoError(t, s.UpdateEndpoint(ctx, old, e))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateEndpoint(ctx, old, e) }))
 		got, err := s.FindEndpointByID(ctx, tn.ID, e.ID)
 		require.NoError(t, err)
 		require.Equal(t, e, got)
@@ -110,14 +110,16 @@ func testWebhookEndpoints(t *testing.T, s paykit.Store) {
 		taken := MustEndpoint(t, s, tn.ID)
 		e2 := *e
 		e2.ID = taken.ID
-		RequireCode(t, s.UpdateEndpoint(ctx, e.ID, &e2), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateEndpoint(ctx, e.ID, &e2) }), paykit.ECONFLICT)
 	})
 	t.Run("Delete", func(t *testing.T) {
 		e := MustEndpoint(t, s, tn.ID)
 		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
 		d := MustDelivery(t, s, ev, e)
-		require.NoError(t, s.CreateDeliveryAttempt(ctx, &paykit.DeliveryAttempt{DeliveryID: d.ID, TenantID: tn.ID, N: 1, URL: e.URL, At: Base}))
-		require.NoError(t, s.DeleteEndpoint(ctx, tn.ID, e.ID))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.CreateDeliveryAttempt(ctx, &paykit.DeliveryAttempt{DeliveryID: d.ID, TenantID: tn.ID, N: 1, URL: e.URL, At: Base})
+		}))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteEndpoint(ctx, tn.ID, e.ID) }))
 		_, err := s.FindEndpointByID(ctx, tn.ID, e.ID)
 		RequireCode(t, err, paykit.ENOTFOUND)
 		_, err = s.FindDeliveryByID(ctx, tn.ID, d.ID)
@@ -177,14 +179,14 @@ func testWebhookFanOut(t *testing.T, s paykit.Store) {
 		seq, err := s.FindWebhookCursor(ctx)
 		require.NoError(t, err)
 		require.Zero(t, seq)
-		require.NoError(t, s.UpdateWebhookCursor(ctx, 42))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateWebhookCursor(ctx, 42) }))
 		seq, err = s.FindWebhookCursor(ctx)
 		require.NoError(t, err)
 		require.EqualValues(t, 42, seq)
-		require.NoError(t, s.UpdateWebhookCursor(ctx, 0))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateWebhookCursor(ctx, 0) }))
 	})
 	t.Run("CursorRollsBack", func(t *testing.T) {
-		err := s.InTx(ctx, func(tx paykit.Store) error {
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
 			require.NoError(t, tx.UpdateWebhookCursor(ctx, 7))
 			return errSentinel
 		})
@@ -244,15 +246,15 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 		RequireCode(t, err, paykit.ENOTFOUND)
 		c := *d
 		c.TenantID = other.ID
-		RequireCode(t, s.UpdateDelivery(ctx, &c), paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateDelivery(ctx, &c) }), paykit.ENOTFOUND)
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
 		d := MustDelivery(t, s, ev, ep)
 		dup := *d
-		RequireCode(t, s.CreateDelivery(ctx, &dup), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateDelivery(ctx, &dup) }), paykit.ECONFLICT)
 		dup.ID = NewID()
-		RequireCode(t, s.CreateDelivery(ctx, &dup), paykit.ECONFLICT) // one per (event, endpoint)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateDelivery(ctx, &dup) }), paykit.ECONFLICT) // one per (event, endpoint)
 		// Callbacks of one event may be several.
 		MustDelivery(t, s, ev, nil)
 		MustDelivery(t, s, ev, nil)
@@ -262,7 +264,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 		d := MustDelivery(t, s, ev, ep)
 		d.Status, d.Attempts, d.Tries, d.NextAttemptAt, d.LastAttemptAt = paykit.DeliveryStatusSucceeded, 3, 3, nil, ptr(Base.Add(time.Hour))
 		d.LastStatusCode, d.LastError, d.LeaseUntil, d.UpdatedAt = 204, "", nil, Base.Add(time.Hour)
-		require.NoError(t, s.UpdateDelivery(ctx, d))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateDelivery(ctx, d) }))
 		got, err := s.FindDeliveryByID(ctx, tn.ID, d.ID)
 		require.NoError(t, err)
 		require.Equal(t, d, got)
@@ -277,12 +279,12 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 			{DeliveryID: d.ID, TenantID: tn.ID, N: 3, URL: ep.URL, At: Base.Add(time.Minute), StatusCode: 200, Succeeded: true},
 		}
 		for _, a := range slices.Backward(want) {
-			require.NoError(t, s.CreateDeliveryAttempt(ctx, a))
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateDeliveryAttempt(ctx, a) }))
 		}
 		got, err := s.FindDeliveryAttempts(ctx, tn.ID, d.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		RequireCode(t, s.CreateDeliveryAttempt(ctx, want[0]), paykit.ECONFLICT)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateDeliveryAttempt(ctx, want[0]) }), paykit.ECONFLICT)
 		got, err = s.FindDeliveryAttempts(ctx, other.ID, d.ID)
 		require.NoError(t, err)
 		require.Empty(t, got)
@@ -332,7 +334,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 		done := MustDelivery(t, s, ev2, e, func(d *paykit.Delivery) { d.Status, d.NextAttemptAt = paykit.DeliveryStatusSucceeded, nil })
 		elsewhere := MustDelivery(t, s, ev, ep)
 		now := Base.Add(time.Hour)
-		n, err := s.FailPendingDeliveries(ctx, tn.ID, e.ID, "disabled", now)
+		n, err := txValue(s, func(tx paykit.Tx) (int, error) { return tx.FailPendingDeliveries(ctx, tn.ID, e.ID, "disabled", now) })
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 		got, err := s.FindDeliveryByID(ctx, tn.ID, pending.ID)
@@ -386,7 +388,9 @@ func testClaimDeliveries(t *testing.T, s paykit.Store) {
 	require.Equal(t, lanes[:1], limited)
 
 	claim := func(lane paykit.DeliveryLane, now time.Time, n int) []string {
-		ds, err := s.ClaimDeliveries(ctx, lane, now, now.Add(time.Minute), n)
+		ds, err := txValue(s, func(tx paykit.Tx) ([]*paykit.Delivery, error) {
+			return tx.ClaimDeliveries(ctx, lane, now, now.Add(time.Minute), n)
+		})
 		require.NoError(t, err)
 		for _, d := range ds {
 			require.Equal(t, now.Add(time.Minute), *d.LeaseUntil)
@@ -426,7 +430,9 @@ func testClaimDeliveries(t *testing.T, s paykit.Store) {
 		for range 8 {
 			wg.Go(func() {
 				for {
-					ds, err := s.ClaimDeliveries(ctx, lanes[i], Base, Base.Add(time.Minute), 3)
+					ds, err := txValue(s, func(tx paykit.Tx) ([]*paykit.Delivery, error) {
+						return tx.ClaimDeliveries(ctx, lanes[i], Base, Base.Add(time.Minute), 3)
+					})
 					require.NoError(t, err)
 					if len(ds) == 0 {
 						return
