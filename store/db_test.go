@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +40,29 @@ func TestDB_Conformance(t *testing.T) {
 
 func TestDB_ConformanceWithoutGroupCommit(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) paykit.Store { return MustOpen(t, store.WithGroupCommit(false)) })
+}
+
+// TestDB_WritesOnlyInTx checks the shape that makes a write outside a
+// transaction fail to compile: neither paykit.Store nor *store.DB has a write
+// method (only reads, InTx, Close and the counters export_test.go adds), and
+// every method paykit.Tx adds to Store is a write.
+func TestDB_WritesOnlyInTx(t *testing.T) {
+	isRead := func(name string) bool { return strings.HasPrefix(name, "Find") || name == "LedgerSums" }
+	for _, typ := range []reflect.Type{reflect.TypeFor[paykit.Store](), reflect.TypeFor[*store.DB]()} {
+		for m := range typ.Methods() {
+			require.True(t, isRead(m.Name) || slices.Contains([]string{"InTx", "Close", "QueueLen", "Batches"}, m.Name),
+				"%s has %s, a write that would run outside a transaction", typ, m.Name)
+		}
+	}
+	st, tx := reflect.TypeFor[paykit.Store](), reflect.TypeFor[paykit.Tx]()
+	writes := 0
+	for m := range tx.Methods() {
+		if _, ok := st.MethodByName(m.Name); !ok {
+			require.False(t, isRead(m.Name), "Tx has the read %s, which Store lacks", m.Name)
+			writes++
+		}
+	}
+	require.Greater(t, writes, 30, "the writes are on Tx")
 }
 
 func TestOpen(t *testing.T) {

@@ -65,7 +65,7 @@ func (t *view) FindEmployeeByID(ctx context.Context, tenantID, id string) (*payk
 }
 
 func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
-	var q listQuery
+	q := &query{}
 	q.add("tenant_id = ?", tenantID)
 	q.search(f.Search, "name", "email", "cellphone_number")
 	if f.Email != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/paykit/paykit"
 )
@@ -45,19 +44,19 @@ func (t *tx) AppendEvent(ctx context.Context, e *paykit.Event) error {
 }
 
 func (t *view) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {
-	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	q := newQuery("tenant_id = ?", tenantID)
 	if f.Type != nil {
-		where, args = append(where, "type = ?"), append(args, *f.Type)
+		q.add("type = ?", *f.Type)
 	}
 	if f.SubjectID != nil {
-		where, args = append(where, "subject_id = ?"), append(args, *f.SubjectID)
+		q.add("subject_id = ?", *f.SubjectID)
 	}
 	if f.AfterSeq > 0 {
-		where, args = append(where, "seq > ?"), append(args, f.AfterSeq)
+		q.add("seq > ?", f.AfterSeq)
 	}
 	var rows []eventRow
-	err := t.selectAll(ctx, &rows, `SELECT `+eventColumns+` FROM events WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY seq LIMIT ?`, append(args, limit(f.Limit))...)
+	err := t.selectAll(ctx, &rows, `SELECT `+eventColumns+` FROM events WHERE `+q.clause()+
+		` ORDER BY seq LIMIT ?`, append(q.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("find events: %w", err)
 	}

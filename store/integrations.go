@@ -90,7 +90,7 @@ func (t *view) FindIntegrationByID(ctx context.Context, id string) (*paykit.Inte
 }
 
 func (t *view) FindIntegrations(ctx context.Context, f paykit.IntegrationFilter) ([]*paykit.Integration, int, error) {
-	var q listQuery
+	q := &query{}
 	if f.Account != nil {
 		q.add("(owner_id = ? OR tenant_id = ?)", *f.Account, *f.Account)
 	}

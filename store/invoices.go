@@ -80,7 +80,7 @@ func (t *view) FindOpenInvoice(ctx context.Context, tenantID string, c paykit.Cu
 }
 
 func (t *view) FindInvoices(ctx context.Context, tenantID string, f paykit.InvoiceFilter) ([]*paykit.Invoice, int, error) {
-	var q listQuery
+	q := &query{}
 	q.add("tenant_id = ?", tenantID)
 	if f.Open != nil {
 		q.add("open = ?", *f.Open)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
@@ -109,25 +108,25 @@ func (t *view) FindAccountByCode(ctx context.Context, tenantID, code string, c p
 }
 
 func (t *view) FindAccounts(ctx context.Context, tenantID string, f paykit.AccountFilter) ([]*paykit.Account, error) {
-	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	q := newQuery("tenant_id = ?", tenantID)
 	if f.Currency != nil {
-		where, args = append(where, "currency = ?"), append(args, string(*f.Currency))
+		q.add("currency = ?", string(*f.Currency))
 	}
 	if f.Kind != nil {
-		where, args = append(where, "kind = ?"), append(args, string(*f.Kind))
+		q.add("kind = ?", string(*f.Kind))
 	}
 	if f.BusinessAccountID != nil {
-		where, args = append(where, "business_account_id = ?"), append(args, *f.BusinessAccountID)
+		q.add("business_account_id = ?", *f.BusinessAccountID)
 	}
 	if f.UserIdentityID != nil {
-		where, args = append(where, "user_identity_id = ?"), append(args, *f.UserIdentityID)
+		q.add("user_identity_id = ?", *f.UserIdentityID)
 	}
 	if f.After != "" {
-		where, args = append(where, "id > ?"), append(args, f.After)
+		q.add("id > ?", f.After)
 	}
 	var rows []accountRow
-	err := t.selectAll(ctx, &rows, `SELECT `+accountColumns+` FROM accounts WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	err := t.selectAll(ctx, &rows, `SELECT `+accountColumns+` FROM accounts WHERE `+q.clause()+
+		` ORDER BY id LIMIT ?`, append(q.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("find accounts: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/paykit/paykit"
@@ -99,35 +98,33 @@ func (t *view) FindPayments(ctx context.Context, tenantID string, f paykit.Payme
 		return nil, &paykit.Error{Code: paykit.EINVALID, Message: fmt.Sprintf("Unknown sort %q.", f.Sort),
 			Fields: map[string]string{"sort": fmt.Sprintf("Unknown sort %q.", f.Sort)}}
 	}
-	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	q := newQuery("tenant_id = ?", tenantID)
 	if f.Type != nil {
-		where, args = append(where, "type = ?"), append(args, string(*f.Type))
+		q.add("type = ?", string(*f.Type))
 	}
 	if f.Status != nil {
-		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+		q.add("status = ?", string(*f.Status))
 	}
 	if f.PaymentTokenID != nil {
-		where, args = append(where, "payment_token_id = ? AND payment_token_id <> ''"), append(args, *f.PaymentTokenID)
+		q.add("payment_token_id = ? AND payment_token_id <> ''", *f.PaymentTokenID)
 	}
 	if f.AccountID != nil {
-		where, args = append(where, "(source_account_id = ? OR destination_account_id = ?)"),
-			append(args, *f.AccountID, *f.AccountID)
+		q.add("(source_account_id = ? OR destination_account_id = ?)", *f.AccountID, *f.AccountID)
 	}
 	if f.CreatedFrom != nil {
-		where, args = append(where, "created_at >= ?"), append(args, micros(*f.CreatedFrom))
+		q.add("created_at >= ?", micros(*f.CreatedFrom))
 	}
 	if f.CreatedUntil != nil {
-		where, args = append(where, "created_at < ?"), append(args, micros(*f.CreatedUntil))
+		q.add("created_at < ?", micros(*f.CreatedUntil))
 	}
 	if f.After != "" {
 		// The cursor row's own sort key, looked up in the same tenant: a row value
 		// comparison walks the (tenant_id, key, id) index from there.
-		where = append(where, fmt.Sprintf("(%s, id) %s (SELECT %s, id FROM payments WHERE tenant_id = ? AND id = ?)", key, cmp, key))
-		args = append(args, tenantID, f.After)
+		q.add(fmt.Sprintf("(%s, id) %s (SELECT %s, id FROM payments WHERE tenant_id = ? AND id = ?)", key, cmp, key), tenantID, f.After)
 	}
 	var rows []paymentRow
-	err := t.selectAll(ctx, &rows, `SELECT `+paymentColumns+` FROM payments WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY %s %s, id %s LIMIT ?`, key, dir, dir), append(args, limit(f.Limit))...)
+	err := t.selectAll(ctx, &rows, `SELECT `+paymentColumns+` FROM payments WHERE `+q.clause()+
+		fmt.Sprintf(` ORDER BY %s %s, id %s LIMIT ?`, key, dir, dir), append(q.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("find payments: %w", err)
 	}

@@ -4,69 +4,17 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/paykit/paykit"
 )
 
-// listQuery builds the WHERE clause of a Gigapay list (employees, invoices,
-// payouts, integrations) and its page: newest first by (created, uid), by
-// keyset or by offset.
-type listQuery struct {
-	where []string
-	args  []any
-}
-
-func (q *listQuery) add(cond string, args ...any) {
-	q.where = append(q.where, cond)
-	q.args = append(q.args, args...)
-}
-
-// timeFilter adds the conditions of f on column col.
-func (q *listQuery) timeFilter(col string, f paykit.TimeFilter) {
-	if f.Null != nil {
-		if *f.Null {
-			q.add(col + " IS NULL")
-		} else {
-			q.add(col + " IS NOT NULL")
-		}
-	}
-	if f.After != nil {
-		q.add(col+" >= ?", micros(*f.After))
-	}
-	if f.Before != nil {
-		q.add(col+" <= ?", micros(*f.Before))
-	}
-}
-
-// search adds a case-insensitive substring match of s on any of cols.
-func (q *listQuery) search(s *string, cols ...string) {
-	if s == nil || *s == "" {
-		return
-	}
-	pat := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(*s) + "%"
-	conds := make([]string, len(cols))
-	for i, c := range cols {
-		conds[i] = c + ` LIKE ? ESCAPE '\'`
-		q.args = append(q.args, pat)
-	}
-	q.where = append(q.where, "("+strings.Join(conds, " OR ")+")")
-}
-
-func (q *listQuery) clause() string {
-	if len(q.where) == 0 {
-		return "1"
-	}
-	return strings.Join(q.where, " AND ")
-}
-
 // list runs the count and the page of a newest-first list in one snapshot:
 // from is everything after SELECT's columns ("payouts p JOIN ..."), created
 // and uid the ordering columns. Rows selected Before a cursor are read oldest
 // first and reversed, so the page still reads newest first.
-func list[R any](ctx context.Context, t *view, columns, from, created, uid string, q listQuery, p paykit.ListPage) ([]R, int, error) {
+func list[R any](ctx context.Context, t *view, columns, from, created, uid string, q *query, p paykit.ListPage) ([]R, int, error) {
 	var rows []R
 	var n int
 	err := t.readTx(ctx, func(t *view) error {
@@ -185,7 +133,7 @@ func (t *view) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit
 }
 
 func (t *view) FindPayouts(ctx context.Context, tenantID string, f paykit.PayoutFilter) ([]*paykit.Payout, int, error) {
-	var q listQuery
+	q := &query{}
 	q.add("p.tenant_id = ?", tenantID)
 	if f.EmployeeUID != nil {
 		q.add("p.employee_uid = ?", *f.EmployeeUID)

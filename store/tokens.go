@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/paykit/paykit"
@@ -75,19 +74,19 @@ func (t *view) FindTokenByToken(ctx context.Context, tenantID, token string) (*p
 }
 
 func (t *view) FindTokens(ctx context.Context, tenantID string, f paykit.TokenFilter) ([]*paykit.Token, error) {
-	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	q := newQuery("tenant_id = ?", tenantID)
 	if f.Status != nil {
-		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+		q.add("status = ?", string(*f.Status))
 	}
 	if f.SourceAccountID != nil {
-		where, args = append(where, "source_account_id = ?"), append(args, *f.SourceAccountID)
+		q.add("source_account_id = ?", *f.SourceAccountID)
 	}
 	if f.After != "" {
-		where, args = append(where, "id > ?"), append(args, f.After)
+		q.add("id > ?", f.After)
 	}
 	var rows []tokenRow
-	err := t.selectAll(ctx, &rows, `SELECT `+tokenColumns+` FROM tokens WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	err := t.selectAll(ctx, &rows, `SELECT `+tokenColumns+` FROM tokens WHERE `+q.clause()+
+		` ORDER BY id LIMIT ?`, append(q.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("find tokens: %w", err)
 	}

@@ -104,20 +104,19 @@ func (t *view) FindEndpointByID(ctx context.Context, tenantID, id string) (*payk
 }
 
 func (t *view) FindEndpoints(ctx context.Context, tenantID string, f paykit.EndpointFilter) ([]*paykit.Endpoint, error) {
-	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	q := newQuery("tenant_id = ?", tenantID)
 	if f.Scheme != nil {
-		where, args = append(where, "scheme = ?"), append(args, string(*f.Scheme))
+		q.add("scheme = ?", string(*f.Scheme))
 	}
 	if f.Enabled != nil {
-		where, args = append(where, "enabled = ?"), append(args, *f.Enabled)
+		q.add("enabled = ?", *f.Enabled)
 	}
 	if f.After != "" {
-		where = append(where, "(created_at, from_seq, id) > (SELECT created_at, from_seq, id FROM webhook_endpoints WHERE tenant_id = ? AND id = ?)")
-		args = append(args, tenantID, f.After)
+		q.add("(created_at, from_seq, id) > (SELECT created_at, from_seq, id FROM webhook_endpoints WHERE tenant_id = ? AND id = ?)", tenantID, f.After)
 	}
 	var rows []endpointRow
-	err := t.selectAll(ctx, &rows, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created_at, from_seq, id LIMIT ?`, append(args, limit(f.Limit))...)
+	err := t.selectAll(ctx, &rows, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE `+q.clause()+
+		` ORDER BY created_at, from_seq, id LIMIT ?`, append(q.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("find endpoints: %w", err)
 	}
@@ -273,22 +272,22 @@ func (t *view) FindDeliveryByID(ctx context.Context, tenantID, id string) (*payk
 }
 
 func (t *view) FindDeliveries(ctx context.Context, tenantID string, f paykit.DeliveryFilter) ([]*paykit.Delivery, error) {
-	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	q := newQuery("tenant_id = ?", tenantID)
 	if f.EndpointID != nil {
-		where, args = append(where, "endpoint_id = ?"), append(args, *f.EndpointID)
+		q.add("endpoint_id = ?", *f.EndpointID)
 	}
 	if f.EventID != nil {
-		where, args = append(where, "event_id = ?"), append(args, *f.EventID)
+		q.add("event_id = ?", *f.EventID)
 	}
 	if f.Status != nil {
-		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+		q.add("status = ?", string(*f.Status))
 	}
 	if f.After != "" {
-		where, args = append(where, "id > ?"), append(args, f.After)
+		q.add("id > ?", f.After)
 	}
 	var rows []deliveryRow
-	err := t.selectAll(ctx, &rows, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
+	err := t.selectAll(ctx, &rows, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+q.clause()+
+		` ORDER BY id LIMIT ?`, append(q.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("find deliveries: %w", err)
 	}
