@@ -60,8 +60,9 @@ func (e *Endpoint) redacted() *Endpoint {
 // those bytes.
 //
 // Secret is stored with the delivery only when the scheme signs each attempt's
-// headers with it; a scheme that signs within the body (memento, whose Secret
-// is the merchant's key) needs it only to render, so it is never stored.
+// headers with it; a scheme that signs within the body needs it only to
+// render, so it is never stored (a payment request's callback is signed with
+// the merchant's key, which must not be kept beside the deliveries).
 type Callback struct {
 	URL    string
 	Scheme SignatureScheme
