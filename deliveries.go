@@ -25,8 +25,9 @@ import (
 //  1. fanOutEvents reads the outbox past a persisted cursor and, in one
 //     transaction, creates a delivery per matching enabled endpoint and per
 //     callback and advances the cursor: every event is fanned out exactly once,
-//     whatever crashes. The body is rendered here, once, so every attempt posts
-//     the same bytes.
+//     whatever crashes. The body is rendered here, once, by the delivery's
+//     registered WebhookScheme (schemes.go), so every attempt posts the same
+//     bytes.
 //  2. deliverLane leases due deliveries and posts them, outside any
 //     transaction, signing each attempt with the Clock's time of that attempt,
 //     then records each outcome in a short transaction of its own.
@@ -69,7 +70,8 @@ type Delivery struct {
 	URL    string          `json:"url"`
 	Scheme SignatureScheme `json:"scheme"`
 	// Secret signs a callback's attempts; endpoint deliveries are signed with
-	// their endpoint's current secrets, and memento callbacks within the body.
+	// their endpoint's current secrets, and a callback whose scheme signs
+	// within the body has none.
 	Secret string          `json:"-"`
 	Body   json.RawMessage `json:"body"` // posted unchanged on every attempt
 	Status DeliveryStatus  `json:"status"`
@@ -275,13 +277,14 @@ func (s *Service) fanOut(ctx context.Context, tx Tx, now time.Time, ev *Event, e
 			return err
 		}
 		for _, cb := range cbs {
-			if cb.Scheme == "" || !json.Valid(cb.Body) {
-				return fmt.Errorf("callback to %s: a callback needs a scheme and a JSON body", cb.URL)
+			ws, body, err := s.render(cb.Scheme, ev, cb.Secret)
+			if err != nil {
+				return fmt.Errorf("callback to %s: %w", cb.URL, err)
 			}
 			d := s.newDelivery(ev, now)
-			d.URL, d.Scheme, d.Body = cb.URL, cb.Scheme, cb.Body
-			if cb.Scheme != SchemeMemento {
-				d.Secret = cb.Secret
+			d.URL, d.Scheme, d.Body = cb.URL, cb.Scheme, body
+			if ws.Sign != nil {
+				d.Secret = cb.Secret // the attempts sign with it
 			}
 			if err := tx.CreateDelivery(ctx, d); err != nil {
 				return err
@@ -302,43 +305,13 @@ func (s *Service) newDelivery(ev *Event, now time.Time) *Delivery {
 // endpointDelivery returns a new delivery of ev to ep, its body rendered in
 // ep's scheme.
 func (s *Service) endpointDelivery(ev *Event, ep *Endpoint, now time.Time) (*Delivery, error) {
-	body, err := renderBody(ep.Scheme, ev)
+	_, body, err := s.render(ep.Scheme, ev, ep.Secret)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("endpoint %s: %w", ep.ID, err)
 	}
 	d := s.newDelivery(ev, now)
 	d.EndpointID, d.URL, d.Scheme, d.Body = ep.ID, ep.URL, ep.Scheme, body
 	return d, nil
-}
-
-// renderBody returns the body ev is posted with in scheme: the bare object for
-// Gigapay, gigstack's {"id","event","timestamp","data"} envelope with the id
-// "evt_<event ID>", and the Standard Webhooks {"type","timestamp","data"}.
-func renderBody(scheme SignatureScheme, ev *Event) (json.RawMessage, error) {
-	data := ev.Data
-	if len(data) == 0 {
-		data = json.RawMessage("null")
-	}
-	switch scheme {
-	case SchemeGigapay:
-		return data, nil
-	case SchemeGigstack:
-		return GigstackEnvelope("evt_"+ev.ID, ev.Type, ev.CreatedAt, data)
-	case SchemeStandard:
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		err := enc.Encode(struct {
-			Type      string          `json:"type"`
-			Timestamp string          `json:"timestamp"`
-			Data      json.RawMessage `json:"data"`
-		}{ev.Type, ev.CreatedAt.UTC().Format(time.RFC3339Nano), data})
-		if err != nil {
-			return nil, fmt.Errorf("render event %s: %w", ev.ID, err)
-		}
-		return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-	}
-	return nil, fmt.Errorf("render event %s: unknown scheme %q", ev.ID, scheme)
 }
 
 // enabledEndpoints returns every enabled endpoint of the tenant.
@@ -475,19 +448,18 @@ type attemptResult struct {
 	err      string
 	duration time.Duration
 	ok       bool
+	needs    string // what the scheme wants the receiver to answer
 }
 
 // failure says why the attempt failed, or "" when it succeeded.
-func (r *attemptResult) failure(scheme SignatureScheme) string {
+func (r *attemptResult) failure() string {
 	switch {
 	case r.ok:
 		return ""
 	case r.err != "":
 		return r.err
-	case scheme == SchemeMemento:
-		return fmt.Sprintf("The receiver answered %d; a Memento callback needs 200.", r.status)
 	}
-	return fmt.Sprintf("The receiver answered %d; a webhook needs a 2xx status.", r.status)
+	return fmt.Sprintf("The receiver answered %d; %s.", r.status, r.needs)
 }
 
 // attempt posts a claimed delivery once, to its endpoint ep (nil for a
@@ -501,7 +473,14 @@ func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (bool,
 	}
 	defer func() { <-s.webhooks.sem }()
 
-	res := s.send(ctx, d, ep)
+	ws, ok := s.scheme(d.Scheme)
+	if !ok {
+		// A mistake of this process's setup, not of the receiver: this is no
+		// attempt. The lease runs out and another process, or this one once
+		// the scheme is registered, delivers it.
+		return false, fmt.Errorf("deliver %s: %w", d.ID, errUnregistered(d.Scheme))
+	}
+	res := s.send(ctx, d, ep, ws)
 	if res.err != "" && ctx.Err() != nil {
 		// Interrupted by a shutdown, not failed by the receiver: this is no
 		// attempt. The lease runs out and the delivery is retried.
@@ -511,10 +490,10 @@ func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (bool,
 	return res.ok, s.recordAttempt(context.WithoutCancel(ctx), d, ep, res)
 }
 
-// send posts d to its endpoint ep (nil for a callback), signed at the Clock's
-// now.
-func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint) attemptResult {
-	res := attemptResult{at: s.now(), url: d.URL}
+// send posts d to its endpoint ep (nil for a callback), signed in ws at the
+// Clock's now.
+func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint, ws *WebhookScheme) attemptResult {
+	res := attemptResult{at: s.now(), url: d.URL, needs: ws.needs()}
 	secret, standard := d.Secret, ""
 	if ep != nil {
 		res.url, secret, standard = ep.URL, ep.Secret, ep.StandardSecret
@@ -537,29 +516,26 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint) attemptRe
 	h.Set("User-Agent", userAgent)
 	h.Set(StandardIDHeader, d.ID)
 	h.Set(StandardTimestampHeader, strconv.FormatInt(res.at.Unix(), 10))
-	var standards []string
-	switch d.Scheme {
-	case SchemeGigapay:
-		h.Set(GigapayHeader, SignGigapay(secret, res.at, d.Body))
-	case SchemeGigstack:
-		h.Set(GigstackHeader, SignGigstack(secret, d.Body))
-	case SchemeStandard:
-		standards = append(standards, secret)
+	if ws.Sign != nil {
+		if err := ws.Sign(h, d.ID, secret, res.at, d.Body); err != nil {
+			res.err = "Cannot sign: " + ErrorMessage(err)
+			return res
+		}
 	}
-	if standard != "" && !slices.Contains(standards, standard) {
-		standards = append(standards, standard)
-	}
-	var sigs []string
-	for _, sec := range standards {
-		sig, err := SignStandard(sec, d.ID, res.at, d.Body)
+	if standard != "" {
+		// The endpoint's extra Standard Webhooks signature, beside any the
+		// scheme set (once, when the scheme is standard with the same secret).
+		sig, err := SignStandard(standard, d.ID, res.at, d.Body)
 		if err != nil {
 			res.err = "Cannot sign: " + ErrorMessage(err)
 			return res
 		}
-		sigs = append(sigs, sig)
-	}
-	if len(sigs) > 0 {
-		h.Set(StandardSignatureHeader, strings.Join(sigs, " "))
+		switch have := h.Get(StandardSignatureHeader); {
+		case have == "":
+			h.Set(StandardSignatureHeader, sig)
+		case !slices.Contains(strings.Fields(have), sig):
+			h.Set(StandardSignatureHeader, have+" "+sig)
+		}
 	}
 
 	start := time.Now()
@@ -569,11 +545,7 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint) attemptRe
 		io.CopyN(io.Discard, resp.Body, 64<<10) // lets the connection be reused
 		resp.Body.Close()
 		res.status, res.response = resp.StatusCode, strings.ToValidUTF8(string(excerpt), "\uFFFD")
-		if d.Scheme == SchemeMemento {
-			res.ok = resp.StatusCode == http.StatusOK
-		} else {
-			res.ok = resp.StatusCode >= 200 && resp.StatusCode < 300
-		}
+		res.ok = ws.accepts(resp.StatusCode)
 	}
 	res.duration = time.Since(start)
 	switch {
@@ -602,7 +574,7 @@ func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *
 		d.Attempts++
 		d.Tries++
 		a := &DeliveryAttempt{DeliveryID: d.ID, TenantID: d.TenantID, N: d.Attempts, URL: res.url, At: res.at,
-			StatusCode: res.status, Response: res.response, Error: res.failure(d.Scheme), Duration: res.duration, Succeeded: res.ok}
+			StatusCode: res.status, Response: res.response, Error: res.failure(), Duration: res.duration, Succeeded: res.ok}
 		if err := tx.CreateDeliveryAttempt(ctx, a); err != nil {
 			return err
 		}

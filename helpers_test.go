@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/httpapi"
 	"github.com/paykit/paykit/store"
 )
 
@@ -29,9 +30,10 @@ type env struct {
 	tenants []string
 }
 
-// MustOpen returns a Service on a fresh database file. When the test ends it
-// checks every tenant's ledger: balances match their transfers and every
-// currency sums to zero.
+// MustOpen returns a Service on a fresh database file, with the webhook schemes
+// of every dialect registered, as a server mounting them has. When the test
+// ends it checks every tenant's ledger: balances match their transfers and
+// every currency sums to zero.
 func MustOpen(tb testing.TB, opts ...paykit.Option) *env {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "paykit.db")
@@ -41,6 +43,7 @@ func MustOpen(tb testing.TB, opts ...paykit.Option) *env {
 	mock.Set(epoch)
 	e := &env{clock: mock, db: db, path: path}
 	e.svc = paykit.New(db, append([]paykit.Option{paykit.WithClock(mock)}, opts...)...)
+	httpapi.RegisterSchemes(e.svc)
 	tb.Cleanup(func() {
 		for _, id := range e.tenants {
 			require.NoError(tb, e.svc.CheckLedger(context.Background(), id), "ledger of tenant %s", id)

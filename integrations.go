@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -299,8 +298,7 @@ func checkLogo(logo string) (string, error) {
 	if len(raw) > maxLogo {
 		return "", Errorf(EINVALID, "The image is larger than 512 KiB.")
 	}
-	switch ct := http.DetectContentType(raw); ct {
-	case "image/png", "image/jpeg", "image/gif", "image/webp":
+	if ct := imageType(raw); ct != "" {
 		return "data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(raw), nil
 	}
 	return "", Errorf(EINVALID, "Upload a valid image. The file you uploaded was either not an image or a corrupted image.")

@@ -265,8 +265,10 @@ func (s *Service) FindPayerAccount(ctx context.Context, tenantID, payerID string
 // recipient as normalized: a username when it starts with a letter (after an
 // optional "@"), matched case-insensitively; otherwise a phone number, in
 // E.164 with defaultCC put before a number without a country code.
-// Returns ENORECIPIENT when no payer matches, and EMERCHANTRECIPIENT when the
-// payer is a merchant.
+// Returns ENOTFOUND when no payer matches, and EFORBIDDEN when the payer is a
+// merchant, both on the field "recipient" so that a dialect can tell them
+// from other errors of those codes (Memento gives them codes of their own);
+// being in the error's code and fields, that survives an idempotent replay.
 func findRecipient(ctx context.Context, tx Store, tenantID, recipient, defaultCC string) (*Payer, string, error) {
 	recipient = strings.TrimSpace(recipient)
 	var (
@@ -284,12 +286,12 @@ func findRecipient(ctx context.Context, tx Store, tenantID, recipient, defaultCC
 	switch {
 	case key == "" || ErrorCode(err) == ENOTFOUND:
 		msg := "Recipient not found."
-		return nil, "", &Error{Code: ENORECIPIENT, Message: msg, Fields: map[string]string{"recipient": msg}}
+		return nil, "", &Error{Code: ENOTFOUND, Message: msg, Fields: map[string]string{"recipient": msg}}
 	case err != nil:
 		return nil, "", err
 	case p.Merchant:
 		msg := "A merchant cannot be the recipient."
-		return nil, "", &Error{Code: EMERCHANTRECIPIENT, Message: msg, Fields: map[string]string{"recipient": msg}}
+		return nil, "", &Error{Code: EFORBIDDEN, Message: msg, Fields: map[string]string{"recipient": msg}}
 	}
 	return p, key, nil
 }

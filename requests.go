@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,15 +22,11 @@ import (
 // one tenant's requests, payers and money never meet another's, and every
 // tenant's ledger still sums to zero on its own.
 
-// Error codes of payment requests, beside those of errors.go. Each is a
-// condition a Memento merchant acts on differently from a plain not_found or
-// invalid (the API gives them codes 200 and 201), and being codes rather than
-// sentinel values they survive an idempotent replay, which keeps only the code,
-// message and fields of an error.
-const (
-	ENORECIPIENT       = "recipient_not_found" // no payer has that username or phone number
-	EMERCHANTRECIPIENT = "merchant_recipient"  // the recipient is a merchant, who cannot be asked to pay
-)
+// SchemeMemento is the scheme of payment request callbacks: a Memento
+// notify_url callback, rendered from the request's snapshot and signed within
+// the body with the merchant's signing key. The Memento dialect (httpapi)
+// registers it; without it a request cannot have a notify_url.
+const SchemeMemento SignatureScheme = "memento"
 
 // RequestStatus is where a payment request is in its lifecycle. The values are
 // Memento's, exactly as documented: rejected covers a decline, an expiry and a
@@ -186,10 +181,11 @@ func (r *Request) asOf(now time.Time) *Request {
 
 // CreateRequest asks the payer named by in.Recipient to pay in.Amount within
 // in.ExpiresIn. Returns EINVALID for bad input (and for a notify_url when the
-// merchant has no signing key to sign callbacks with), ENORECIPIENT when no
-// payer has that username or phone number, EMERCHANTRECIPIENT when the payer is
-// a merchant, and ELIMIT when the amount is over the merchant's limit for the
-// currency.
+// merchant has no signing key to sign callbacks with, or the memento scheme is
+// not registered), ENOTFOUND on the field "recipient" when no payer has that
+// username or phone number, EFORBIDDEN on the field "recipient" when the payer
+// is a merchant, and ELIMIT when the amount is over the merchant's limit for
+// the currency.
 func (s *Service) CreateRequest(ctx context.Context, tenantID string, in RequestCreate) (*Request, error) {
 	return write(ctx, s, tenantID, "request.create", in, func(tx Tx, now time.Time) (*Request, error) {
 		m, err := merchantOf(ctx, tx, tenantID)
@@ -251,6 +247,8 @@ func (s *Service) newRequest(in RequestCreate, m *Merchant, now time.Time) (*Req
 			v.Add("notify_url", ErrorMessage(err))
 		} else if m.SigningKey == "" {
 			v.Add("notify_url", "Callbacks need the merchant's signing key, which is not configured.")
+		} else if _, ok := s.scheme(SchemeMemento); !ok {
+			v.Add("notify_url", "Callbacks need the memento scheme, which is not registered.")
 		}
 	}
 	ttl := DefaultRequestTTL
@@ -439,8 +437,9 @@ func (s *Service) FindMerchantAccount(ctx context.Context, tenantID string, c Cu
 }
 
 // requestCallbacks is the callbackFunc of payment requests: each change of a
-// request with a notify_url to a final status asks for one Memento callback,
-// signed with the merchant's current signing key.
+// request with a notify_url to a final status asks for one callback in the
+// memento scheme, which renders it from the event's snapshot and signs it with
+// the merchant's current signing key.
 func (s *Service) requestCallbacks(ctx context.Context, tx Store, ev *Event) ([]Callback, error) {
 	if !isRequestFinalEvent(ev.Type) {
 		return nil, nil
@@ -462,11 +461,7 @@ func (s *Service) requestCallbacks(ctx context.Context, tx Store, ev *Event) ([]
 		s.log.Warn("paykit: no signing key for a Memento callback", "tenant", ev.TenantID, "request", r.ID)
 		return nil, nil
 	}
-	body, err := mementoCallbackBody(&r, m.SigningKey)
-	if err != nil {
-		return nil, err
-	}
-	return []Callback{{URL: r.NotifyURL, Scheme: SchemeMemento, Secret: m.SigningKey, Body: body}}, nil
+	return []Callback{{URL: r.NotifyURL, Scheme: SchemeMemento, Secret: m.SigningKey}}, nil
 }
 
 func isRequestFinalEvent(typ string) bool {
@@ -476,23 +471,6 @@ func isRequestFinalEvent(typ string) bool {
 		}
 	}
 	return false
-}
-
-// mementoCallbackBody returns the JSON body of r's Memento callback, signed with
-// key: the documented fields, then "terminal" when the merchant gave one (the
-// seed promises it in the callback data; like currency, it is not signed).
-func mementoCallbackBody(r *Request, key string) ([]byte, error) {
-	cb := MementoCallback{PaymentRequestID: r.ID, TransactionID: r.TransactionID, Amount: r.Amount.Amount,
-		Currency: string(r.Amount.Currency), Status: string(r.Status), Order: r.Order, Completed: r.CompletedAt.Unix()}
-	cb.Signature = cb.Sign(key)
-	b, err := json.Marshal(cb)
-	if err != nil {
-		return nil, fmt.Errorf("callback of request %s: %w", r.ID, err)
-	}
-	if r.Terminal != nil {
-		b = append(b[:len(b)-1], `,"terminal":`+strconv.FormatInt(*r.Terminal, 10)+`}`...)
-	}
-	return b, nil
 }
 
 // RequestStore persists payment requests, their payers and the merchants' settings

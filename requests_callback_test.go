@@ -12,13 +12,17 @@ import (
 	"github.com/paykit/paykit"
 )
 
-// TestRequest_CallbackTestVector builds the callback of Memento's published
-// example, a paid request of 2199, and gets the published signature.
+// TestRequest_CallbackTestVector renders the callback of Memento's published
+// example, a paid request of 2199, from the request's snapshot in the memento
+// scheme, and gets the published signature.
 func TestRequest_CallbackTestVector(t *testing.T) {
+	e := MustOpen(t)
 	completed := time.Unix(1458748422, 0).UTC()
 	r := &paykit.Request{ID: "3e6975e8-77cb-48b7-7722-3dfe47677bbc", TransactionID: "a917be59-f35a-478f-a5d9-19bf467972ad",
 		Order: "abc123", Amount: paykit.MoneyFromMinor(2199, "ISK"), Status: paykit.RequestStatusPaid, CompletedAt: &completed}
-	body, err := paykit.MementoCallbackBody(r, signingKey)
+	snapshot, err := json.Marshal(r)
+	require.NoError(t, err)
+	body, err := e.svc.RenderDelivery(paykit.SchemeMemento, &paykit.Event{ID: "ev", Type: "request.paid", Data: snapshot}, signingKey)
 	require.NoError(t, err)
 	require.Equal(t, `{"payment_request_id":"3e6975e8-77cb-48b7-7722-3dfe47677bbc",`+
 		`"transaction_id":"a917be59-f35a-478f-a5d9-19bf467972ad","amount":2199,"currency":"ISK","status":"paid",`+
@@ -31,23 +35,34 @@ func TestRequest_CallbackTestVector(t *testing.T) {
 	require.Equal(t, "3e6975e8-77cb-48b7-7722-3dfe47677bbc&a917be59-f35a-478f-a5d9-19bf467972ad&abc123&2199&paid&1458748422", cb.SignedString())
 }
 
+// callback is a callback the webhooks engine is asked to deliver, with the
+// body its scheme renders.
+type callback struct {
+	paykit.Callback
+	Body []byte
+}
+
 // callbacksOf returns what the webhooks engine is asked to deliver for each of
-// the request's events, by event type.
-func (e *env) callbacksOf(tb testing.TB, tenantID, requestID string) map[string][]paykit.Callback {
+// the request's events, by event type, rendered as the fan-out renders it.
+func (e *env) callbacksOf(tb testing.TB, tenantID, requestID string) map[string][]callback {
 	tb.Helper()
 	evs, err := e.svc.FindEvents(context.Background(), tenantID, paykit.EventFilter{SubjectID: &requestID})
 	require.NoError(tb, err)
-	out := map[string][]paykit.Callback{}
+	out := map[string][]callback{}
 	for _, ev := range evs {
 		cbs, err := e.svc.RequestCallbacks(context.Background(), ev)
 		require.NoError(tb, err)
-		out[ev.Type] = cbs
+		for _, cb := range cbs {
+			body, err := e.svc.RenderDelivery(cb.Scheme, ev, cb.Secret)
+			require.NoError(tb, err)
+			out[ev.Type] = append(out[ev.Type], callback{cb, body})
+		}
 	}
 	return out
 }
 
 // requireCallback decodes and verifies a callback.
-func requireCallback(tb testing.TB, c paykit.Callback) (paykit.MementoCallback, map[string]json.RawMessage) {
+func requireCallback(tb testing.TB, c callback) (paykit.MementoCallback, map[string]json.RawMessage) {
 	tb.Helper()
 	require.Equal(tb, "https://example.com/notification", c.URL)
 	require.Equal(tb, paykit.SchemeMemento, c.Scheme)

@@ -8,6 +8,3 @@ import "context"
 func (s *Service) RequestCallbacks(ctx context.Context, ev *Event) ([]Callback, error) {
 	return s.requestCallbacks(ctx, s.store, ev)
 }
-
-// MementoCallbackBody exposes the callback body builder.
-var MementoCallbackBody = mementoCallbackBody

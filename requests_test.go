@@ -194,13 +194,13 @@ func TestRequest_Create(t *testing.T) {
 	t.Run("ErrRecipient", func(t *testing.T) {
 		e, tenant, _ := requestSetup(t)
 		for _, tc := range []struct{ recipient, code string }{
-			{"bob", paykit.ENORECIPIENT},
-			{"+14155551213", paykit.ENORECIPIENT},
-			{"4155551212", paykit.ENORECIPIENT}, // +3544155551212 under the default country
-			{"+12", paykit.ENORECIPIENT},
-			{"not a username!", paykit.ENORECIPIENT},
-			{"shop", paykit.EMERCHANTRECIPIENT},
-			{"SHOP", paykit.EMERCHANTRECIPIENT},
+			{"bob", paykit.ENOTFOUND},
+			{"+14155551213", paykit.ENOTFOUND},
+			{"4155551212", paykit.ENOTFOUND}, // +3544155551212 under the default country
+			{"+12", paykit.ENOTFOUND},
+			{"not a username!", paykit.ENOTFOUND},
+			{"shop", paykit.EFORBIDDEN},
+			{"SHOP", paykit.EFORBIDDEN},
 		} {
 			_, err := e.svc.CreateRequest(ctx, tenant, paykit.RequestCreate{Amount: dec("1"), Currency: "USD", Recipient: tc.recipient})
 			requireCode(t, tc.code, err)
@@ -231,9 +231,11 @@ func TestRequest_Create(t *testing.T) {
 		require.Equal(t, a.ID, b.ID)
 		in.Recipient = "bob"
 		_, err = e.svc.CreateRequest(paykit.WithIdempotencyKey(ctx, "k2"), tenant, in)
-		requireCode(t, paykit.ENORECIPIENT, err)
+		requireCode(t, paykit.ENOTFOUND, err)
+		require.Contains(t, paykit.ErrorFields(err), "recipient")
 		_, err = e.svc.CreateRequest(paykit.WithIdempotencyKey(ctx, "k2"), tenant, in)
-		requireCode(t, paykit.ENORECIPIENT, err) // the replay keeps the precise code
+		requireCode(t, paykit.ENOTFOUND, err) // the replay keeps the precise code and field
+		require.Contains(t, paykit.ErrorFields(err), "recipient")
 	})
 }
 
@@ -447,7 +449,8 @@ func TestRequest_OtherMerchant(t *testing.T) {
 	requireCode(t, paykit.ENOTFOUND, err)
 	// Payers are the merchant's own, too.
 	_, err = e.svc.CreateRequest(ctx, other, paykit.RequestCreate{Amount: dec("1"), Currency: "USD", Recipient: "alice"})
-	requireCode(t, paykit.ENORECIPIENT, err)
+	requireCode(t, paykit.ENOTFOUND, err)
+	require.Contains(t, paykit.ErrorFields(err), "recipient")
 
 	got, err := e.svc.FindRequestByID(ctx, tenant, r.ID)
 	require.NoError(t, err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -13,29 +11,10 @@ import (
 	"time"
 )
 
-// This file holds webhook endpoints, the signature schemes and the options of
-// the delivery engine; deliveries.go holds the engine itself: fan-out from the
-// outbox, attempts, retries and the delivery log.
-
-// SignatureScheme is how a delivery's body is shaped and signed.
-type SignatureScheme string
-
-// Signature schemes. Every delivery also carries the Standard Webhooks
-// webhook-id and webhook-timestamp headers, and a webhook-signature header when
-// its endpoint has a StandardSecret.
-const (
-	// SchemeGigapay posts the bare object with
-	// Gigapay-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.
-	SchemeGigapay SignatureScheme = "gigapay"
-	// SchemeGigstack posts {"id","event","timestamp","data"} with
-	// X-Gigstack-Signature: <hex HMAC-SHA256(secret, body)>.
-	SchemeGigstack SignatureScheme = "gigstack"
-	// SchemeMemento posts a Memento notify_url callback, signed inside the body.
-	SchemeMemento SignatureScheme = "memento"
-	// SchemeStandard posts {"type","timestamp","data"} signed per the Standard
-	// Webhooks specification with a whsec_ secret.
-	SchemeStandard SignatureScheme = "standard"
-)
+// This file holds webhook endpoints; schemes.go the schemes that shape and sign
+// their deliveries; deliveries.go the delivery engine itself: fan-out from the
+// outbox, attempts, retries and the delivery log; deliveries_options.go its
+// options.
 
 // Endpoint is a tenant's webhook subscription: where to post which events, and
 // how to sign them.
@@ -76,18 +55,18 @@ func (e *Endpoint) redacted() *Endpoint {
 }
 
 // Callback is a delivery an event asks for beside the tenant's subscribed
-// endpoints, such as Memento's notify_url. Body is posted unchanged on every
-// attempt and must be JSON.
+// endpoints, such as a payment request's notify_url. Its Scheme renders its
+// body when the event is fanned out, with Secret, and every attempt posts
+// those bytes.
 //
-// Secret signs the headers of each attempt for the gigapay, gigstack and
-// standard schemes, and is then stored with the delivery. A memento callback is
-// signed inside its Body, so its Secret (the merchant's access token) is never
-// stored.
+// Secret is stored with the delivery only when the scheme signs each attempt's
+// headers with it; a scheme that signs within the body needs it only to
+// render, so it is never stored (a payment request's callback is signed with
+// the merchant's key, which must not be kept beside the deliveries).
 type Callback struct {
 	URL    string
 	Scheme SignatureScheme
 	Secret string
-	Body   []byte
 }
 
 // callbackFunc returns the callbacks an event asks for; it runs in the
@@ -108,10 +87,10 @@ type EndpointCreate struct {
 	ID     string          `json:"id"` // optional: 1 to 64 of [A-Za-z0-9._-]; default a UUID
 	URL    string          `json:"url"`
 	Events []string        `json:"events"` // empty subscribes to every event
-	Scheme SignatureScheme `json:"scheme"` // gigapay, gigstack or standard (the default)
-	// Secret is the scheme's signing key. Empty draws one: 32 random characters
-	// for gigapay and gigstack, NewStandardSecret() for standard, which requires
-	// a whsec_ secret.
+	Scheme SignatureScheme `json:"scheme"` // a registered scheme; default standard
+	// Secret is the scheme's signing key. Empty draws one: NewStandardSecret()
+	// for standard, which requires a whsec_ secret, and what the scheme draws
+	// (by default 32 random characters) for the others.
 	Secret string `json:"secret"`
 	// StandardSecret, a whsec_ secret, adds a Standard Webhooks signature to
 	// every delivery, whatever the scheme.
@@ -158,15 +137,9 @@ const (
 	maxSecret              = 256
 )
 
-// reservedHeaders are the headers the engine sets itself; an endpoint's custom
-// headers may not replace them.
-var reservedHeaders = []string{
-	"Host", "Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding", "Connection",
-	"User-Agent", StandardIDHeader, StandardTimestampHeader, StandardSignatureHeader, GigapayHeader, GigstackHeader,
-}
-
 // CreateEndpoint subscribes url to the tenant's events. Returns EINVALID (with
-// the fields at fault), and ECONFLICT when the ID is taken.
+// the fields at fault, among them a scheme that is not registered or serves
+// callbacks only), and ECONFLICT when the ID is taken.
 func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in EndpointCreate) (*Endpoint, error) {
 	e := &Endpoint{ID: in.ID, TenantID: tenantID, URL: strings.TrimSpace(in.URL), Scheme: in.Scheme,
 		Secret: in.Secret, StandardSecret: in.StandardSecret, Description: in.Description,
@@ -175,7 +148,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in Endpoi
 		e.Scheme = SchemeStandard
 	}
 	if e.Secret == "" {
-		e.Secret = newSecret(e.Scheme)
+		e.Secret = s.newSecret(e.Scheme)
 	}
 	var v Validation
 	if e.ID == "" {
@@ -245,7 +218,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd E
 		if upd.Secret != nil {
 			e.Secret = *upd.Secret
 			if e.Secret == "" {
-				e.Secret = newSecret(e.Scheme)
+				e.Secret = s.newSecret(e.Scheme)
 			}
 		}
 		if upd.StandardSecret != nil {
@@ -306,14 +279,6 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 	return err
 }
 
-// newSecret draws a signing secret for scheme.
-func newSecret(scheme SignatureScheme) string {
-	if scheme == SchemeStandard {
-		return NewStandardSecret()
-	}
-	return randomString(32)
-}
-
 // checkEndpoint validates e (with events as its new event filter, checked
 // against catalog when that is not nil) into v, and returns the filter without
 // duplicates.
@@ -321,18 +286,7 @@ func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events, catalog []st
 	if err := s.checkURL(e.URL); err != nil {
 		v.Add("url", ErrorMessage(err))
 	}
-	switch e.Scheme {
-	case SchemeGigapay, SchemeGigstack, SchemeStandard:
-	case SchemeMemento:
-		v.Add("scheme", "Memento callbacks go to a payment request's notify_url; an endpoint cannot use the memento scheme.")
-	default:
-		v.Add("scheme", "Scheme must be one of gigapay, gigstack, standard.")
-	}
-	if len(e.Secret) > maxSecret {
-		v.Add("secret", "Secrets have at most 256 characters.")
-	} else if e.Scheme == SchemeStandard && !validStandardSecret(e.Secret) {
-		v.Add("secret", "A standard endpoint's secret must be whsec_ followed by base64.")
-	}
+	s.checkScheme(v, e)
 	if e.StandardSecret != "" && (!validStandardSecret(e.StandardSecret) || len(e.StandardSecret) > maxSecret) {
 		v.Add("standardSecret", "Standard secrets are whsec_ followed by base64.")
 	}
@@ -342,11 +296,12 @@ func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events, catalog []st
 	if len(e.Headers) > maxEndpointHeaders {
 		v.Add("headers", "An endpoint has at most 20 custom headers.")
 	}
+	reserved := s.reservedHeaders()
 	for k, val := range e.Headers {
 		switch {
 		case !validHeaderName(k):
 			v.Add("headers", "Header "+quote(k)+" is not a valid header name.")
-		case slices.ContainsFunc(reservedHeaders, func(r string) bool { return strings.EqualFold(r, k) }):
+		case slices.ContainsFunc(reserved, func(r string) bool { return strings.EqualFold(r, k) }):
 			v.Add("headers", "Header "+k+" is set by the webhook sender and cannot be replaced.")
 		case strings.ContainsAny(val, "\r\n\x00") || len(val) > 1024:
 			v.Add("headers", "Header "+k+" has an invalid value.")
@@ -428,144 +383,6 @@ func validHeaderName(k string) bool {
 }
 
 func quote(s string) string { return `"` + s + `"` }
-
-// ---------------------------------------------------------------------------
-// Options of the delivery engine
-
-// DefaultRetrySchedule is when a delivery is attempted: at once, then after
-// each failure the next delay, counted from the failed attempt. Eight attempts
-// over about 28 hours, like Svix's.
-var DefaultRetrySchedule = []time.Duration{
-	0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
-}
-
-// Defaults of the delivery engine.
-const (
-	DefaultDeliveryTimeout      = 10 * time.Second
-	DefaultDeliveryConcurrency  = 16
-	DefaultEndpointDisableAfter = 5 * 24 * time.Hour
-)
-
-// webhookConfig is the delivery engine's configuration, set by options.
-type webhookConfig struct {
-	schedule     []time.Duration
-	timeout      time.Duration
-	concurrency  int
-	disableAfter time.Duration
-	client       *http.Client
-	safe         bool
-
-	sem chan struct{} // bounds the attempts in flight, across concurrent RunDue calls
-}
-
-// WithRetrySchedule sets when deliveries are attempted: schedule[0] after the
-// event is fanned out (0: at once), and schedule[i] after the i-th failed
-// attempt; a delivery fails for good once the schedule is spent. An empty
-// schedule means DefaultRetrySchedule; negative delays count as 0.
-func WithRetrySchedule(schedule []time.Duration) Option {
-	return func(s *Service) {
-		s.webhooks.schedule = nil
-		for _, d := range schedule {
-			s.webhooks.schedule = append(s.webhooks.schedule, max(d, 0))
-		}
-	}
-}
-
-// WithDeliveryTimeout bounds each delivery attempt, from dialing to reading the
-// response (default 10 s). It is measured in real time, not by the Clock: it
-// guards against the network.
-func WithDeliveryTimeout(d time.Duration) Option {
-	return func(s *Service) { s.webhooks.timeout = d }
-}
-
-// WithDeliveryConcurrency bounds how many delivery attempts are in flight at
-// once (default 16). One endpoint (or, for callbacks, one host) gets at most a
-// quarter of them, rounded up, so that a slow receiver cannot take them all.
-func WithDeliveryConcurrency(n int) Option {
-	return func(s *Service) { s.webhooks.concurrency = n }
-}
-
-// WithEndpointDisableAfter disables an endpoint whose deliveries have failed,
-// without a success in between, for d (default 5 days); d <= 0 never disables
-// for that reason. A 410 Gone answer disables an endpoint at once, whatever d.
-func WithEndpointDisableAfter(d time.Duration) Option {
-	return func(s *Service) { s.webhooks.disableAfter = d }
-}
-
-// WithHTTPClient sets the client deliveries are posted with. Its Timeout and
-// redirect policy are overridden: each attempt is bounded by the delivery
-// timeout, and a redirect is a failed attempt (a receiver that moved should
-// have its endpoint updated, and following it would re-send the signed body
-// elsewhere).
-func WithHTTPClient(c *http.Client) Option {
-	return func(s *Service) { s.webhooks.client = c }
-}
-
-// WithSafeDestinations refuses to deliver to loopback, private, link-local,
-// unspecified, multicast and other non-public addresses: endpoints with such a
-// literal IP or a localhost name are refused at creation, and every
-// connection's resolved address is checked when it is dialed, which defeats
-// DNS rebinding. Proxies from the environment are not used then, since the
-// check must see the receiver's address. It applies to the default client and
-// to a WithHTTPClient client whose Transport is nil or an *http.Transport
-// (which is cloned); any other RoundTripper must do its own checking.
-//
-// Use it whenever tenants choose webhook URLs; the example server leaves it
-// off because it posts to localhost.
-func WithSafeDestinations() Option {
-	return func(s *Service) { s.webhooks.safe = true }
-}
-
-func defaultWebhookConfig() webhookConfig {
-	return webhookConfig{
-		timeout:      DefaultDeliveryTimeout,
-		concurrency:  DefaultDeliveryConcurrency,
-		disableAfter: DefaultEndpointDisableAfter,
-	}
-}
-
-// initWebhooks completes the configuration once every option is applied.
-func (s *Service) initWebhooks() {
-	w := &s.webhooks
-	if len(w.schedule) == 0 {
-		w.schedule = DefaultRetrySchedule
-	}
-	if w.timeout <= 0 {
-		w.timeout = DefaultDeliveryTimeout
-	}
-	if w.concurrency <= 0 {
-		w.concurrency = DefaultDeliveryConcurrency
-	}
-	w.sem = make(chan struct{}, w.concurrency)
-
-	var c http.Client
-	if w.client != nil {
-		c = *w.client
-	}
-	c.Timeout = 0 // each attempt has its own context deadline
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	switch t := c.Transport.(type) {
-	case nil:
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = w.concurrency
-		c.Transport = s.safeTransport(tr)
-	case *http.Transport:
-		c.Transport = s.safeTransport(t.Clone())
-	}
-	w.client = &c
-}
-
-// safeTransport makes tr refuse unsafe destinations when the option is on.
-func (s *Service) safeTransport(tr *http.Transport) *http.Transport {
-	if !s.webhooks.safe {
-		return tr
-	}
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseUnsafe}
-	tr.Proxy = nil
-	tr.DialContext = d.DialContext
-	tr.DialTLSContext = nil
-	return tr
-}
 
 // ---------------------------------------------------------------------------
 // Store

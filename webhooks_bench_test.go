@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/httpapi"
 	"github.com/paykit/paykit/store"
 	"github.com/paykit/paykit/store/storetest"
 )
@@ -36,12 +37,12 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		scheme                 paykit.SignatureScheme
 		sync                   string
 	}{
-		{1, 16, paykit.SchemeGigapay, "FULL"},
-		{8, 16, paykit.SchemeGigapay, "FULL"},
-		{8, 64, paykit.SchemeGigapay, "FULL"},
+		{1, 16, httpapi.SchemeGigapay, "FULL"},
+		{8, 16, httpapi.SchemeGigapay, "FULL"},
+		{8, 64, httpapi.SchemeGigapay, "FULL"},
 		{8, 64, paykit.SchemeStandard, "FULL"},
-		{1, 16, paykit.SchemeGigapay, "NORMAL"},
-		{8, 64, paykit.SchemeGigapay, "NORMAL"},
+		{1, 16, httpapi.SchemeGigapay, "NORMAL"},
+		{8, 64, httpapi.SchemeGigapay, "NORMAL"},
 	} {
 		name := fmt.Sprintf("endpoints=%d/concurrency=%d/%s/sync=%s", bc.endpoints, bc.concurrency, bc.scheme, strings.ToLower(bc.sync))
 		b.Run(name, func(b *testing.B) {
@@ -57,6 +58,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 			defer db.Close()
 			mock := clock.NewMock()
 			svc := paykit.New(db, paykit.WithClock(mock), paykit.WithDeliveryConcurrency(bc.concurrency))
+			httpapi.RegisterSchemes(svc)
 			tn, err := svc.CreateTenant(ctx, "", "bench")
 			require.NoError(b, err)
 			for i := range bc.endpoints {

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/httpapi"
 	"github.com/paykit/paykit/store"
 )
 
@@ -127,28 +128,30 @@ func (e *env) mustEndpointNow(tb testing.TB, tenantID, id string) *paykit.Endpoi
 // and reproduce the independently computed vectors of signing_test.go.
 func TestWebhooks_Schemes(t *testing.T) {
 	ctx := context.Background()
-	memento := paykit.MementoCallback{PaymentRequestID: "3e6975e8-77cb-48b7-7722-3dfe47677bbc",
-		TransactionID: "a917be59-f35a-478f-a5d9-19bf467972ad", Amount: dec("2199"), Currency: "ISK",
-		Status: "paid", Order: "abc123", Completed: 1458748422}
-	memento.Signature = memento.Sign(mementoKey)
+	// The request of Memento's published example, whose callback the memento
+	// scheme renders from its snapshot.
+	completed := time.Unix(1458748422, 0).UTC()
+	memento, err := json.Marshal(paykit.Request{ID: "3e6975e8-77cb-48b7-7722-3dfe47677bbc",
+		TransactionID: "a917be59-f35a-478f-a5d9-19bf467972ad", Amount: paykit.MoneyFromMinor(2199, "ISK"),
+		Status: paykit.RequestStatusPaid, Order: "abc123", CompletedAt: &completed})
+	require.NoError(t, err)
 	var rcv *receiver
 	e := MustOpen(t, paykit.WithTestCallback(func(_ context.Context, _ paykit.Store, ev *paykit.Event) ([]paykit.Callback, error) {
 		if ev.Type != "request.paid" {
 			return nil, nil
 		}
-		body, err := json.Marshal(memento)
-		return []paykit.Callback{{URL: rcv.URL + "/memento", Scheme: paykit.SchemeMemento, Secret: mementoKey, Body: body}}, err
+		return []paykit.Callback{{URL: rcv.URL + "/memento", Scheme: paykit.SchemeMemento, Secret: mementoKey}}, nil
 	}))
 	rcv = newReceiver(t, ok)
 	e.clock.Set(time.Unix(gigapayUnix, 0)) // the documented example's send time
 	tenant := e.MustTenant(t)
 
 	gigapay := e.mustEndpoint(t, tenant, rcv.URL+"/gigapay", []string{"Employee.claimed"}, func(in *paykit.EndpointCreate) {
-		in.Scheme, in.Secret, in.StandardSecret = paykit.SchemeGigapay, gigapaySecret, standardSecret
+		in.Scheme, in.Secret, in.StandardSecret = httpapi.SchemeGigapay, gigapaySecret, standardSecret
 		in.Headers = map[string]string{"X-Receiver-Key": "abc"}
 	})
 	gigstack := e.mustEndpoint(t, tenant, rcv.URL+"/gigstack", []string{"payment.succeeded"}, func(in *paykit.EndpointCreate) {
-		in.Scheme, in.Secret = paykit.SchemeGigstack, gigstackSecret
+		in.Scheme, in.Secret = httpapi.SchemeGigstack, gigstackSecret
 	})
 	standard := e.mustEndpoint(t, tenant, rcv.URL+"/standard", []string{"thing.happened"}, func(in *paykit.EndpointCreate) {
 		in.Secret = standardSecret
@@ -161,7 +164,7 @@ func TestWebhooks_Schemes(t *testing.T) {
 		CreatedAt: time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)}
 	require.NoError(t, e.db.InTx(ctx, func(tx paykit.Tx) error { return tx.AppendEvent(ctx, evGigstack) }))
 	evStandard := e.mustEvent(t, tenant, "thing.happened", `{"n":1,"html":"<b>&</b>"}`)
-	evMemento := e.mustEvent(t, tenant, "request.paid", `{"id":"3e6975e8-77cb-48b7-7722-3dfe47677bbc"}`)
+	evMemento := e.mustEvent(t, tenant, "request.paid", string(memento))
 	e.MustRunDue(t)
 
 	now := e.clock.Now()
@@ -460,7 +463,7 @@ func TestWebhooks_Gone(t *testing.T) {
 	watcher := newReceiver(t, nil)
 	tenant := e.MustTenant(t)
 	ep := e.mustEndpoint(t, tenant, rcv.URL, []string{"thing.happened"}, func(in *paykit.EndpointCreate) {
-		in.Scheme = paykit.SchemeGigapay
+		in.Scheme = httpapi.SchemeGigapay
 	})
 	e.mustEndpoint(t, tenant, watcher.URL, []string{"endpoint.disabled"})
 	var evs []*paykit.Event
@@ -640,6 +643,12 @@ func TestWebhooks_SafeDestinations(t *testing.T) {
 // TestWebhooks_Receivers checks what counts as a success: any 2xx for
 // endpoints, exactly 200 for Memento callbacks, and never a redirect.
 func TestWebhooks_Receivers(t *testing.T) {
+	// The event's snapshot, a completed request, is what the memento scheme
+	// renders a callback from; endpoints post it as it is.
+	completed := epoch
+	paid, err := json.Marshal(paykit.Request{ID: "r1", Amount: paykit.MoneyFromMinor(100, "USD"),
+		Status: paykit.RequestStatusPaid, CompletedAt: &completed})
+	require.NoError(t, err)
 	for _, tc := range []struct {
 		name    string
 		status  int
@@ -661,7 +670,7 @@ func TestWebhooks_Receivers(t *testing.T) {
 				if !tc.memento {
 					return nil, nil
 				}
-				return []paykit.Callback{{URL: url, Scheme: paykit.SchemeMemento, Body: []byte(`{"status":"paid"}`)}}, nil
+				return []paykit.Callback{{URL: url, Scheme: paykit.SchemeMemento, Secret: mementoKey}}, nil
 			}))
 			target := newReceiver(t, nil)
 			rcv := newReceiver(t, func(int, *http.Request) int { return tc.status })
@@ -675,7 +684,7 @@ func TestWebhooks_Receivers(t *testing.T) {
 			if !tc.memento {
 				e.mustEndpoint(t, tenant, url, []string{"thing.happened"})
 			}
-			ev := e.mustEvent(t, tenant, "thing.happened", `{}`)
+			ev := e.mustEvent(t, tenant, "thing.happened", string(paid))
 			e.MustRunDue(t)
 			require.Empty(t, target.requests())
 			d := e.mustDeliveries(t, tenant, ev.ID)[0]
@@ -754,15 +763,15 @@ func TestService_CreateEndpoint(t *testing.T) {
 	t.Run("Gigapay", func(t *testing.T) {
 		catalog := []string{"Employee.created", "Payout.created"}
 		ep, err := e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{ID: "wh-1", URL: "https://example.com/g",
-			Events: []string{"Payout.created"}, Scheme: paykit.SchemeGigapay, Catalog: catalog, Enabled: ptr(false)})
+			Events: []string{"Payout.created"}, Scheme: httpapi.SchemeGigapay, Catalog: catalog, Enabled: ptr(false)})
 		require.NoError(t, err)
 		require.Equal(t, "wh-1", ep.ID)
 		require.Len(t, ep.Secret, 32)
 		require.False(t, ep.Enabled)
-		_, err = e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{ID: "wh-1", URL: "https://example.com/g", Scheme: paykit.SchemeGigapay})
+		_, err = e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{ID: "wh-1", URL: "https://example.com/g", Scheme: httpapi.SchemeGigapay})
 		requireCode(t, paykit.ECONFLICT, err)
 		_, err = e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: "https://example.com/g",
-			Events: []string{"Payout.created", "Payout.exploded"}, Scheme: paykit.SchemeGigapay, Catalog: catalog})
+			Events: []string{"Payout.created", "Payout.exploded"}, Scheme: httpapi.SchemeGigapay, Catalog: catalog})
 		requireCode(t, paykit.EINVALID, err)
 		require.Contains(t, paykit.ErrorFields(err)["events"], "Payout.exploded")
 	})
@@ -808,7 +817,7 @@ func TestService_UpdateEndpoint(t *testing.T) {
 	rcv := newReceiver(t, func(int, *http.Request) int { return http.StatusInternalServerError })
 	tenant := e.MustTenant(t)
 	ep := e.mustEndpoint(t, tenant, rcv.URL, []string{"thing.happened"}, func(in *paykit.EndpointCreate) {
-		in.ID, in.Scheme = "first", paykit.SchemeGigstack
+		in.ID, in.Scheme = "first", httpapi.SchemeGigstack
 	})
 	ev := e.mustEvent(t, tenant, "thing.happened", `{}`)
 	e.MustRunDue(t)

@@ -101,6 +101,7 @@ import (
 // webhook engine (Service.Run or RunDue) with the Gigapay scheme: the bare
 // object as the API renders it, signed with Gigapay-Signature.
 func NewGigapay(svc *paykit.Service) http.Handler {
+	svc.RegisterScheme(gigapayScheme)
 	g := &gigapay{svc: svc}
 	rt := &gigapayRouter{svc: svc}
 	rt.route("/v2/", "Api Root", accessPublic, false, methods{"GET": g.apiRoot})

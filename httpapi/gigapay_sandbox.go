@@ -27,6 +27,7 @@ import (
 //	                                 and {"invoice_batching":bool}: what Gigapay's support configures → 200 settings
 //	POST /run-due/                   perform the work due now (webhook deliveries included) → 204
 func NewGigapaySandbox(svc *paykit.Service) http.Handler {
+	svc.RegisterScheme(gigapayScheme) // its transitions fire the webhooks of NewGigapay's endpoints
 	s := &gigapaySandbox{svc: svc}
 	rt := &gigapayRouter{svc: svc}
 	for _, r := range []struct {

@@ -49,7 +49,7 @@ func (g *gigapay) webhook(c *gigapayCall, id string) (*paykit.Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.Scheme != paykit.SchemeGigapay {
+	if e.Scheme != SchemeGigapay {
 		return nil, paykit.Errorf(paykit.ENOTFOUND, "Webhook not found.")
 	}
 	return e, nil
@@ -85,7 +85,7 @@ func webhookEvents(f *form, required bool) *[]string {
 }
 
 func (g *gigapay) listWebhooks(c *gigapayCall) (int, any, error) {
-	scheme := paykit.SchemeGigapay
+	scheme := SchemeGigapay
 	var all []*paykit.Endpoint
 	f := paykit.EndpointFilter{Scheme: &scheme, Limit: paykit.MaxLimit}
 	for {
@@ -141,7 +141,7 @@ func (g *gigapay) createWebhook(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	in := paykit.EndpointCreate{ID: f.str("id"), URL: f.str("url"), Scheme: paykit.SchemeGigapay,
+	in := paykit.EndpointCreate{ID: f.str("id"), URL: f.str("url"), Scheme: SchemeGigapay,
 		Secret: f.str("secret_key"), Metadata: f.raw("metadata"), Catalog: paykit.GigapayEvents}
 	if events := webhookEvents(f, true); events != nil {
 		in.Events = *events

@@ -13,6 +13,13 @@
 // request replays the first response, errors included, for 24 hours; the same
 // key with a different request is a conflict.
 //
+// Webhook bodies are shaped and signed by the schemes the dialects register
+// with the Service when constructed (schemes.go): gigapay by NewGigapay,
+// NewGigapaySandbox and NewEvents, gigstack by NewEvents, memento (payment
+// request callbacks) by NewMemento and NewMementoSandbox. RegisterSchemes
+// registers them all, for a process that runs deliveries without mounting the
+// dialects.
+//
 // # GigPay (NewGigPay)
 //
 // Auth: "Authorization: Bearer <key>" on every route (the scheme is matched

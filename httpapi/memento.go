@@ -1,9 +1,14 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +61,7 @@ import (
 // paykit.MementoCallback documents, with the merchant's signing key
 // (paykit.Service.ConfigureMerchant).
 func NewMemento(svc *paykit.Service) http.Handler {
+	svc.RegisterScheme(mementoScheme)
 	m := &memento{svc: svc}
 	rt := newRouter(basicAuth(svc), writeMementoError)
 	rt.handle("POST /v1/requests", m.createRequest)
@@ -88,20 +94,40 @@ type mementoError struct {
 	Message string `json:"message"`
 }
 
+// mementoErrorKey picks a row of mementoErrors: a root error code, and the
+// field it names where the code alone does not decide (no payer for the
+// recipient is 200, no payment request 300).
+type mementoErrorKey struct{ code, field string }
+
 // mementoErrors maps root error codes to Memento's documented errors; the one
 // place the dialect decides them. Codes missing here are 500 system_error.
-var mementoErrors = map[string]mementoError{
-	paykit.EUNAUTHORIZED:      {"100", "merchant_not_found", "Merchant not found"},
-	paykit.EFORBIDDEN:         {"101", "merchant_account_locked", "Merchant account is locked"},
-	paykit.ENORECIPIENT:       {"200", "recipient_not_found", "Recipient not found"},
-	paykit.EMERCHANTRECIPIENT: {"201", "merchant_cannot_be_recipient", "Merchant cannot be recipient"},
-	paykit.ENOTFOUND:          {"300", "payment_not_found", "Payment not found"},
-	paykit.ELIMIT:             {"301", "payment_exceeds_limits", "Payment exceeds limits"},
-	paykit.EINVALID:           {"400", "invalid_data", "Invalid data"},
-	paykit.ECONFLICT:          {"400", "invalid_data", "Invalid data"},
-	paykit.EEXPIRED:           {"400", "invalid_data", "Invalid data"},
-	codeMethodNotAllowed:      {"400", "invalid_data", "Invalid data"},
-	paykit.EINTERNAL:          {"500", "system_error", "System error"},
+var mementoErrors = map[mementoErrorKey]mementoError{
+	{paykit.EUNAUTHORIZED, ""}:       {"100", "merchant_not_found", "Merchant not found"},
+	{paykit.EFORBIDDEN, ""}:          {"101", "merchant_account_locked", "Merchant account is locked"},
+	{paykit.ENOTFOUND, "recipient"}:  {"200", "recipient_not_found", "Recipient not found"},
+	{paykit.EFORBIDDEN, "recipient"}: {"201", "merchant_cannot_be_recipient", "Merchant cannot be recipient"},
+	{paykit.ENOTFOUND, ""}:           {"300", "payment_not_found", "Payment not found"},
+	{paykit.ELIMIT, ""}:              {"301", "payment_exceeds_limits", "Payment exceeds limits"},
+	{paykit.EINVALID, ""}:            {"400", "invalid_data", "Invalid data"},
+	{paykit.ECONFLICT, ""}:           {"400", "invalid_data", "Invalid data"},
+	{paykit.EEXPIRED, ""}:            {"400", "invalid_data", "Invalid data"},
+	{codeMethodNotAllowed, ""}:       {"400", "invalid_data", "Invalid data"},
+	{paykit.EINTERNAL, ""}:           {"500", "system_error", "System error"},
+}
+
+// mementoErrorOf returns the row of mementoErrors for err: the one of its code
+// and one of its fields, else the one of its code alone, else system_error.
+func mementoErrorOf(err error) mementoError {
+	code := paykit.ErrorCode(err)
+	for _, f := range slices.Sorted(maps.Keys(paykit.ErrorFields(err))) {
+		if e, ok := mementoErrors[mementoErrorKey{code, f}]; ok {
+			return e
+		}
+	}
+	if e, ok := mementoErrors[mementoErrorKey{code, ""}]; ok {
+		return e
+	}
+	return mementoErrors[mementoErrorKey{paykit.EINTERNAL, ""}]
 }
 
 // writeMementoError writes err as {"success":false,"error":{"code","key",
@@ -109,10 +135,7 @@ var mementoErrors = map[string]mementoError{
 // wrong, naming the fields; the other errors say only their documented
 // meaning, so internal errors never leak.
 func writeMementoError(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := mementoErrors[paykit.ErrorCode(err)]
-	if !ok {
-		e = mementoErrors[paykit.EINTERNAL]
-	}
+	e := mementoErrorOf(err)
 	if e.Code == "400" || e.Code == "301" {
 		e.Message += ": " + mementoDetail(err)
 	}
@@ -240,4 +263,30 @@ func (m *memento) cancelRequest(w http.ResponseWriter, r *http.Request, t *payki
 		Expires int64  `json:"expires"`
 	}{true, req.ID, string(req.Status), req.ExpiresAt.Unix()})
 	return nil
+}
+
+// mementoCallback renders the notify_url callback of a payment request's
+// final event from the request's snapshot, signed with the merchant's key: the
+// documented fields, then "terminal" when the merchant gave one (the seed
+// promises it in the callback data; like currency, it is not signed). It is
+// the Render of mementoScheme.
+func mementoCallback(ev *paykit.Event, key string) (json.RawMessage, error) {
+	var r paykit.Request
+	if err := json.Unmarshal(ev.Data, &r); err != nil {
+		return nil, fmt.Errorf("callback of event %s: %w", ev.ID, err)
+	}
+	if r.CompletedAt == nil {
+		return nil, fmt.Errorf("callback of event %s: request %q has not completed", ev.ID, r.ID)
+	}
+	cb := paykit.MementoCallback{PaymentRequestID: r.ID, TransactionID: r.TransactionID, Amount: r.Amount.Amount,
+		Currency: string(r.Amount.Currency), Status: string(r.Status), Order: r.Order, Completed: r.CompletedAt.Unix()}
+	cb.Signature = cb.Sign(key)
+	b, err := json.Marshal(cb)
+	if err != nil {
+		return nil, fmt.Errorf("callback of request %s: %w", r.ID, err)
+	}
+	if r.Terminal != nil {
+		b = append(b[:len(b)-1], `,"terminal":`+strconv.FormatInt(*r.Terminal, 10)+`}`...)
+	}
+	return b, nil
 }

@@ -25,6 +25,7 @@ import (
 // A payer whose balance is too low gets 301 payment_exceeds_limits, and the
 // request stays pending.
 func NewMementoSandbox(svc *paykit.Service) http.Handler {
+	svc.RegisterScheme(mementoScheme) // its payments and declines send callbacks
 	s := &mementoSandbox{svc: svc}
 	rt := newRouter(basicAuth(svc), writeMementoError)
 	rt.handle("POST /users", s.registerPayer)

@@ -370,6 +370,18 @@ func TestMemento_Idempotency(t *testing.T) {
 	require.NotEqual(t, a["id"], c["id"])
 	e.requireError(e.do("POST", "/memento/v1/requests", strings.Replace(mementoSeedBody, "10.99", "11", 1), "Idempotency-Key", "k1"),
 		"400", "invalid_data")
+
+	// A replayed error keeps its own code: the Service's code and field, which
+	// the replay stores, pick it.
+	for i, tc := range []struct{ recipient, code, key string }{
+		{`"bob"`, "200", "recipient_not_found"},
+		{`"store"`, "201", "merchant_cannot_be_recipient"},
+	} {
+		body := strings.Replace(mementoSeedBody, `"+14155551212"`, tc.recipient, 1)
+		key := "recipient-" + strconv.Itoa(i)
+		e.requireError(e.do("POST", "/memento/v1/requests", body, "Idempotency-Key", key), tc.code, tc.key)
+		e.requireError(e.do("POST", "/memento/v1/requests", body, "Idempotency-Key", key), tc.code, tc.key)
+	}
 }
 
 func TestMemento_SystemError(t *testing.T) {

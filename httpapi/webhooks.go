@@ -45,6 +45,10 @@ import (
 // delivery's status is pending, succeeded or failed; its id is the webhook-id
 // header of every attempt. Every POST honours an Idempotency-Key.
 func NewEvents(svc *paykit.Service, auth func(*http.Request) (tenantID string, err error)) http.Handler {
+	// The vendor schemes its endpoints may use; the dialects that use them
+	// register them too.
+	svc.RegisterScheme(gigapayScheme)
+	svc.RegisterScheme(gigstackScheme)
 	h := &hooks{svc: svc}
 	rt := newRouter(func(r *http.Request) (*paykit.Tenant, error) {
 		id, err := auth(r)
@@ -365,11 +369,10 @@ func (h *hooks) findEndpoints(w http.ResponseWriter, r *http.Request, t *paykit.
 	f := paykit.EndpointFilter{After: q.Get("starting_after")}
 	if s := q.Get("scheme"); s != "" {
 		scheme := paykit.SignatureScheme(s)
-		switch scheme {
-		case paykit.SchemeGigapay, paykit.SchemeGigstack, paykit.SchemeStandard:
+		if err := h.svc.CheckEndpointScheme(scheme); err != nil {
+			v.Add("scheme", paykit.ErrorMessage(err))
+		} else {
 			f.Scheme = &scheme
-		default:
-			v.Add("scheme", "Scheme must be one of gigapay, gigstack, standard.")
 		}
 	}
 	if s := q.Get("enabled"); s != "" {

@@ -14,12 +14,13 @@ import (
 	"github.com/paykit/paykit"
 )
 
-// MustEndpoint creates an enabled endpoint of the tenant with every field set;
+// MustEndpoint creates an enabled endpoint of the tenant with every field set
+// (its scheme a name the store keeps, whether or not a Service has it);
 // opts adjust it before it is stored.
 func MustEndpoint(tb testing.TB, s paykit.Store, tenantID string, opts ...func(*paykit.Endpoint)) *paykit.Endpoint {
 	tb.Helper()
 	e := &paykit.Endpoint{ID: "wh_" + NewID(), TenantID: tenantID, URL: "https://example.com/hooks/" + NewID(),
-		Events: []string{"Payout.created", "Payout.accepted"}, Scheme: paykit.SchemeGigapay, Secret: "s3cr3t",
+		Events: []string{"Payout.created", "Payout.accepted"}, Scheme: "gigapay", Secret: "s3cr3t",
 		StandardSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Enabled: true, Description: "payouts",
 		Headers: map[string]string{"X-Api-Key": "k"}, Metadata: json.RawMessage(`{"team":"ops"}`),
 		CreatedAt: Base, UpdatedAt: Base, FromSeq: 7}

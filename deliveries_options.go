@@ -1,0 +1,145 @@
+package paykit
+
+import (
+	"net"
+	"net/http"
+	"time"
+)
+
+// This file holds the options of the delivery engine (deliveries.go) and the
+// HTTP client it posts with.
+
+// DefaultRetrySchedule is when a delivery is attempted: at once, then after
+// each failure the next delay, counted from the failed attempt. Eight attempts
+// over about 28 hours, like Svix's.
+var DefaultRetrySchedule = []time.Duration{
+	0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
+}
+
+// Defaults of the delivery engine.
+const (
+	DefaultDeliveryTimeout      = 10 * time.Second
+	DefaultDeliveryConcurrency  = 16
+	DefaultEndpointDisableAfter = 5 * 24 * time.Hour
+)
+
+// webhookConfig is the delivery engine's configuration, set by options.
+type webhookConfig struct {
+	schedule     []time.Duration
+	timeout      time.Duration
+	concurrency  int
+	disableAfter time.Duration
+	client       *http.Client
+	safe         bool
+
+	sem chan struct{} // bounds the attempts in flight, across concurrent RunDue calls
+}
+
+// WithRetrySchedule sets when deliveries are attempted: schedule[0] after the
+// event is fanned out (0: at once), and schedule[i] after the i-th failed
+// attempt; a delivery fails for good once the schedule is spent. An empty
+// schedule means DefaultRetrySchedule; negative delays count as 0.
+func WithRetrySchedule(schedule []time.Duration) Option {
+	return func(s *Service) {
+		s.webhooks.schedule = nil
+		for _, d := range schedule {
+			s.webhooks.schedule = append(s.webhooks.schedule, max(d, 0))
+		}
+	}
+}
+
+// WithDeliveryTimeout bounds each delivery attempt, from dialing to reading the
+// response (default 10 s). It is measured in real time, not by the Clock: it
+// guards against the network.
+func WithDeliveryTimeout(d time.Duration) Option {
+	return func(s *Service) { s.webhooks.timeout = d }
+}
+
+// WithDeliveryConcurrency bounds how many delivery attempts are in flight at
+// once (default 16). One endpoint (or, for callbacks, one host) gets at most a
+// quarter of them, rounded up, so that a slow receiver cannot take them all.
+func WithDeliveryConcurrency(n int) Option {
+	return func(s *Service) { s.webhooks.concurrency = n }
+}
+
+// WithEndpointDisableAfter disables an endpoint whose deliveries have failed,
+// without a success in between, for d (default 5 days); d <= 0 never disables
+// for that reason. A 410 Gone answer disables an endpoint at once, whatever d.
+func WithEndpointDisableAfter(d time.Duration) Option {
+	return func(s *Service) { s.webhooks.disableAfter = d }
+}
+
+// WithHTTPClient sets the client deliveries are posted with. Its Timeout and
+// redirect policy are overridden: each attempt is bounded by the delivery
+// timeout, and a redirect is a failed attempt (a receiver that moved should
+// have its endpoint updated, and following it would re-send the signed body
+// elsewhere).
+func WithHTTPClient(c *http.Client) Option {
+	return func(s *Service) { s.webhooks.client = c }
+}
+
+// WithSafeDestinations refuses to deliver to loopback, private, link-local,
+// unspecified, multicast and other non-public addresses: endpoints with such a
+// literal IP or a localhost name are refused at creation, and every
+// connection's resolved address is checked when it is dialed, which defeats
+// DNS rebinding. Proxies from the environment are not used then, since the
+// check must see the receiver's address. It applies to the default client and
+// to a WithHTTPClient client whose Transport is nil or an *http.Transport
+// (which is cloned); any other RoundTripper must do its own checking.
+//
+// Use it whenever tenants choose webhook URLs; the example server leaves it
+// off because it posts to localhost.
+func WithSafeDestinations() Option {
+	return func(s *Service) { s.webhooks.safe = true }
+}
+
+func defaultWebhookConfig() webhookConfig {
+	return webhookConfig{
+		timeout:      DefaultDeliveryTimeout,
+		concurrency:  DefaultDeliveryConcurrency,
+		disableAfter: DefaultEndpointDisableAfter,
+	}
+}
+
+// initWebhooks completes the configuration once every option is applied.
+func (s *Service) initWebhooks() {
+	w := &s.webhooks
+	if len(w.schedule) == 0 {
+		w.schedule = DefaultRetrySchedule
+	}
+	if w.timeout <= 0 {
+		w.timeout = DefaultDeliveryTimeout
+	}
+	if w.concurrency <= 0 {
+		w.concurrency = DefaultDeliveryConcurrency
+	}
+	w.sem = make(chan struct{}, w.concurrency)
+
+	var c http.Client
+	if w.client != nil {
+		c = *w.client
+	}
+	c.Timeout = 0 // each attempt has its own context deadline
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	switch t := c.Transport.(type) {
+	case nil:
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = w.concurrency
+		c.Transport = s.safeTransport(tr)
+	case *http.Transport:
+		c.Transport = s.safeTransport(t.Clone())
+	}
+	w.client = &c
+}
+
+// safeTransport makes tr refuse unsafe destinations when the option is on.
+func (s *Service) safeTransport(tr *http.Transport) *http.Transport {
+	if !s.webhooks.safe {
+		return tr
+	}
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseUnsafe}
+	tr.Proxy = nil
+	tr.DialContext = d.DialContext
+	tr.DialTLSContext = nil
+	return tr
+}

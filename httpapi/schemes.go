@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/paykit/paykit"
+)
+
+// The webhook schemes of the dialects: how the Service's delivery engine
+// shapes and signs the deliveries of the endpoints and callbacks a dialect
+// creates. Each dialect's constructor registers its own; RegisterSchemes
+// registers them all.
+
+// Webhook schemes of the vendors, beside paykit.SchemeStandard (built in) and
+// paykit.SchemeMemento (the scheme of payment request callbacks).
+const (
+	// SchemeGigapay posts the bare object with
+	// Gigapay-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.
+	SchemeGigapay paykit.SignatureScheme = "gigapay"
+	// SchemeGigstack posts {"id","event","timestamp","data"} with
+	// X-Gigstack-Signature: <hex HMAC-SHA256(secret, body)>.
+	SchemeGigstack paykit.SignatureScheme = "gigstack"
+)
+
+// RegisterSchemes registers the webhook schemes of every dialect with svc:
+// gigapay, gigstack and memento. The dialects' constructors register their
+// own; call it in a process that delivers webhooks (Service.Run) without
+// mounting the dialects, so that it can render and sign the deliveries of the
+// endpoints and requests they created.
+func RegisterSchemes(svc *paykit.Service) {
+	for _, ws := range []paykit.WebhookScheme{gigapayScheme, gigstackScheme, mementoScheme} {
+		svc.RegisterScheme(ws)
+	}
+}
+
+// gigapayScheme posts the event's snapshot as it is: the bare object.
+var gigapayScheme = paykit.WebhookScheme{
+	Name:   SchemeGigapay,
+	Render: func(ev *paykit.Event, _ string) (json.RawMessage, error) { return ev.Data, nil },
+	Sign: func(h http.Header, _, secret string, at time.Time, body []byte) error {
+		h.Set(paykit.GigapayHeader, paykit.SignGigapay(secret, at, body))
+		return nil
+	},
+	Headers: []string{paykit.GigapayHeader},
+}
+
+// gigstackScheme posts gigstack's envelope, whose id is "evt_<event ID>".
+var gigstackScheme = paykit.WebhookScheme{
+	Name: SchemeGigstack,
+	Render: func(ev *paykit.Event, _ string) (json.RawMessage, error) {
+		return paykit.GigstackEnvelope("evt_"+ev.ID, ev.Type, ev.CreatedAt, ev.Data)
+	},
+	Sign: func(h http.Header, _, secret string, _ time.Time, body []byte) error {
+		h.Set(paykit.GigstackHeader, paykit.SignGigstack(secret, body))
+		return nil
+	},
+	Headers: []string{paykit.GigstackHeader},
+}
+
+// mementoScheme posts a payment request's notify_url callback, signed within
+// the body (see mementoCallback), and wants exactly 200, as Memento's
+// merchants answer.
+var mementoScheme = paykit.WebhookScheme{
+	Name:            paykit.SchemeMemento,
+	Render:          mementoCallback,
+	Accept:          func(status int) bool { return status == http.StatusOK },
+	Needs:           "a Memento callback needs 200",
+	EndpointRefusal: "Memento callbacks go to a payment request's notify_url; an endpoint cannot use the memento scheme.",
+}
