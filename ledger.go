@@ -113,9 +113,6 @@ type AccountFilter struct {
 	Limit             int
 }
 
-// LedgerSums are the four balance columns summed over some accounts or transfers.
-type LedgerSums = BalanceDelta
-
 // CreateAccount opens a business or user account. Returns EINVALID for an unknown
 // currency or a missing or double owner.
 func (s *Service) CreateAccount(ctx context.Context, tenantID string, in AccountCreate) (*Account, error) {
