@@ -187,6 +187,14 @@ func (r *requestRow) request() *paykit.Request {
 	}
 }
 
+func requests(rows []requestRow) []*paykit.Request {
+	out := make([]*paykit.Request, len(rows))
+	for i := range rows {
+		out[i] = rows[i].request()
+	}
+	return out
+}
+
 // CreateRequest inserts r. Returns ECONFLICT when its ID is taken.
 func (d *DB) CreateRequest(ctx context.Context, r *paykit.Request) error {
 	return d.InTx(ctx, func(s paykit.Store) error { return s.CreateRequest(ctx, r) })
@@ -195,6 +203,11 @@ func (d *DB) CreateRequest(ctx context.Context, r *paykit.Request) error {
 // FindRequestByID returns the tenant's request with id. Returns ENOTFOUND.
 func (d *DB) FindRequestByID(ctx context.Context, tenantID, id string) (*paykit.Request, error) {
 	return d.read.FindRequestByID(ctx, tenantID, id)
+}
+
+// FindRequests returns a page of the tenant's requests in ID (creation) order.
+func (d *DB) FindRequests(ctx context.Context, tenantID string, f paykit.RequestFilter) ([]*paykit.Request, error) {
+	return d.read.FindRequests(ctx, tenantID, f)
 }
 
 // UpdateRequest writes r's Status, Reason, TransactionID, ExpiresAt,
@@ -229,6 +242,16 @@ func (t *tx) FindRequestByID(ctx context.Context, tenantID, id string) (*paykit.
 	return r.request(), nil
 }
 
+func (t *tx) FindRequests(ctx context.Context, tenantID string, f paykit.RequestFilter) ([]*paykit.Request, error) {
+	var rows []requestRow
+	err := t.selectAll(ctx, &rows, `SELECT `+requestColumns+` FROM requests WHERE tenant_id = ? AND id > ?
+		ORDER BY id LIMIT ?`, tenantID, f.After, limit(f.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("find requests: %w", err)
+	}
+	return requests(rows), nil
+}
+
 func (t *tx) UpdateRequest(ctx context.Context, r *paykit.Request) error {
 	res, err := t.exec(ctx, `UPDATE requests SET status = ?, reason = ?, transaction_id = ?, expires_at = ?,
 		completed_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
@@ -247,9 +270,5 @@ func (t *tx) FindExpiredRequests(ctx context.Context, now time.Time, n int) ([]*
 	if err != nil {
 		return nil, fmt.Errorf("find expired requests: %w", err)
 	}
-	out := make([]*paykit.Request, len(rows))
-	for i := range rows {
-		out[i] = rows[i].request()
-	}
-	return out, nil
+	return requests(rows), nil
 }

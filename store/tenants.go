@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/paykit/paykit"
 )
@@ -41,6 +42,11 @@ func (d *DB) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, err
 	return d.read.FindTenantByID(ctx, id)
 }
 
+// FindTenants returns a page of every tenant, in ID order.
+func (d *DB) FindTenants(ctx context.Context, f paykit.TenantFilter) ([]*paykit.Tenant, error) {
+	return d.read.FindTenants(ctx, f)
+}
+
 // UpdateTenant writes t's Name and Locked. Returns ENOTFOUND.
 func (d *DB) UpdateTenant(ctx context.Context, t *paykit.Tenant) error {
 	return d.InTx(ctx, func(s paykit.Store) error { return s.UpdateTenant(ctx, t) })
@@ -72,6 +78,20 @@ func (t *tx) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, err
 		return nil, notFound(err, "Tenant not found.", "find tenant "+id)
 	}
 	return r.tenant(), nil
+}
+
+func (t *tx) FindTenants(ctx context.Context, f paykit.TenantFilter) ([]*paykit.Tenant, error) {
+	var rows []tenantRow
+	err := t.selectAll(ctx, &rows, `SELECT id, name, locked, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?`,
+		f.After, limit(f.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("find tenants: %w", err)
+	}
+	out := make([]*paykit.Tenant, len(rows))
+	for i := range rows {
+		out[i] = rows[i].tenant()
+	}
+	return out, nil
 }
 
 func (t *tx) UpdateTenant(ctx context.Context, tn *paykit.Tenant) error {
