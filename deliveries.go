@@ -56,6 +56,41 @@ const (
 	DeliveryStatusFailed    DeliveryStatus = "failed"
 )
 
+// Valid reports whether st is one of the delivery statuses.
+func (st DeliveryStatus) Valid() bool {
+	switch st {
+	case DeliveryStatusPending, DeliveryStatusSucceeded, DeliveryStatusFailed:
+		return true
+	}
+	return false
+}
+
+// deliveryLifecycle is the delivery lifecycle. A pending delivery stays
+// pending through its retries; RedeliverEvent queues a finished one again; and
+// an attempt that succeeds after its endpoint was disabled (which failed the
+// delivery meanwhile) is recorded as the success it was.
+var deliveryLifecycle = lifecycle[DeliveryStatus]{
+	next: map[DeliveryStatus][]DeliveryStatus{
+		DeliveryStatusPending:   {DeliveryStatusSucceeded, DeliveryStatusFailed},
+		DeliveryStatusSucceeded: {DeliveryStatusPending},
+		DeliveryStatusFailed:    {DeliveryStatusPending, DeliveryStatusSucceeded},
+	},
+	cannot: "Delivery %[1]s is %[2]s and cannot become %[3]s.",
+}
+
+// moveDelivery sets d's status to `to`; staying where it is, as a retried
+// delivery stays pending, is no move.
+func moveDelivery(d *Delivery, to DeliveryStatus) error {
+	if d.Status == to {
+		return nil
+	}
+	if err := deliveryLifecycle.check(d.ID, d.Status, to); err != nil {
+		return err
+	}
+	d.Status = to
+	return nil
+}
+
 // Delivery is one event on its way to one endpoint or callback.
 type Delivery struct {
 	// ID is sent as the webhook-id header: the same on every attempt and
@@ -208,7 +243,10 @@ func (s *Service) RedeliverEvent(ctx context.Context, tenantID, eventID string) 
 			}
 		}
 		for _, d := range reset {
-			d.Status, d.Tries, d.NextAttemptAt, d.UpdatedAt = DeliveryStatusPending, 0, &now, now
+			if err := moveDelivery(d, DeliveryStatusPending); err != nil {
+				return nil, err
+			}
+			d.Tries, d.NextAttemptAt, d.UpdatedAt = 0, &now, now
 			if err := tx.UpdateDelivery(ctx, d); err != nil {
 				return nil, err
 			}
@@ -582,11 +620,17 @@ func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *
 		d.LastAttemptAt, d.LastStatusCode, d.LastError, d.LeaseUntil, d.UpdatedAt = &res.at, res.status, a.Error, nil, now
 		switch {
 		case res.ok:
-			d.Status, d.NextAttemptAt = DeliveryStatusSucceeded, nil
+			if err := moveDelivery(d, DeliveryStatusSucceeded); err != nil {
+				return err
+			}
+			d.NextAttemptAt = nil
 		case d.Status != DeliveryStatusPending:
 			// Failed meanwhile, when its endpoint was disabled.
 		case gone || d.Tries >= len(s.webhooks.schedule):
-			d.Status, d.NextAttemptAt = DeliveryStatusFailed, nil
+			if err := moveDelivery(d, DeliveryStatusFailed); err != nil {
+				return err
+			}
+			d.NextAttemptAt = nil
 		default:
 			next := res.at.Add(s.webhooks.schedule[d.Tries])
 			d.NextAttemptAt = &next

@@ -22,23 +22,25 @@ const (
 	EmployeeStatusVerified EmployeeStatus = "verified" // Gigapay verified identity and work permits
 )
 
-// employeeTransitions is the onboarding lifecycle: strictly created → notified
-// → claimed → verified, and verification is never revoked.
-var employeeTransitions = map[EmployeeStatus]EmployeeStatus{
-	EmployeeStatusCreated:  EmployeeStatusNotified,
-	EmployeeStatusNotified: EmployeeStatusClaimed,
-	EmployeeStatusClaimed:  EmployeeStatusVerified,
+// Valid reports whether st is one of the employee statuses.
+func (st EmployeeStatus) Valid() bool {
+	switch st {
+	case EmployeeStatusCreated, EmployeeStatusNotified, EmployeeStatusClaimed, EmployeeStatusVerified:
+		return true
+	}
+	return false
 }
 
-// checkEmployeeTransition returns ECONFLICT unless e may move to `to`.
-func checkEmployeeTransition(e *Employee, to EmployeeStatus) error {
-	if employeeTransitions[e.Status] == to {
-		return nil
-	}
-	if e.Status == to {
-		return Errorf(ECONFLICT, "Employee %q is already %s.", e.ID, to)
-	}
-	return Errorf(ECONFLICT, "Employee %q is %s and cannot become %s.", e.ID, e.Status, to)
+// employeeLifecycle is the onboarding lifecycle: strictly created → notified
+// → claimed → verified, and verification is never revoked.
+var employeeLifecycle = lifecycle[EmployeeStatus]{
+	next: map[EmployeeStatus][]EmployeeStatus{
+		EmployeeStatusCreated:  {EmployeeStatusNotified},
+		EmployeeStatusNotified: {EmployeeStatusClaimed},
+		EmployeeStatusClaimed:  {EmployeeStatusVerified},
+	},
+	cannot:  "Employee %[1]q is %[2]s and cannot become %[3]s.",
+	already: "Employee %[1]q is already %[3]s.",
 }
 
 // Employee is a person who does gigs for an integration's client and is paid
@@ -461,7 +463,7 @@ func (s *Service) moveEmployeeByID(ctx context.Context, tenantID, id string, to 
 // moveEmployee moves e to `to`, sets the step's timestamp, writes e and fires
 // Employee.<to>.
 func (s *Service) moveEmployee(ctx context.Context, tx Tx, now time.Time, e *Employee, to EmployeeStatus) error {
-	if err := checkEmployeeTransition(e, to); err != nil {
+	if err := employeeLifecycle.check(e.ID, e.Status, to); err != nil {
 		return err
 	}
 	switch to {

@@ -3,7 +3,6 @@ package paykit_test
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,42 +24,60 @@ type env struct {
 	clock *clock.Mock
 	db    *store.DB
 	path  string
-
-	mu      sync.Mutex
-	tenants []string
 }
 
 // MustOpen returns a Service on a fresh database file, with the webhook schemes
-// of every dialect registered, as a server mounting them has. When the test
-// ends it checks every tenant's ledger: balances match their transfers and
-// every currency sums to zero.
+// of every dialect registered, as a server mounting them has. When the test ends it
+// checks every invariant of every tenant in the database (see
+// RequireInvariants), so every test is also a test of the ledger, the
+// lifecycles and the links between nouns.
 func MustOpen(tb testing.TB, opts ...paykit.Option) *env {
+	tb.Helper()
+	e := MustOpenUnchecked(tb, opts...)
+	// Cleanups run last in, first out: this one before MustOpenUnchecked's Close.
+	tb.Cleanup(func() { RequireInvariants(tb, e.svc, e.db) })
+	return e
+}
+
+// MustOpenUnchecked is MustOpen without the invariants check at the end, for
+// the tests that break invariants on purpose.
+func MustOpenUnchecked(tb testing.TB, opts ...paykit.Option) *env {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "paykit.db")
 	db, err := store.Open(path)
 	require.NoError(tb, err)
+	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
 	mock := clock.NewMock()
 	mock.Set(epoch)
 	e := &env{clock: mock, db: db, path: path}
 	e.svc = paykit.New(db, append([]paykit.Option{paykit.WithClock(mock)}, opts...)...)
 	httpapi.RegisterSchemes(e.svc)
-	tb.Cleanup(func() {
-		for _, id := range e.tenants {
-			require.NoError(tb, e.svc.CheckLedger(context.Background(), id), "ledger of tenant %s", id)
-		}
-		require.NoError(tb, db.Close())
-	})
 	return e
 }
 
-// MustTenant creates a tenant whose ledger is checked at the end of the test.
+// RequireInvariants fails tb unless every tenant in db keeps every invariant
+// (paykit.Service.CheckInvariants).
+func RequireInvariants(tb testing.TB, svc *paykit.Service, db paykit.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	for after := ""; ; {
+		ts, err := db.FindTenants(ctx, paykit.TenantFilter{After: after, Limit: paykit.MaxLimit})
+		require.NoError(tb, err)
+		for _, t := range ts {
+			require.NoError(tb, svc.CheckInvariants(ctx, t.ID))
+		}
+		if len(ts) < paykit.MaxLimit {
+			return
+		}
+		after = ts[len(ts)-1].ID
+	}
+}
+
+// MustTenant creates a tenant.
 func (e *env) MustTenant(tb testing.TB) string {
 	tb.Helper()
 	t, err := e.svc.CreateTenant(context.Background(), "", "Test business")
 	require.NoError(tb, err)
-	e.mu.Lock()
-	e.tenants = append(e.tenants, t.ID)
-	e.mu.Unlock()
 	return t.ID
 }
 

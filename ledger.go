@@ -113,9 +113,6 @@ type AccountFilter struct {
 	Limit             int
 }
 
-// LedgerSums are the four balance columns summed over some accounts or transfers.
-type LedgerSums = BalanceDelta
-
 // CreateAccount opens a business or user account. Returns EINVALID for an unknown
 // currency or a missing or double owner.
 func (s *Service) CreateAccount(ctx context.Context, tenantID string, in AccountCreate) (*Account, error) {
@@ -279,34 +276,14 @@ func (s *Service) settleTransfer(ctx context.Context, tx Tx, now time.Time, tena
 }
 
 // CheckLedger verifies the tenant's ledger: every account's balance columns equal
-// the sums of its transfers, and in each currency all accounts sum to zero, posted
-// and pending alike. It returns an EINTERNAL *Error describing the first breach.
+// the sums of its transfers, no guarded account is overdrawn, and in each
+// currency all accounts sum to zero, posted and pending alike. It returns an
+// EINTERNAL *Error naming the breaches (see CheckInvariants, which checks this
+// and more).
 func (s *Service) CheckLedger(ctx context.Context, tenantID string) error {
-	stored, derived, err := s.store.LedgerSums(ctx, tenantID)
-	if err != nil {
-		return err
+	var b breaches
+	if err := s.checkLedger(ctx, tenantID, &b); err != nil {
+		return fmt.Errorf("check ledger of tenant %s: %w", tenantID, err)
 	}
-	totals := map[Currency]BalanceDelta{}
-	for _, a := range stored {
-		want := derived[a.ID]
-		got := BalanceDelta{a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted}
-		if got != want {
-			return Errorf(EINTERNAL, "account %s: balances %+v, transfers say %+v", a.ID, got, want)
-		}
-		if !a.AllowsNegative() && a.CreditsPosted-a.DebitsPosted-a.DebitsPending < 0 {
-			return Errorf(EINTERNAL, "account %s is overdrawn", a.ID)
-		}
-		t := totals[a.Currency]
-		t.DebitsPending += a.DebitsPending
-		t.DebitsPosted += a.DebitsPosted
-		t.CreditsPending += a.CreditsPending
-		t.CreditsPosted += a.CreditsPosted
-		totals[a.Currency] = t
-	}
-	for c, t := range totals {
-		if t.CreditsPosted != t.DebitsPosted || t.CreditsPending != t.DebitsPending {
-			return Errorf(EINTERNAL, "%s does not sum to zero: %+v", c, t)
-		}
-	}
-	return nil
+	return b.err(tenantID)
 }

@@ -31,6 +31,15 @@ const (
 	PaymentStatusFailed     PaymentStatus = "failed"   // failed for an unexpected reason
 )
 
+// Valid reports whether st is one of the documented payment statuses.
+func (st PaymentStatus) Valid() bool {
+	switch st {
+	case PaymentStatusPending, PaymentStatusProcessing, PaymentStatusCompleted, PaymentStatusCanceled, PaymentStatusFailed:
+		return true
+	}
+	return false
+}
+
 // Party is one side of a payment, shaped like GigPay's source and destination:
 // an account of a business or a user, or storage outside paykit.
 type Party struct {
@@ -85,29 +94,21 @@ type PaymentFilter struct {
 	Limit          int
 }
 
-// paymentTransitions is the payment lifecycle: every allowed move, and nothing else.
-var paymentTransitions = map[PaymentStatus][]PaymentStatus{
-	PaymentStatusPending:    {PaymentStatusProcessing, PaymentStatusCanceled, PaymentStatusFailed},
-	PaymentStatusProcessing: {PaymentStatusCompleted, PaymentStatusCanceled, PaymentStatusFailed},
+// paymentLifecycle is the payment lifecycle: every allowed move, and nothing else.
+var paymentLifecycle = lifecycle[PaymentStatus]{
+	next: map[PaymentStatus][]PaymentStatus{
+		PaymentStatusPending:    {PaymentStatusProcessing, PaymentStatusCanceled, PaymentStatusFailed},
+		PaymentStatusProcessing: {PaymentStatusCompleted, PaymentStatusCanceled, PaymentStatusFailed},
+	},
+	cannot: "Payment %[1]s is %[2]s and cannot become %[3]s.",
 }
 
-func (st PaymentStatus) terminal() bool {
-	return st == PaymentStatusCompleted || st == PaymentStatusCanceled || st == PaymentStatusFailed
-}
-
-// checkPaymentTransition returns ECONFLICT unless p may move to `to`.
-func checkPaymentTransition(p *Payment, to PaymentStatus) error {
-	for _, ok := range paymentTransitions[p.Status] {
-		if ok == to {
-			return nil
-		}
-	}
-	return Errorf(ECONFLICT, "Payment %s is %s and cannot become %s.", p.ID, p.Status, to)
-}
+// terminal reports whether a payment in st has ended.
+func (st PaymentStatus) terminal() bool { return paymentLifecycle.final(st) }
 
 // movePayment changes p's status, writes it and fires payment.<status>.
 func (s *Service) movePayment(ctx context.Context, tx Tx, now time.Time, p *Payment, to PaymentStatus, reason string) error {
-	if err := checkPaymentTransition(p, to); err != nil {
+	if err := paymentLifecycle.check(p.ID, p.Status, to); err != nil {
 		return err
 	}
 	p.Status, p.UpdatedAt = to, now

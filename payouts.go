@@ -41,22 +41,25 @@ const (
 	PayoutStatusDisbursed PayoutStatus = "disbursed" // the money went out through the ledger
 )
 
-// payoutTransitions is the payout lifecycle.
-var payoutTransitions = map[PayoutStatus]PayoutStatus{
-	PayoutStatusCreated:  PayoutStatusNotified,
-	PayoutStatusNotified: PayoutStatusAccepted,
-	PayoutStatusAccepted: PayoutStatusDisbursed,
+// Valid reports whether st is one of the payout statuses.
+func (st PayoutStatus) Valid() bool {
+	switch st {
+	case PayoutStatusCreated, PayoutStatusNotified, PayoutStatusAccepted, PayoutStatusDisbursed:
+		return true
+	}
+	return false
 }
 
-// checkPayoutTransition returns ECONFLICT unless p may move to `to`.
-func checkPayoutTransition(p *Payout, to PayoutStatus) error {
-	if payoutTransitions[p.Status] == to {
-		return nil
-	}
-	if p.Status == to {
-		return Errorf(ECONFLICT, "Payout %q is already %s.", p.ID, to)
-	}
-	return Errorf(ECONFLICT, "Payout %q is %s and cannot become %s.", p.ID, p.Status, to)
+// payoutLifecycle is the payout lifecycle: strictly created → notified →
+// accepted → disbursed.
+var payoutLifecycle = lifecycle[PayoutStatus]{
+	next: map[PayoutStatus][]PayoutStatus{
+		PayoutStatusCreated:  {PayoutStatusNotified},
+		PayoutStatusNotified: {PayoutStatusAccepted},
+		PayoutStatusAccepted: {PayoutStatusDisbursed},
+	},
+	cannot:  "Payout %[1]q is %[2]s and cannot become %[3]s.",
+	already: "Payout %[1]q is already %[3]s.",
 }
 
 // Payout pays one employee for one gig. It joins its integration's open
@@ -588,7 +591,7 @@ func (s *Service) DisbursePayout(ctx context.Context, tenantID, id string) (*Pay
 		if err != nil {
 			return nil, err
 		}
-		if err := checkPayoutTransition(p, PayoutStatusDisbursed); err != nil {
+		if err := payoutLifecycle.check(p.ID, p.Status, PayoutStatusDisbursed); err != nil {
 			return nil, err
 		}
 		c := p.Amount.Currency
@@ -627,7 +630,7 @@ func (s *Service) DisbursePayout(ctx context.Context, tenantID, id string) (*Pay
 // movePayout moves p to `to` (notified or accepted), sets the step's timestamp,
 // writes p and fires Payout.<to>.
 func (s *Service) movePayout(ctx context.Context, tx Tx, now time.Time, p *Payout, to PayoutStatus) error {
-	if err := checkPayoutTransition(p, to); err != nil {
+	if err := payoutLifecycle.check(p.ID, p.Status, to); err != nil {
 		return err
 	}
 	switch to {

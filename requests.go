@@ -40,6 +40,15 @@ const (
 	RequestStatusRejected RequestStatus = "rejected"
 )
 
+// Valid reports whether st is one of the documented request statuses.
+func (st RequestStatus) Valid() bool {
+	switch st {
+	case RequestStatusPending, RequestStatusPaid, RequestStatusRejected:
+		return true
+	}
+	return false
+}
+
 // RequestReason says why a request was rejected.
 type RequestReason string
 
@@ -49,6 +58,15 @@ const (
 	RequestReasonExpired  RequestReason = "expired"  // nobody acted before ExpiresAt
 	RequestReasonCanceled RequestReason = "canceled" // the merchant withdrew it
 )
+
+// Valid reports whether r is one of the reasons for a rejected request.
+func (r RequestReason) Valid() bool {
+	switch r {
+	case RequestReasonDeclined, RequestReasonExpired, RequestReasonCanceled:
+		return true
+	}
+	return false
+}
 
 // Request is a payment request: the merchant (the tenant) asks the payer
 // PayerID, whom it named by Recipient, for Amount until ExpiresAt.
@@ -70,6 +88,12 @@ type Request struct {
 	CompletedAt   *time.Time    `json:"completedAt,omitempty"`   // when it left pending
 	CreatedAt     time.Time     `json:"createdAt"`
 	UpdatedAt     time.Time     `json:"updatedAt"` // equals CreatedAt until the status changes
+}
+
+// RequestFilter selects requests. Requests are listed in ID (creation) order.
+type RequestFilter struct {
+	After string // keyset cursor: the ID of the last request of the previous page
+	Limit int
 }
 
 // Request lifetimes, as Memento documents them.
@@ -100,21 +124,20 @@ type RequestCreate struct {
 	NotifyURL   string          `json:"notify_url"` // an absolute http(s) URL, or empty for no callbacks
 }
 
-// requestTransitions is the request lifecycle: pending is the only state that
+// requestLifecycle is the request lifecycle: pending is the only state that
 // moves, once.
-var requestTransitions = map[RequestStatus][]RequestStatus{
-	RequestStatusPending: {RequestStatusPaid, RequestStatusRejected},
+var requestLifecycle = lifecycle[RequestStatus]{
+	next: map[RequestStatus][]RequestStatus{
+		RequestStatusPending: {RequestStatusPaid, RequestStatusRejected},
+	},
+	cannot: "Payment request %[1]s is %[2]s and cannot become %[3]s.",
 }
 
 // checkRequestTransition returns ECONFLICT unless r may move to `to` for
 // reason: a rejection always has a reason, and a payment never has one.
 func checkRequestTransition(r *Request, to RequestStatus, reason RequestReason) error {
-	allowed := false
-	for _, ok := range requestTransitions[r.Status] {
-		allowed = allowed || ok == to
-	}
-	if !allowed {
-		return Errorf(ECONFLICT, "Payment request is %s and cannot become %s.", r.describe(), to)
+	if err := requestLifecycle.check(r.ID, r.Status, to); err != nil {
+		return err
 	}
 	if (to == RequestStatusRejected) != (reason != "") {
 		return fmt.Errorf("request %s: status %s with reason %q", r.ID, to, reason)
@@ -387,27 +410,14 @@ func (s *Service) CancelRequest(ctx context.Context, tenantID, id string) (*Requ
 }
 
 // expireRequests persists the expiry of every pending request past its
-// ExpiresAt and fires request.expired, in one transaction per batch.
+// ExpiresAt and fires request.expired (see expire).
 func (s *Service) expireRequests(ctx context.Context) (int, error) {
-	n := 0
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now()
-		rs, err := tx.FindExpiredRequests(ctx, now, s.batchSize)
-		if err != nil {
-			return err
+	return expire(ctx, s, Store.FindExpiredRequests, func(tx Tx, now time.Time, r *Request) error {
+		if err := s.moveRequest(ctx, tx, now, r, RequestStatusRejected, RequestReasonExpired); err != nil {
+			return fmt.Errorf("expire request %s: %w", r.ID, err)
 		}
-		for _, r := range rs {
-			if !r.expiredAt(now) {
-				continue
-			}
-			if err := s.moveRequest(ctx, tx, now, r, RequestStatusRejected, RequestReasonExpired); err != nil {
-				return fmt.Errorf("expire request %s: %w", r.ID, err)
-			}
-		}
-		n = len(rs)
 		return nil
 	})
-	return n, err
 }
 
 // accountCodeMerchant is the code of the business account, one per tenant and
@@ -485,6 +495,9 @@ type RequestStore interface {
 	// FindPayerByPhone finds a payer by its E.164 phone number.
 	FindPayerByPhone(ctx context.Context, tenantID, phone string) (*Payer, error)
 	FindRequestByID(ctx context.Context, tenantID, id string) (*Request, error)
+	// FindRequests returns a page of the tenant's requests in ID (creation)
+	// order.
+	FindRequests(ctx context.Context, tenantID string, f RequestFilter) ([]*Request, error)
 	// FindExpiredRequests returns up to limit pending requests of every tenant
 	// whose ExpiresAt is at or before now, oldest expiry first.
 	FindExpiredRequests(ctx context.Context, now time.Time, limit int) ([]*Request, error)

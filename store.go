@@ -17,8 +17,9 @@ import (
 // Contract:
 //   - Every method that takes a tenantID touches only that tenant's rows; a row of
 //     another tenant is ENOTFOUND. Methods without a tenantID are the lookups that
-//     find a tenant (FindAPIKeyByHash, FindTenantByID) and the background sweeps,
-//     which return rows of every tenant, each carrying its TenantID.
+//     find tenants (FindAPIKeyByHash, FindTenantByID, FindTenants) and the
+//     background sweeps, which return rows of every tenant, each carrying its
+//     TenantID.
 //   - A missing row is an *Error with code ENOTFOUND; a unique-key clash is
 //     ECONFLICT; anything else is wrapped with context.
 //   - InTx runs fn in one transaction on the Tx it passes to fn: commit when fn
@@ -64,6 +65,8 @@ type Tx interface {
 // TenantStore reads tenants and their API keys.
 type TenantStore interface {
 	FindTenantByID(ctx context.Context, id string) (*Tenant, error)
+	// FindTenants returns a page of every tenant, in ID order.
+	FindTenants(ctx context.Context, f TenantFilter) ([]*Tenant, error)
 	FindAPIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
 }
 

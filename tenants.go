@@ -19,6 +19,12 @@ type Tenant struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
+// TenantFilter selects tenants. Tenants are listed in ID order.
+type TenantFilter struct {
+	After string // keyset cursor: the ID of the last tenant of the previous page
+	Limit int
+}
+
 // APIKey is a credential of a tenant. Only the SHA-256 of the secret is stored.
 type APIKey struct {
 	ID        string

@@ -27,6 +27,15 @@ const (
 	TokenStatusClosed    TokenStatus = "closed"
 )
 
+// Valid reports whether st is one of the documented token statuses.
+func (st TokenStatus) Valid() bool {
+	switch st {
+	case TokenStatusActive, TokenStatusExpired, TokenStatusRejected, TokenStatusSucceeded, TokenStatusClosed:
+		return true
+	}
+	return false
+}
+
 // Token is a claimable offer to pay: the payer reserves Amount from
 // SourceAccountID, and whoever holds the token string may accept it into an
 // account of theirs until ExpiresAt.
@@ -79,37 +88,33 @@ type TokenAcceptance struct {
 // maxMemo bounds a token's memo, in bytes.
 const maxMemo = 1000
 
-// tokenTransitions is the token lifecycle. Active is the only state that moves;
-// which of its moves is allowed also depends on whether it was accepted (see
-// checkTokenTransition).
-var tokenTransitions = map[TokenStatus][]TokenStatus{
-	TokenStatusActive: {TokenStatusExpired, TokenStatusRejected, TokenStatusSucceeded, TokenStatusClosed},
+// tokenAccepted is the lifecycle state of an accepted token whose payment has
+// not ended: it reports active on the wire (see TokenStatusActive), but it can
+// only end with its payment now. It is never stored.
+const tokenAccepted TokenStatus = "accepted"
+
+// tokenLifecycle is the token lifecycle. An unaccepted active token is
+// accepted, rejected or expires; an accepted one succeeds or closes with its
+// payment.
+var tokenLifecycle = lifecycle[TokenStatus]{
+	next: map[TokenStatus][]TokenStatus{
+		TokenStatusActive: {tokenAccepted, TokenStatusExpired, TokenStatusRejected},
+		tokenAccepted:     {TokenStatusSucceeded, TokenStatusClosed},
+	},
+	cannot: "Payment token is %[2]s and cannot become %[3]s.",
 }
 
-// checkTokenTransition returns ECONFLICT unless t may move to `to`: an accepted
-// token can only end with its payment (succeeded or closed), and an unaccepted
-// one only by rejection or expiry.
-func checkTokenTransition(t *Token, to TokenStatus) error {
-	allowed := false
-	for _, ok := range tokenTransitions[t.Status] {
-		allowed = allowed || ok == to
+// state is where t is in tokenLifecycle: its status, or tokenAccepted.
+func (t *Token) state() TokenStatus {
+	if t.Status == TokenStatusActive && t.PaymentID != "" {
+		return tokenAccepted
 	}
-	if !allowed {
-		return Errorf(ECONFLICT, "Payment token is %s and cannot become %s.", t.Status, to)
-	}
-	accepted := t.PaymentID != ""
-	if accepted && (to == TokenStatusExpired || to == TokenStatusRejected) {
-		return Errorf(ECONFLICT, "Payment token was already accepted and cannot become %s.", to)
-	}
-	if !accepted && (to == TokenStatusSucceeded || to == TokenStatusClosed) {
-		return Errorf(ECONFLICT, "Payment token was not accepted and cannot become %s.", to)
-	}
-	return nil
+	return t.Status
 }
 
 // moveToken changes t's status, writes it and fires token.<status>.
 func (s *Service) moveToken(ctx context.Context, tx Tx, now time.Time, t *Token, to TokenStatus) error {
-	if err := checkTokenTransition(t, to); err != nil {
+	if err := tokenLifecycle.check(t.ID, t.state(), to); err != nil {
 		return err
 	}
 	t.Status, t.UpdatedAt = to, now
@@ -300,6 +305,9 @@ func (s *Service) AcceptToken(ctx context.Context, tenantID, token, destinationA
 		if err != nil {
 			return nil, err
 		}
+		if err := tokenLifecycle.check(t.ID, t.state(), tokenAccepted); err != nil {
+			return nil, err
+		}
 		dest, err := spendableAccount(ctx, tx, tenantID, "destinationAccountId", destinationAccountID)
 		if err != nil {
 			return nil, err
@@ -361,25 +369,12 @@ func (s *Service) endToken(ctx context.Context, tx Tx, now time.Time, t *Token, 
 }
 
 // expireTokens persists the expiry of every token past its ExpiresAt and fires
-// token.expired, in one transaction per batch.
+// token.expired (see expire).
 func (s *Service) expireTokens(ctx context.Context) (int, error) {
-	n := 0
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now()
-		ts, err := tx.FindExpiredTokens(ctx, now, s.batchSize)
-		if err != nil {
-			return err
+	return expire(ctx, s, Store.FindExpiredTokens, func(tx Tx, now time.Time, t *Token) error {
+		if err := s.endToken(ctx, tx, now, t, TokenStatusExpired); err != nil {
+			return fmt.Errorf("expire token %s: %w", t.ID, err)
 		}
-		for _, t := range ts {
-			if !t.expiredAt(now) {
-				continue
-			}
-			if err := s.endToken(ctx, tx, now, t, TokenStatusExpired); err != nil {
-				return fmt.Errorf("expire token %s: %w", t.ID, err)
-			}
-		}
-		n = len(ts)
 		return nil
 	})
-	return n, err
 }

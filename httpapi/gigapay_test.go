@@ -68,9 +68,7 @@ func MustGigapay(tb testing.TB, opts ...paykit.Option) *GP {
 		Email: "invoices@gigatron.se", Recipient: "Gigatron AB", AddressLine1: "Sveavägen 1", ZipCode: "111 57", City: "Stockholm"})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
-		for _, id := range []string{gpAccount, "rival", gpIntegration} {
-			require.NoError(tb, svc.CheckLedger(context.Background(), id), "ledger of %s", id)
-		}
+		RequireInvariants(tb, svc, db)
 		require.NoError(tb, db.Close())
 	})
 	return e

@@ -46,10 +46,13 @@ func MustEnv(tb testing.TB) *Env {
 	tb.Helper()
 	db, err := store.Open(filepath.Join(tb.TempDir(), "paykit.db"))
 	require.NoError(tb, err)
-	tb.Cleanup(func() { db.Close() })
 	clk := clock.NewMock()
 	clk.Set(start)
 	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithWalletEnv("stage"))
+	tb.Cleanup(func() {
+		RequireInvariants(tb, svc, db)
+		require.NoError(tb, db.Close())
+	})
 	mux := http.NewServeMux()
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
 	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", httpapi.NewSandbox(svc)))
@@ -72,6 +75,26 @@ func MustEnv(tb testing.TB) *Env {
 	_, err = svc.CompletePayment(ctx, "acme", p.ID)
 	require.NoError(tb, err)
 	return e
+}
+
+// RequireInvariants fails tb unless every tenant in db keeps every invariant
+// (paykit.Service.CheckInvariants). Every test environment runs it when its
+// test ends, so every HTTP test is also a test of the ledger, the lifecycles
+// and the links between nouns.
+func RequireInvariants(tb testing.TB, svc *paykit.Service, db paykit.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	for after := ""; ; {
+		ts, err := db.FindTenants(ctx, paykit.TenantFilter{After: after, Limit: paykit.MaxLimit})
+		require.NoError(tb, err)
+		for _, t := range ts {
+			require.NoError(tb, svc.CheckInvariants(ctx, t.ID))
+		}
+		if len(ts) < paykit.MaxLimit {
+			return
+		}
+		after = ts[len(ts)-1].ID
+	}
 }
 
 // Response is a recorded HTTP response.

@@ -48,7 +48,6 @@ func mustMementoEnv(tb testing.TB) *mementoEnv {
 	tb.Helper()
 	db, err := store.Open(filepath.Join(tb.TempDir(), "paykit.db"))
 	require.NoError(tb, err)
-	tb.Cleanup(func() { db.Close() })
 	clk := clock.NewMock()
 	clk.Set(time.Unix(1458748385, 0)) // the seed's created time
 	svc := paykit.New(db, paykit.WithClock(clk))
@@ -76,9 +75,8 @@ func mustMementoEnv(tb testing.TB) *mementoEnv {
 		if e.closed {
 			return
 		}
-		for _, id := range []string{"shop", "other"} {
-			require.NoError(tb, svc.CheckLedger(context.Background(), id))
-		}
+		RequireInvariants(tb, svc, db)
+		require.NoError(tb, db.Close())
 	})
 	return e
 }

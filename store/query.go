@@ -65,4 +65,3 @@ func (q *query) clause() string {
 	}
 	return strings.Join(q.where, " AND ")
 }
-

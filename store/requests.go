@@ -174,6 +174,20 @@ func (t *view) FindRequestByID(ctx context.Context, tenantID, id string) (*payki
 	return r.request(), nil
 }
 
+func (t *view) FindRequests(ctx context.Context, tenantID string, f paykit.RequestFilter) ([]*paykit.Request, error) {
+	var rows []requestRow
+	err := t.selectAll(ctx, &rows, `SELECT `+requestColumns+` FROM requests WHERE tenant_id = ? AND id > ?
+		ORDER BY id LIMIT ?`, tenantID, f.After, limit(f.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("find requests: %w", err)
+	}
+	out := make([]*paykit.Request, len(rows))
+	for i := range rows {
+		out[i] = rows[i].request()
+	}
+	return out, nil
+}
+
 func (t *tx) UpdateRequest(ctx context.Context, r *paykit.Request) error {
 	res, err := t.exec(ctx, `UPDATE requests SET status = ?, reason = ?, transaction_id = ?, expires_at = ?,
 		completed_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/paykit/paykit"
 )
@@ -46,6 +47,20 @@ func (t *view) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, e
 		return nil, notFound(err, "Tenant not found.", "find tenant "+id)
 	}
 	return r.tenant(), nil
+}
+
+func (t *view) FindTenants(ctx context.Context, f paykit.TenantFilter) ([]*paykit.Tenant, error) {
+	var rows []tenantRow
+	err := t.selectAll(ctx, &rows, `SELECT id, name, locked, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?`,
+		f.After, limit(f.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("find tenants: %w", err)
+	}
+	out := make([]*paykit.Tenant, len(rows))
+	for i := range rows {
+		out[i] = rows[i].tenant()
+	}
+	return out, nil
 }
 
 func (t *tx) UpdateTenant(ctx context.Context, tn *paykit.Tenant) error {

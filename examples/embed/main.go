@@ -35,8 +35,12 @@ func main() {
 	// The host app's own webhook receiver, verifying what paykit sends.
 	var secret string
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		err := paykit.VerifyStandard(r.Header, body, secret, time.Now(), 0)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "cannot read the body", http.StatusBadRequest)
+			return
+		}
+		err = paykit.VerifyStandard(r.Header, body, secret, time.Now(), 0)
 		fmt.Printf("webhook %s %s: signature ok=%v\n", r.Header.Get(paykit.StandardIDHeader)[:8], body[:40], err == nil)
 	}))
 	defer hooks.Close()

@@ -39,7 +39,7 @@ func TestSeedDemo(t *testing.T) {
 	m, err := svc.FindMerchant(ctx, demoTenantID)
 	require.NoError(t, err)
 	require.Equal(t, "demo", m.SigningKey)
-	require.NoError(t, svc.CheckLedger(ctx, demoTenantID))
+	require.NoError(t, svc.CheckInvariants(ctx, demoTenantID))
 }
 
 // TestSeedDemo_AfterCrash completes a seed that stopped between the deposit
@@ -63,7 +63,7 @@ func TestSeedDemo_AfterCrash(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "10000.00 USD", a.Balance().String())
 	require.Equal(t, "0.00 USD", a.Incoming().String())
-	require.NoError(t, svc.CheckLedger(ctx, demoTenantID))
+	require.NoError(t, svc.CheckInvariants(ctx, demoTenantID))
 }
 
 func TestRun_Shutdown(t *testing.T) {

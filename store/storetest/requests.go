@@ -45,6 +45,7 @@ func testRequests(t *testing.T, s paykit.Store) {
 	t.Run("Merchants", func(t *testing.T) { testMerchants(t, s) })
 	t.Run("Payers", func(t *testing.T) { testPayers(t, s) })
 	t.Run("Requests", func(t *testing.T) { testRequestRows(t, s) })
+	t.Run("FindRequests", func(t *testing.T) { testFindRequests(t, s) })
 	t.Run("FindExpiredRequests", func(t *testing.T) { testFindExpiredRequests(t, s) })
 }
 
@@ -255,4 +256,26 @@ func testFindExpiredRequests(t *testing.T, s paykit.Store) {
 	got, err = s.FindExpiredRequests(ctx, now, 10)
 	require.NoError(t, err)
 	require.Equal(t, []string{before.ID, atNow.ID}, ids(got, id))
+}
+
+// testFindRequests pages a tenant's requests in ID order, whatever their
+// status, and never another tenant's.
+func testFindRequests(t *testing.T, s paykit.Store) {
+	ctx := context.Background()
+	tn, other := MustTenant(t, s), MustTenant(t, s)
+	p, q := MustPayer(t, s, tn.ID), MustPayer(t, s, other.ID)
+	var want []*paykit.Request
+	for _, st := range []paykit.RequestStatus{paykit.RequestStatusPending, paykit.RequestStatusPaid,
+		paykit.RequestStatusRejected, paykit.RequestStatusPending, paykit.RequestStatusPaid} {
+		want = append(want, MustRequest(t, s, p, func(r *paykit.Request) { r.Status = st }))
+		MustRequest(t, s, q)
+	}
+	got := pages(t, 2, func(after string) ([]*paykit.Request, error) {
+		return s.FindRequests(ctx, tn.ID, paykit.RequestFilter{After: after, Limit: 2})
+	}, func(r *paykit.Request) string { return r.ID })
+	require.Equal(t, want, got)
+
+	none, err := s.FindRequests(ctx, NewID(), paykit.RequestFilter{Limit: 10})
+	require.NoError(t, err)
+	require.Empty(t, none)
 }

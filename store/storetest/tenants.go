@@ -39,6 +39,25 @@ func testTenants(t *testing.T, s paykit.Store) {
 			return tx.CreateTenant(ctx, &paykit.Tenant{ID: tn.ID, Name: "again", CreatedAt: Base})
 		}), paykit.ECONFLICT)
 	})
+	t.Run("FindTenants", func(t *testing.T) {
+		// The other subtests add tenants to this store too: every tenant
+		// created here must be listed, and the list is in ID order.
+		var created []string
+		for range 5 {
+			created = append(created, MustTenant(t, s).ID)
+		}
+		all := pages(t, 2, func(after string) ([]*paykit.Tenant, error) {
+			return s.FindTenants(ctx, paykit.TenantFilter{After: after, Limit: 2})
+		}, func(tn *paykit.Tenant) string { return tn.ID })
+		got := ids(all, func(tn *paykit.Tenant) string { return tn.ID })
+		require.IsIncreasing(t, got)
+		require.Subset(t, got, created)
+		for _, tn := range all {
+			want, err := s.FindTenantByID(ctx, tn.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, tn)
+		}
+	})
 	t.Run("Update", func(t *testing.T) {
 		tn := MustTenant(t, s)
 		tn.Name, tn.Locked = "Renamed", true
