@@ -302,7 +302,7 @@ func (s *Service) newDelivery(ev *Event, now time.Time) *Delivery {
 // endpointDelivery returns a new delivery of ev to ep, its body rendered in
 // ep's scheme.
 func (s *Service) endpointDelivery(ev *Event, ep *Endpoint, now time.Time) (*Delivery, error) {
-	body, err := renderBody(ep.Scheme, ev)
+	body, err := s.renderBody(ep, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -311,10 +311,20 @@ func (s *Service) endpointDelivery(ev *Event, ep *Endpoint, now time.Time) (*Del
 	return d, nil
 }
 
-// renderBody returns the body ev is posted with in scheme: the bare object for
-// Gigapay, gigstack's {"id","event","timestamp","data"} envelope with the id
+// renderBody returns the body ev is posted with to ep: what the scheme a
+// dialect registered for ep's scheme renders (the Gigapay dialect's: the
+// Gigapay object of the snapshot), or else the snapshot itself for Gigapay,
+// gigstack's {"id","event","timestamp","data"} envelope with the id
 // "evt_<event ID>", and the Standard Webhooks {"type","timestamp","data"}.
-func renderBody(scheme SignatureScheme, ev *Event) (json.RawMessage, error) {
+func (s *Service) renderBody(ep *Endpoint, ev *Event) (json.RawMessage, error) {
+	if ws, ok := s.scheme(ep.Scheme); ok && ws.Render != nil {
+		body, err := ws.Render(ev, ep.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("render event %s for endpoint %s: %w", ev.ID, ep.ID, err)
+		}
+		return body, nil
+	}
+	scheme := ep.Scheme
 	data := ev.Data
 	if len(data) == 0 {
 		data = json.RawMessage("null")

@@ -36,6 +36,7 @@ type Service struct {
 	webhooks  webhookConfig  // the delivery engine's options (webhooks.go)
 	gigapay   gigapayConfig  // pricing and invoice options of the Gigapay nouns (pricing.go)
 	callbacks []callbackFunc // consulted for every event at fan-out, beside the endpoints
+	schemes   schemeRegistry // webhook schemes the dialects registered (schemes.go)
 }
 
 // Option configures a Service.
