@@ -108,8 +108,8 @@ const maxName = 255
 var msgMaxName = fmt.Sprintf("At most %d characters.", maxName)
 
 // CreateEmployee registers an employee, which Gigapay then invites, and fires
-// Employee.created. Returns EINVALID (an id in use is one, on the id field, as
-// Gigapay reports it) and ENOTFOUND for an unknown integration.
+// Employee.created. Returns EINVALID (fields named as EmployeeCreate's JSON; an
+// id in use is one, on "id") and ENOTFOUND for an unknown integration.
 func (s *Service) CreateEmployee(ctx context.Context, tenantID string, in EmployeeCreate) (*Employee, error) {
 	return write(ctx, s, tenantID, "employee.create", in, func(tx Store, now time.Time) (*Employee, error) {
 		var v Validation

@@ -117,12 +117,13 @@ func (p *Pricing) Net() Money { return sub(p.Amount, p.Tax) }
 // Price computes the breakdown of a payout whose basis field is value, under
 // rates. It is pure: no clock, no store. Every step rounds half-up to the
 // currency's scale (RoundMoney), and the sums hold exactly:
-// invoiced_amount = amount + payroll and cost = invoiced_amount + fee.
+// InvoicedAmount = Amount + Payroll and Cost = InvoicedAmount + Fee.
 //
-// From amount: payroll = amount × Payroll; fee = invoiced_amount × Fee.
-// From invoiced_amount: amount = invoiced_amount / (1 + Payroll), payroll the
-// rest. From cost: invoiced_amount = cost / (1 + Fee), fee the rest, then as
-// from invoiced_amount. Then tax = amount × IncomeTax and vat = cost × VAT.
+// From amount: Payroll = Amount × r.Payroll; Fee = InvoicedAmount × r.Fee.
+// From the invoiced amount: Amount = InvoicedAmount / (1 + r.Payroll), Payroll
+// the rest. From cost: InvoicedAmount = Cost / (1 + r.Fee), Fee the rest, then
+// as from the invoiced amount. Then Tax = Amount × r.IncomeTax and
+// VAT = Cost × r.VAT.
 //
 // It returns EINVALID, naming the basis field as PayoutCreate's JSON does
 // ("invoicedAmount"), for a value that is not positive, has more decimals than
