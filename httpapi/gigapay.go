@@ -696,6 +696,8 @@ func created[T, W any](enc func(T) W) func(T, error) (int, any, error) {
 	return answer(http.StatusCreated, enc)
 }
 
+// answer is ok and created: a Service method's two results in, a handler's
+// three out, so that no handler renders a root type as it is.
 func answer[T, W any](status int, enc func(T) W) func(T, error) (int, any, error) {
 	return func(v T, err error) (int, any, error) {
 		if err != nil {
