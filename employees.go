@@ -3,6 +3,7 @@ package paykit
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -10,8 +11,8 @@ import (
 	"unicode/utf8"
 )
 
-// EmployeeStatus is where an employee is in onboarding. It is not on the wire:
-// Gigapay shows it as the *_at timestamps, one per step.
+// EmployeeStatus is where an employee is in onboarding. Gigapay's wire shows
+// it as the *_at timestamps, one per step.
 type EmployeeStatus string
 
 // Employee statuses, in the only order they can happen.
@@ -44,68 +45,23 @@ var employeeLifecycle = lifecycle[EmployeeStatus]{
 }
 
 // Employee is a person who does gigs for an integration's client and is paid
-// through Gigapay. Its JSON is Gigapay's employee object.
+// through Gigapay.
 type Employee struct {
-	UID             string          // surrogate key: stable when the client changes ID
-	TenantID        string          // the integration
-	ID              string          // the client's id, unique per integration
-	Name            string          // full name
-	Email           string          // "" is null
-	CellphoneNumber string          // E.164; "" is null
-	Country         string          // ISO 3166-1 alpha-3, like SWE
-	Metadata        json.RawMessage // any JSON; {} by default
-	Status          EmployeeStatus
-	CreatedAt       time.Time
-	NotifiedAt      *time.Time
-	ClaimedAt       *time.Time
-	VerifiedAt      *time.Time
-	ResentAt        *time.Time // the last time the client had the invitation resent
-	UpdatedAt       time.Time
-}
-
-type employeeJSON struct {
-	ID              string          `json:"id"`
-	Name            string          `json:"name"`
-	CellphoneNumber *string         `json:"cellphone_number"`
-	Email           *string         `json:"email"`
-	Country         string          `json:"country"`
-	Metadata        json.RawMessage `json:"metadata"`
-	CreatedAt       string          `json:"created_at"`
-	NotifiedAt      *string         `json:"notified_at"`
-	ClaimedAt       *string         `json:"claimed_at"`
-	VerifiedAt      *string         `json:"verified_at"`
-}
-
-// MarshalJSON writes Gigapay's employee object.
-func (e *Employee) MarshalJSON() ([]byte, error) {
-	return marshalWire(employeeJSON{ID: e.ID, Name: e.Name, CellphoneNumber: nullString(e.CellphoneNumber),
-		Email: nullString(e.Email), Country: e.Country, Metadata: metadataOrEmpty(e.Metadata),
-		CreatedAt: FormatGigapayTime(e.CreatedAt), NotifiedAt: gigapayTimePtr(e.NotifiedAt),
-		ClaimedAt: gigapayTimePtr(e.ClaimedAt), VerifiedAt: gigapayTimePtr(e.VerifiedAt)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes; the fields that are not on the
-// wire stay zero, except Status, which the timestamps tell.
-func (e *Employee) UnmarshalJSON(b []byte) error {
-	var w employeeJSON
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	var ts timeParser
-	*e = Employee{ID: w.ID, Name: w.Name, CellphoneNumber: deref(w.CellphoneNumber), Email: deref(w.Email),
-		Country: w.Country, Metadata: w.Metadata, CreatedAt: ts.time(w.CreatedAt), NotifiedAt: ts.ptr(w.NotifiedAt),
-		ClaimedAt: ts.ptr(w.ClaimedAt), VerifiedAt: ts.ptr(w.VerifiedAt)}
-	switch {
-	case e.VerifiedAt != nil:
-		e.Status = EmployeeStatusVerified
-	case e.ClaimedAt != nil:
-		e.Status = EmployeeStatusClaimed
-	case e.NotifiedAt != nil:
-		e.Status = EmployeeStatusNotified
-	default:
-		e.Status = EmployeeStatusCreated
-	}
-	return ts.err
+	UID             string          `json:"uid"`      // surrogate key: stable when the client changes ID
+	TenantID        string          `json:"tenantId"` // the integration
+	ID              string          `json:"id"`       // the client's id, unique per integration
+	Name            string          `json:"name"`     // full name
+	Email           string          `json:"email,omitempty"`
+	CellphoneNumber string          `json:"cellphoneNumber,omitempty"` // E.164
+	Country         string          `json:"country"`                   // ISO 3166-1 alpha-3, like SWE
+	Metadata        json.RawMessage `json:"metadata"`                  // any JSON; {} by default
+	Status          EmployeeStatus  `json:"status"`
+	CreatedAt       time.Time       `json:"createdAt"`
+	NotifiedAt      *time.Time      `json:"notifiedAt,omitempty"`
+	ClaimedAt       *time.Time      `json:"claimedAt,omitempty"`
+	VerifiedAt      *time.Time      `json:"verifiedAt,omitempty"`
+	ResentAt        *time.Time      `json:"resentAt,omitempty"` // the last time the client had the invitation resent
+	UpdatedAt       time.Time       `json:"updatedAt"`
 }
 
 // EmployeeCreate is the input of CreateEmployee and ReplaceEmployee, and an
@@ -113,9 +69,9 @@ func (e *Employee) UnmarshalJSON(b []byte) error {
 type EmployeeCreate struct {
 	ID              string          `json:"id"` // optional: a UUID by default
 	Name            string          `json:"name"`
-	Email           string          `json:"email"`            // email or cellphone_number is required
-	CellphoneNumber string          `json:"cellphone_number"` // with country code: +46703000000
-	Country         string          `json:"country"`          // ISO 3166-1 alpha-3
+	Email           string          `json:"email"`           // email or cellphoneNumber is required
+	CellphoneNumber string          `json:"cellphoneNumber"` // with country code: +46703000000
+	Country         string          `json:"country"`         // ISO 3166-1 alpha-3
 	Metadata        json.RawMessage `json:"metadata"`
 }
 
@@ -125,7 +81,7 @@ type EmployeeUpdate struct {
 	ID              *string          `json:"id"`
 	Name            *string          `json:"name"`
 	Email           *string          `json:"email"`
-	CellphoneNumber *string          `json:"cellphone_number"`
+	CellphoneNumber *string          `json:"cellphoneNumber"`
 	Country         *string          `json:"country"`
 	Metadata        *json.RawMessage `json:"metadata"`
 }
@@ -150,9 +106,12 @@ const ResendInterval = 24 * time.Hour
 // maxName bounds names and descriptions, in characters.
 const maxName = 255
 
+// msgMaxName is the message of a name or description over maxName.
+var msgMaxName = fmt.Sprintf("At most %d characters.", maxName)
+
 // CreateEmployee registers an employee, which Gigapay then invites, and fires
-// Employee.created. Returns EINVALID (an id in use is one, on the id field, as
-// Gigapay reports it) and ENOTFOUND for an unknown integration.
+// Employee.created. Returns EINVALID (fields named as EmployeeCreate's JSON; an
+// id in use is one, on "id") and ENOTFOUND for an unknown integration.
 func (s *Service) CreateEmployee(ctx context.Context, tenantID string, in EmployeeCreate) (*Employee, error) {
 	return write(ctx, s, tenantID, "employee.create", in, func(tx Tx, now time.Time) (*Employee, error) {
 		var v Validation
@@ -195,30 +154,30 @@ func checkEmployee(v *Validation, prefix string, e *Employee) {
 	e.Name = strings.TrimSpace(e.Name)
 	switch {
 	case e.Name == "":
-		v.Add(prefix+"name", "This field is required.")
+		v.Add(prefix+"name", msgRequired)
 	case utf8.RuneCountInString(e.Name) > maxName:
-		v.Add(prefix+"name", "Ensure this field has no more than 255 characters.")
+		v.Add(prefix+"name", msgMaxName)
 	}
 	e.Email = strings.TrimSpace(e.Email)
 	if e.Email != "" && !validEmail(e.Email) {
-		v.Add(prefix+"email", "Enter a valid email address.")
+		v.Add(prefix+"email", msgBadEmail)
 	}
 	if e.CellphoneNumber != "" {
 		n, ok := normalizePhone(e.CellphoneNumber)
 		if !ok {
-			v.Add(prefix+"cellphone_number", "Enter a valid phone number with its country code, like +46703000000.")
+			v.Add(prefix+"cellphoneNumber", "Not a phone number: give it with its country code, like +46703000000.")
 		}
 		e.CellphoneNumber = n
 	}
-	if e.Email == "" && e.CellphoneNumber == "" && !v.Has(prefix+"email") && !v.Has(prefix+"cellphone_number") {
-		v.Add(prefix+"non_field_errors", "Either email or cellphone_number is required.")
+	if e.Email == "" && e.CellphoneNumber == "" && !v.Has(prefix+"email") && !v.Has(prefix+"cellphoneNumber") {
+		v.Add(prefix+FieldInput, "Either email or cellphoneNumber is required.")
 	}
 	e.Country = strings.ToUpper(strings.TrimSpace(e.Country))
 	switch {
 	case e.Country == "":
-		v.Add(prefix+"country", "This field is required.")
+		v.Add(prefix+"country", msgRequired)
 	case !isAlpha3(e.Country):
-		v.Add(prefix+"country", strconv.Quote(e.Country)+" is not a valid choice: give an ISO 3166-1 alpha-3 code like SWE.")
+		v.Add(prefix+"country", strconv.Quote(e.Country)+" is not an ISO 3166-1 alpha-3 country code like SWE.")
 	}
 	e.Metadata = checkMetadata(v, prefix+"metadata", e.Metadata)
 }
@@ -249,6 +208,9 @@ func normalizePhone(n string) (string, bool) {
 	return out, true
 }
 
+// msgBadEmail is the message of an email that is not a bare address.
+const msgBadEmail = "Not an email address."
+
 // validEmail reports whether s is a bare email address.
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
@@ -267,14 +229,14 @@ func isAlpha3(c string) bool {
 	return true
 }
 
-// checkIDFree adds "<noun> with this id already exists." to field unless find
+// checkIDFree adds "This id is taken by another <noun>." to field unless find
 // reports ENOTFOUND.
 func checkIDFree(ctx context.Context, v *Validation, field, noun string, find func() error) {
 	err := find()
 	switch ErrorCode(err) {
 	case ENOTFOUND:
 	case "":
-		v.Add(field, noun+" with this id already exists.")
+		v.Add(field, "This id is taken by another "+noun+".")
 	default:
 		v.Add(field, "This id could not be checked.")
 	}

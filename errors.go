@@ -1,6 +1,8 @@
 package paykit
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -20,9 +22,20 @@ const (
 	ELIMIT        = "limit"        // over a configured limit (amount caps, rate of resends)
 )
 
+// FieldInput is the Fields key of a problem with an input as a whole rather
+// than with one of its fields: two fields that exclude each other, an empty
+// list. A nested input's is prefixed like its fields ("employee." + FieldInput,
+// "[2]." + FieldInput). Dialects rename it to their wire's name for such a
+// problem, as they rename every field.
+const FieldInput = "_input"
+
 // Error is the error every Service method returns for a condition a caller can act
 // on. Fields carries per-field messages for EINVALID, keyed by the field's name in
-// the domain (dialects rename them to their wire names).
+// the domain: the canonical JSON name of the input's field ("invoicedAmount"),
+// dotted into a nested input ("employee.name"), indexed in a list
+// ("[2].amount"), or FieldInput. Messages are paykit's own sentences. Dialects
+// rename the fields and rewrite the messages into their wire's words, each in one
+// table.
 type Error struct {
 	Code    string
 	Message string
@@ -111,6 +124,29 @@ func (v *Validation) Err() error {
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "Invalid input.", Fields: v.fields}
+}
+
+// msgRequired is the message of a required field left out or empty.
+const msgRequired = "A value is required."
+
+// maxMetadata bounds an object's metadata, in bytes of JSON.
+const maxMetadata = 16 << 10
+
+// checkMetadata validates metadata (any JSON value; absent or null is {}) into
+// v and returns it compacted.
+func checkMetadata(v *Validation, field string, raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return json.RawMessage(`{}`)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		v.Add(field, "Not valid JSON.")
+		return raw
+	}
+	if buf.Len() > maxMetadata {
+		v.Add(field, "Metadata is at most 16 KiB of JSON.")
+	}
+	return json.RawMessage(buf.Bytes())
 }
 
 // invalid returns an EINVALID error for one field.

@@ -29,62 +29,27 @@ const (
 // Integration is the tenant of the Gigapay nouns: employees, payouts, invoices
 // and webhooks all belong to one, named by the Integration-ID header. Its ID is
 // its Tenant's ID, unique across paykit. An integration is managed by the API
-// keys of its owner, another tenant (the "account"), and by its own. Its JSON
-// is Gigapay's integration object.
+// keys of its owner, another tenant (the "account"), and by its own.
 type Integration struct {
-	ID           string // the tenant's ID
-	OwnerID      string // the tenant whose API keys manage it
-	Type         IntegrationType
-	Name         string // shown to employees
-	Logo         string // a URL (http, https or a data: URL of an image); "" is null
-	Metadata     json.RawMessage
-	Email        string // where invoices are sent
-	Recipient    string // the name invoices are addressed to
-	AddressLine1 string
-	AddressLine2 string // "" is null
-	ZipCode      string
-	City         string
+	ID           string          `json:"id"`      // the tenant's ID
+	OwnerID      string          `json:"ownerId"` // the tenant whose API keys manage it
+	Type         IntegrationType `json:"type"`
+	Name         string          `json:"name"`           // shown to employees
+	Logo         string          `json:"logo,omitempty"` // a URL (http, https or a data: URL of an image)
+	Metadata     json.RawMessage `json:"metadata"`
+	Email        string          `json:"email"`     // where invoices are sent
+	Recipient    string          `json:"recipient"` // the name invoices are addressed to
+	AddressLine1 string          `json:"addressLine1"`
+	AddressLine2 string          `json:"addressLine2,omitempty"`
+	ZipCode      string          `json:"zipCode"`
+	City         string          `json:"city"`
 	// Rates price the integration's payouts; nil means the Service's defaults.
-	Rates *PricingRates
+	Rates *PricingRates `json:"rates,omitempty"`
 	// InvoiceBatching keeps the open invoice open across requests, until it is
 	// closed or paid; without it each create request gets an invoice of its own.
-	InvoiceBatching bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-}
-
-type integrationJSON struct {
-	ID           string          `json:"id"`
-	Name         string          `json:"name"`
-	Type         IntegrationType `json:"type"`
-	Logo         *string         `json:"logo"`
-	Metadata     json.RawMessage `json:"metadata"`
-	Email        string          `json:"email"`
-	Recipient    string          `json:"recipient"`
-	AddressLine1 string          `json:"address_line_1"`
-	AddressLine2 *string         `json:"address_line_2"`
-	ZipCode      string          `json:"zip_code"`
-	City         string          `json:"city"`
-}
-
-// MarshalJSON writes Gigapay's integration object.
-func (in *Integration) MarshalJSON() ([]byte, error) {
-	return marshalWire(integrationJSON{ID: in.ID, Name: in.Name, Type: in.Type, Logo: nullString(in.Logo),
-		Metadata: metadataOrEmpty(in.Metadata), Email: in.Email, Recipient: in.Recipient,
-		AddressLine1: in.AddressLine1, AddressLine2: nullString(in.AddressLine2), ZipCode: in.ZipCode, City: in.City})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes; the fields that are not on the
-// wire stay zero.
-func (in *Integration) UnmarshalJSON(b []byte) error {
-	var w integrationJSON
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*in = Integration{ID: w.ID, Name: w.Name, Type: w.Type, Logo: deref(w.Logo), Metadata: w.Metadata,
-		Email: w.Email, Recipient: w.Recipient, AddressLine1: w.AddressLine1, AddressLine2: deref(w.AddressLine2),
-		ZipCode: w.ZipCode, City: w.City}
-	return nil
+	InvoiceBatching bool      `json:"invoiceBatching"`
+	CreatedAt       time.Time `json:"createdAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
 }
 
 // IntegrationCreate is the input of CreateIntegration, ReplaceIntegration and
@@ -98,9 +63,9 @@ type IntegrationCreate struct {
 	Metadata     json.RawMessage `json:"metadata"`
 	Email        string          `json:"email"`
 	Recipient    string          `json:"recipient"`
-	AddressLine1 string          `json:"address_line_1"`
-	AddressLine2 string          `json:"address_line_2"`
-	ZipCode      string          `json:"zip_code"`
+	AddressLine1 string          `json:"addressLine1"`
+	AddressLine2 string          `json:"addressLine2"`
+	ZipCode      string          `json:"zipCode"`
 	City         string          `json:"city"`
 }
 
@@ -113,9 +78,9 @@ type IntegrationUpdate struct {
 	Metadata     *json.RawMessage `json:"metadata"`
 	Email        *string          `json:"email"`
 	Recipient    *string          `json:"recipient"`
-	AddressLine1 *string          `json:"address_line_1"`
-	AddressLine2 *string          `json:"address_line_2"`
-	ZipCode      *string          `json:"zip_code"`
+	AddressLine1 *string          `json:"addressLine1"`
+	AddressLine2 *string          `json:"addressLine2"`
+	ZipCode      *string          `json:"zipCode"`
 	City         *string          `json:"city"`
 }
 
@@ -123,8 +88,8 @@ type IntegrationUpdate struct {
 // support configures per customer. Nil fields are left as they are.
 type IntegrationSettings struct {
 	Rates           *PricingRates `json:"rates"`
-	DefaultRates    bool          `json:"default_rates"` // forget the integration's rates: use the Service's
-	InvoiceBatching *bool         `json:"invoice_batching"`
+	DefaultRates    bool          `json:"defaultRates"` // forget the integration's rates: use the Service's
+	InvoiceBatching *bool         `json:"invoiceBatching"`
 }
 
 // IntegrationFilter selects integrations; nil fields match all. Lists are
@@ -235,24 +200,24 @@ func setIntegration(v *Validation, integ *Integration, in IntegrationCreate, str
 		val = strings.TrimSpace(val)
 		switch {
 		case val == "" && (strict || field == "name"):
-			v.Add(field, "This field is required.")
+			v.Add(field, msgRequired)
 		case utf8.RuneCountInString(val) > maxName:
-			v.Add(field, "Ensure this field has no more than 255 characters.")
+			v.Add(field, msgMaxName)
 		}
 		return val
 	}
 	integ.Name = required("name", in.Name)
 	integ.Email = required("email", in.Email)
 	if integ.Email != "" && !validEmail(integ.Email) {
-		v.Add("email", "Enter a valid email address.")
+		v.Add("email", msgBadEmail)
 	}
 	integ.Recipient = required("recipient", in.Recipient)
-	integ.AddressLine1 = required("address_line_1", in.AddressLine1)
+	integ.AddressLine1 = required("addressLine1", in.AddressLine1)
 	integ.AddressLine2 = strings.TrimSpace(in.AddressLine2)
 	if utf8.RuneCountInString(integ.AddressLine2) > maxName {
-		v.Add("address_line_2", "Ensure this field has no more than 255 characters.")
+		v.Add("addressLine2", msgMaxName)
 	}
-	integ.ZipCode = required("zip_code", in.ZipCode)
+	integ.ZipCode = required("zipCode", in.ZipCode)
 	integ.City = required("city", in.City)
 	integ.Metadata = checkMetadata(v, "metadata", in.Metadata)
 	logo, err := checkLogo(in.Logo)
@@ -261,6 +226,9 @@ func setIntegration(v *Validation, integ *Integration, in IntegrationCreate, str
 	}
 	integ.Logo = logo
 }
+
+// msgNotImage is the message of a logo that is neither an image nor a URL.
+const msgNotImage = "Not an image: give a PNG, JPEG, GIF or WebP image, or an http or https URL."
 
 // checkLogo returns logo as a URL: an http or https URL as it is, and image
 // bytes, base64 or in a data: URL, as a canonical data: URL. "" is no logo.
@@ -271,7 +239,7 @@ func checkLogo(logo string) (string, error) {
 	}
 	if u, err := url.Parse(logo); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		if len(logo) > 2048 {
-			return "", Errorf(EINVALID, "Ensure this URL has no more than 2048 characters.")
+			return "", Errorf(EINVALID, "A URL has at most 2048 characters.")
 		}
 		return logo, nil
 	}
@@ -279,7 +247,7 @@ func checkLogo(logo string) (string, error) {
 	if rest, ok := strings.CutPrefix(logo, "data:"); ok {
 		_, b64, ok := strings.Cut(rest, ";base64,")
 		if !ok {
-			return "", Errorf(EINVALID, "Upload a valid image. The file you uploaded was either not an image or a corrupted image.")
+			return "", Errorf(EINVALID, "%s", msgNotImage)
 		}
 		data = b64
 	}
@@ -293,7 +261,7 @@ func checkLogo(logo string) (string, error) {
 		raw, err = base64.RawStdEncoding.DecodeString(data)
 	}
 	if err != nil || len(raw) == 0 {
-		return "", Errorf(EINVALID, "Upload a valid image. The file you uploaded was either not an image or a corrupted image.")
+		return "", Errorf(EINVALID, "%s", msgNotImage)
 	}
 	if len(raw) > maxLogo {
 		return "", Errorf(EINVALID, "The image is larger than 512 KiB.")
@@ -301,7 +269,7 @@ func checkLogo(logo string) (string, error) {
 	if ct := imageType(raw); ct != "" {
 		return "data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(raw), nil
 	}
-	return "", Errorf(EINVALID, "Upload a valid image. The file you uploaded was either not an image or a corrupted image.")
+	return "", Errorf(EINVALID, "%s", msgNotImage)
 }
 
 // FindIntegrationByID returns the integration id if the tenant account may

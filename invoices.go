@@ -11,67 +11,28 @@ import (
 
 // Invoice groups the payouts an integration's client pays for at once. It is
 // managed: a payout joins the integration's open invoice in its currency, or
-// opens one. Its JSON is Gigapay's invoice object.
+// opens one.
 type Invoice struct {
-	UID      string // surrogate key: stable when the client changes ID
-	TenantID string // the integration
-	ID       string // the client's id, unique per integration; by default the invoice's Number
-	Number   int64  // unique across every integration, never reused; the OCR number derives from it
-	Currency Currency
-	Open     bool  // payouts still join it
-	Price    Money // the sum of its payouts' cost: what the client owes
-	Metadata json.RawMessage
-	AppURL   string // where the client pays it
-	PDFURL   string // its PDF
-	// Token is the capability in AppURL and PDFURL.
-	Token     string
-	CreatedAt time.Time
-	PaidAt    *time.Time
-	UpdatedAt time.Time
+	UID      string          `json:"uid"`      // surrogate key: stable when the client changes ID
+	TenantID string          `json:"tenantId"` // the integration
+	ID       string          `json:"id"`       // the client's id, unique per integration; by default the invoice's Number
+	Number   int64           `json:"number"`   // unique across every integration, never reused; the OCR number derives from it
+	Currency Currency        `json:"currency"`
+	Open     bool            `json:"open"`  // payouts still join it
+	Price    Money           `json:"price"` // the sum of its payouts' cost: what the client owes
+	Metadata json.RawMessage `json:"metadata"`
+	AppURL   string          `json:"appUrl"` // where the client pays it
+	PDFURL   string          `json:"pdfUrl"` // its PDF
+	// Token is the capability in AppURL and PDFURL. It is not in the JSON:
+	// the URLs carry it, and a snapshot has no use for it apart.
+	Token     string     `json:"-"`
+	CreatedAt time.Time  `json:"createdAt"`
+	PaidAt    *time.Time `json:"paidAt,omitempty"`
+	UpdatedAt time.Time  `json:"updatedAt"`
 }
 
 // OCRNumber returns the invoice's Swedish OCR payment reference (see OCR).
 func (inv *Invoice) OCRNumber() string { return OCR(inv.Number) }
-
-type invoiceJSON struct {
-	ID        string          `json:"id"`
-	App       string          `json:"app"`
-	PDF       string          `json:"pdf"`
-	CreatedAt string          `json:"created_at"`
-	PaidAt    *string         `json:"paid_at"`
-	Currency  Currency        `json:"currency"`
-	Metadata  json.RawMessage `json:"metadata"`
-	OCRNumber string          `json:"ocr_number"`
-	Open      bool            `json:"open"`
-	Price     string          `json:"price"`
-}
-
-// MarshalJSON writes Gigapay's invoice object.
-func (inv *Invoice) MarshalJSON() ([]byte, error) {
-	return marshalWire(invoiceJSON{ID: inv.ID, App: inv.AppURL, PDF: inv.PDFURL,
-		CreatedAt: FormatGigapayTime(inv.CreatedAt), PaidAt: gigapayTimePtr(inv.PaidAt), Currency: inv.Currency,
-		Metadata: metadataOrEmpty(inv.Metadata), OCRNumber: inv.OCRNumber(), Open: inv.Open, Price: inv.Price.Fixed()})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes; UID, TenantID and Token stay
-// empty.
-func (inv *Invoice) UnmarshalJSON(b []byte) error {
-	var w invoiceJSON
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	var ts timeParser
-	*inv = Invoice{ID: w.ID, AppURL: w.App, PDFURL: w.PDF, CreatedAt: ts.time(w.CreatedAt), PaidAt: ts.ptr(w.PaidAt),
-		Currency: w.Currency, Metadata: w.Metadata, Open: w.Open, Price: ts.money(w.Price, w.Currency)}
-	if len(w.OCRNumber) > 1 {
-		n, err := strconv.ParseInt(w.OCRNumber[:len(w.OCRNumber)-1], 10, 64)
-		if err != nil {
-			return fmt.Errorf("ocr_number %q: %w", w.OCRNumber, err)
-		}
-		inv.Number = n
-	}
-	return ts.err
-}
 
 // OCR returns the Swedish OCR payment reference of invoice number n: n as 11
 // digits, zero-padded, followed by its Luhn (modulus 10) check digit, 12 digits

@@ -31,7 +31,7 @@ func ParseCurrency(field, code string) (Currency, error) {
 	c := Currency(strings.ToUpper(strings.TrimSpace(code)))
 	if _, ok := currencyScales[c]; !ok || code == "" {
 		if code == "" {
-			return "", invalid(field, "This field is required.")
+			return "", invalid(field, msgRequired)
 		}
 		return "", invalid(field, "Unsupported currency %q.", code)
 	}

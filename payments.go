@@ -188,7 +188,7 @@ func (s *Service) CreateDeposit(ctx context.Context, tenantID string, in Deposit
 func (s *Service) CreateWithdrawal(ctx context.Context, tenantID string, in WithdrawalCreate) (*Payment, error) {
 	return write(ctx, s, tenantID, "withdrawal.create", in, func(tx Tx, now time.Time) (*Payment, error) {
 		if strings.TrimSpace(in.ExternalStorage) == "" {
-			return nil, invalid("externalStorage", "This field is required.")
+			return nil, invalid("externalStorage", msgRequired)
 		}
 		amount, src, err := s.moneyForAccount(ctx, tx, tenantID, in.Amount, in.AssetType, "sourceAccountId", in.SourceAccountID)
 		if err != nil {
@@ -216,7 +216,7 @@ func (s *Service) moneyForAccount(ctx context.Context, tx Tx, tenantID string, a
 		}
 	}
 	if accountID == "" {
-		v.Add(field, "This field is required.")
+		v.Add(field, msgRequired)
 	}
 	if err := v.Err(); err != nil {
 		return Money{}, nil, err

@@ -2,12 +2,12 @@ package paykit
 
 // This file and its siblings hold the Gigapay nouns: integrations.go (the
 // tenant of everything else), employees.go, invoices.go, pricing.go and here
-// payouts, the list and wire helpers they share, and PayoutStore.
+// payouts and PayoutStore.
 //
-// The JSON encoding of Integration, Employee, Payout, Invoice and Pricing is
-// Gigapay's wire format (snake_case, money as decimal strings, UTC times to the
-// microsecond), so that an event's Data is the object exactly as the API
-// renders it: the body a Gigapay webhook delivers unchanged.
+// Their JSON is paykit's canonical form (camelCase, Money as Money's JSON,
+// RFC 3339 times), the snapshot an event records. Gigapay's wire objects
+// (snake_case, money as decimal strings, times to the microsecond) are
+// httpapi's: its Gigapay dialect renders them, webhook bodies included.
 
 import (
 	"context"
@@ -29,8 +29,8 @@ var GigapayEvents = []string{
 	"Invoice.created", "Invoice.paid",
 }
 
-// PayoutStatus is where a payout is in its lifecycle. It is not on the wire:
-// Gigapay shows it as the *_at timestamps.
+// PayoutStatus is where a payout is in its lifecycle. Gigapay's wire shows it
+// as the *_at timestamps.
 type PayoutStatus string
 
 // Payout statuses, in the only order they can happen.
@@ -64,40 +64,34 @@ var payoutLifecycle = lifecycle[PayoutStatus]{
 
 // Payout pays one employee for one gig. It joins its integration's open
 // invoice; once that is paid and the employee verified, the employee is
-// notified, accepts it, and Gigapay disburses it. Its JSON is Gigapay's payout
-// object.
+// notified, accepts it, and Gigapay disburses it.
 type Payout struct {
-	UID            string // surrogate key: stable when the client changes ID
-	TenantID       string // the integration
-	ID             string // the client's id, unique per integration
-	Basis          PricingBasis
-	Amount         Money // gross salary
-	InvoicedAmount Money // amount + payroll
-	Cost           Money // invoiced amount + fee: what the client pays
-	Fee            Money
-	Payroll        Money
-	Tax            Money
-	VAT            Money
-	Description    string
-	EmployeeUID    string
-	EmployeeID     string // the employee's current client id
-	InvoiceUID     string
-	InvoiceID      string // the invoice's current client id
-	Metadata       json.RawMessage
-	StartAt        *time.Time
-	EndAt          *time.Time
-	Status         PayoutStatus
-	CreatedAt      time.Time
-	NotifiedAt     *time.Time
-	AcceptedAt     *time.Time
-	DisbursedAt    *time.Time // not on the wire: Gigapay documents no field for it
-	ResentAt       *time.Time // the last time the client had the notification resent
-	UpdatedAt      time.Time
-
-	// ExpandedEmployee and ExpandedInvoice, when set, are written in place of
-	// the ids (Gigapay's ?expand=). The Service never sets them.
-	ExpandedEmployee *Employee
-	ExpandedInvoice  *Invoice
+	UID            string          `json:"uid"`      // surrogate key: stable when the client changes ID
+	TenantID       string          `json:"tenantId"` // the integration
+	ID             string          `json:"id"`       // the client's id, unique per integration
+	Basis          PricingBasis    `json:"basis"`
+	Amount         Money           `json:"amount"`         // gross salary
+	InvoicedAmount Money           `json:"invoicedAmount"` // amount + payroll
+	Cost           Money           `json:"cost"`           // invoiced amount + fee: what the client pays
+	Fee            Money           `json:"fee"`
+	Payroll        Money           `json:"payroll"`
+	Tax            Money           `json:"tax"`
+	VAT            Money           `json:"vat"`
+	Description    string          `json:"description"`
+	EmployeeUID    string          `json:"employeeUid"`
+	EmployeeID     string          `json:"employeeId"` // the employee's current client id
+	InvoiceUID     string          `json:"invoiceUid"`
+	InvoiceID      string          `json:"invoiceId"` // the invoice's current client id
+	Metadata       json.RawMessage `json:"metadata"`
+	StartAt        *time.Time      `json:"startAt,omitempty"`
+	EndAt          *time.Time      `json:"endAt,omitempty"`
+	Status         PayoutStatus    `json:"status"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	NotifiedAt     *time.Time      `json:"notifiedAt,omitempty"`
+	AcceptedAt     *time.Time      `json:"acceptedAt,omitempty"`
+	DisbursedAt    *time.Time      `json:"disbursedAt,omitempty"`
+	ResentAt       *time.Time      `json:"resentAt,omitempty"` // the last time the client had the notification resent
+	UpdatedAt      time.Time       `json:"updatedAt"`
 }
 
 // FullSalarySpecification reports whether the payslip shows payroll taxes and
@@ -110,116 +104,24 @@ func (p *Payout) Pricing() *Pricing {
 		Fee: p.Fee, Payroll: p.Payroll, Tax: p.Tax, VAT: p.VAT, Metadata: p.Metadata}
 }
 
-type payoutJSON struct {
-	ID                      string          `json:"id"`
-	Amount                  string          `json:"amount"`
-	InvoicedAmount          string          `json:"invoiced_amount"`
-	Cost                    string          `json:"cost"`
-	Currency                Currency        `json:"currency"`
-	Description             string          `json:"description"`
-	Employee                json.RawMessage `json:"employee"`
-	FullSalarySpecification bool            `json:"full_salary_specification"`
-	Invoice                 json.RawMessage `json:"invoice"`
-	Metadata                json.RawMessage `json:"metadata"`
-	StartAt                 *string         `json:"start_at"`
-	EndAt                   *string         `json:"end_at"`
-	CreatedAt               string          `json:"created_at"`
-	NotifiedAt              *string         `json:"notified_at"`
-	AcceptedAt              *string         `json:"accepted_at"`
-}
-
-// MarshalJSON writes Gigapay's payout object, with the employee and invoice
-// expanded when ExpandedEmployee and ExpandedInvoice are set.
-func (p *Payout) MarshalJSON() ([]byte, error) {
-	ref := func(id string, obj json.Marshaler) (json.RawMessage, error) {
-		if obj != nil {
-			return obj.MarshalJSON()
-		}
-		return json.Marshal(id)
-	}
-	var emp, inv json.Marshaler
-	if p.ExpandedEmployee != nil {
-		emp = p.ExpandedEmployee
-	}
-	if p.ExpandedInvoice != nil {
-		inv = p.ExpandedInvoice
-	}
-	e, err := ref(p.EmployeeID, emp)
-	if err != nil {
-		return nil, err
-	}
-	i, err := ref(p.InvoiceID, inv)
-	if err != nil {
-		return nil, err
-	}
-	return marshalWire(payoutJSON{ID: p.ID, Amount: p.Amount.Fixed(), InvoicedAmount: p.InvoicedAmount.Fixed(),
-		Cost: p.Cost.Fixed(), Currency: p.Amount.Currency, Description: p.Description, Employee: e,
-		FullSalarySpecification: p.FullSalarySpecification(), Invoice: i, Metadata: metadataOrEmpty(p.Metadata),
-		StartAt: gigapayTimePtr(p.StartAt), EndAt: gigapayTimePtr(p.EndAt), CreatedAt: FormatGigapayTime(p.CreatedAt),
-		NotifiedAt: gigapayTimePtr(p.NotifiedAt), AcceptedAt: gigapayTimePtr(p.AcceptedAt)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes. The fields that are not on the
-// wire stay zero, except Status (told by the timestamps) and Basis (amount or,
-// with a full salary specification, invoiced_amount).
-func (p *Payout) UnmarshalJSON(b []byte) error {
-	var w payoutJSON
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	var ts timeParser
-	*p = Payout{ID: w.ID, Amount: ts.money(w.Amount, w.Currency), InvoicedAmount: ts.money(w.InvoicedAmount, w.Currency),
-		Cost: ts.money(w.Cost, w.Currency), Description: w.Description, Metadata: w.Metadata,
-		StartAt: ts.ptr(w.StartAt), EndAt: ts.ptr(w.EndAt), CreatedAt: ts.time(w.CreatedAt),
-		NotifiedAt: ts.ptr(w.NotifiedAt), AcceptedAt: ts.ptr(w.AcceptedAt), Basis: PricingBasisAmount}
-	if w.FullSalarySpecification {
-		p.Basis = PricingBasisInvoicedAmount
-	}
-	p.Status = PayoutStatusCreated
-	if p.AcceptedAt != nil {
-		p.Status = PayoutStatusAccepted
-	} else if p.NotifiedAt != nil {
-		p.Status = PayoutStatusNotified
-	}
-	if len(w.Employee) > 0 && w.Employee[0] == '{' {
-		p.ExpandedEmployee = &Employee{}
-		if err := json.Unmarshal(w.Employee, p.ExpandedEmployee); err != nil {
-			return err
-		}
-		p.EmployeeID = p.ExpandedEmployee.ID
-	} else if err := json.Unmarshal(w.Employee, &p.EmployeeID); err != nil {
-		return err
-	}
-	if len(w.Invoice) > 0 && w.Invoice[0] == '{' {
-		p.ExpandedInvoice = &Invoice{}
-		if err := json.Unmarshal(w.Invoice, p.ExpandedInvoice); err != nil {
-			return err
-		}
-		p.InvoiceID = p.ExpandedInvoice.ID
-	} else if err := json.Unmarshal(w.Invoice, &p.InvoiceID); err != nil {
-		return err
-	}
-	return ts.err
-}
-
 // PayoutCreate is the input of CreatePayout and PricePayout. Exactly one of
 // Amount, InvoicedAmount and Cost is given; the other two are computed by
 // pricing. The employee is either referred to by EmployeeID or given inline.
 type PayoutCreate struct {
 	ID             string           `json:"id"` // optional: a UUID by default
 	Amount         *decimal.Decimal `json:"amount"`
-	InvoicedAmount *decimal.Decimal `json:"invoiced_amount"`
+	InvoicedAmount *decimal.Decimal `json:"invoicedAmount"`
 	Cost           *decimal.Decimal `json:"cost"`
 	Currency       string           `json:"currency"`
 	Description    string           `json:"description"` // shown to the employee; at most 255 characters
-	EmployeeID     string           `json:"employee"`
+	EmployeeID     string           `json:"employeeId"`
 	// Employee is an inline employee: an existing one is reused when one has
 	// its id, or else (without an id) its email, or else its cellphone number;
 	// otherwise it is created (Employee.created).
-	Employee *EmployeeCreate `json:"employee_object"`
+	Employee *EmployeeCreate `json:"employee,omitempty"`
 	Metadata json.RawMessage `json:"metadata"`
-	StartAt  *time.Time      `json:"start_at"`
-	EndAt    *time.Time      `json:"end_at"`
+	StartAt  *time.Time      `json:"startAt"`
+	EndAt    *time.Time      `json:"endAt"`
 }
 
 // PayoutFilter selects payouts; nil fields match all. Lists are newest first.
@@ -245,11 +147,20 @@ const MaxPayoutBatch = 1000
 func checkBatch(n int) error {
 	switch {
 	case n == 0:
-		return invalid("non_field_errors", "This list may not be empty.")
+		return invalid(FieldInput, "Give at least one payout.")
 	case n > MaxPayoutBatch:
-		return invalid("non_field_errors", "Ensure this list has no more than %d elements.", MaxPayoutBatch)
+		return invalid(FieldInput, "A batch holds at most %d payouts.", MaxPayoutBatch)
 	}
 	return nil
+}
+
+// micro returns t in UTC to the microsecond, or nil.
+func micro(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC().Truncate(time.Microsecond)
+	return &v
 }
 
 func itemPrefix(indexed bool, i int) string {
@@ -263,8 +174,8 @@ func itemPrefix(indexed bool, i int) string {
 // its currency, or opens one (Invoice.created), and fires Payout.created. An
 // inline employee that matches none is created first (Employee.created).
 // Without invoice batching (the default) the invoice is closed when the call
-// ends, so each call gets an invoice of its own. Returns EINVALID (fields
-// named as on the wire: "amount", "employee.name", "non_field_errors") and
+// ends, so each call gets an invoice of its own. Returns EINVALID (fields named
+// as PayoutCreate's JSON: "invoicedAmount", "employee.name", FieldInput) and
 // ENOTFOUND for an unknown integration.
 func (s *Service) CreatePayout(ctx context.Context, tenantID string, in PayoutCreate) (*Payout, error) {
 	return write(ctx, s, tenantID, "payout.create", in, func(tx Tx, now time.Time) (*Payout, error) {
@@ -368,7 +279,7 @@ func (s *Service) checkPayout(ctx context.Context, tx Store, now time.Time, inte
 		v.Add(prefix+"id", ErrorMessage(err))
 	} else if ids != nil {
 		if ids[p.ID] {
-			v.Add(prefix+"id", "payout with this id already exists.")
+			v.Add(prefix+"id", "This id is taken by another payout.")
 		} else {
 			checkIDFree(ctx, v, prefix+"id", "payout", func() error { _, err := tx.FindPayoutByID(ctx, integ.ID, p.ID); return err })
 		}
@@ -392,11 +303,11 @@ func (s *Service) checkPayout(ctx context.Context, tx Store, now time.Time, inte
 		}
 	}
 	if given != 1 {
-		v.Add(prefix+"non_field_errors", "Exactly one of amount, invoiced_amount and cost is required.")
+		v.Add(prefix+FieldInput, "Exactly one of amount, invoicedAmount and cost is required.")
 	} else if err == nil {
 		pr, err := Price(basis, value, c, s.ratesFor(integ))
 		if err != nil {
-			v.Add(prefix+string(basis), ErrorMessage(err))
+			v.Add(prefix+basis.field(), ErrorMessage(err))
 		} else {
 			p.Basis, p.Amount, p.InvoicedAmount, p.Cost = basis, pr.Amount, pr.InvoicedAmount, pr.Cost
 			p.Fee, p.Payroll, p.Tax, p.VAT = pr.Fee, pr.Payroll, pr.Tax, pr.VAT
@@ -405,14 +316,14 @@ func (s *Service) checkPayout(ctx context.Context, tx Store, now time.Time, inte
 
 	switch {
 	case p.Description == "":
-		v.Add(prefix+"description", "This field is required.")
+		v.Add(prefix+"description", msgRequired)
 	case utf8.RuneCountInString(p.Description) > maxName:
-		v.Add(prefix+"description", "Ensure this field has no more than 255 characters.")
+		v.Add(prefix+"description", msgMaxName)
 	}
 	p.Metadata = checkMetadata(v, prefix+"metadata", pc.Metadata)
 	p.StartAt, p.EndAt = micro(pc.StartAt), micro(pc.EndAt)
 	if p.StartAt != nil && p.EndAt != nil && p.EndAt.Before(*p.StartAt) {
-		v.Add(prefix+"end_at", "The gig cannot end before it starts.")
+		v.Add(prefix+"endAt", "The gig cannot end before it starts.")
 	}
 
 	var newEmp *Employee
@@ -428,14 +339,14 @@ func (s *Service) checkPayout(ctx context.Context, tx Store, now time.Time, inte
 		}
 		p.EmployeeUID, p.EmployeeID = e.UID, e.ID
 	case pc.EmployeeID == "":
-		v.Add(prefix+"employee", "This field is required.")
+		v.Add(prefix+"employeeId", msgRequired)
 	default:
 		e, err := tx.FindEmployeeByID(ctx, integ.ID, pc.EmployeeID)
 		switch ErrorCode(err) {
 		case "":
 			p.EmployeeUID, p.EmployeeID = e.UID, e.ID
 		case ENOTFOUND:
-			v.Add(prefix+"employee", fmt.Sprintf("Object with id %q does not exist.", pc.EmployeeID))
+			v.Add(prefix+"employeeId", fmt.Sprintf("No employee has the id %q.", pc.EmployeeID))
 		default:
 			return nil, nil, err
 		}
@@ -453,20 +364,20 @@ func (s *Service) FindPayoutByID(ctx context.Context, tenantID, id string) (*Pay
 }
 
 // FindPayouts returns a page of the integration's payouts, newest first, and
-// how many f selects in all. Returns EINVALID when f names an employee or
-// invoice (by client id) that does not exist.
+// how many f selects in all. Returns EINVALID (on "employeeId" or "invoiceId")
+// when f names an employee or invoice, by client id, that does not exist.
 func (s *Service) FindPayouts(ctx context.Context, tenantID string, f PayoutFilter) ([]*Payout, int, error) {
 	var v Validation
 	if f.EmployeeID != nil {
 		if _, err := s.store.FindEmployeeByID(ctx, tenantID, *f.EmployeeID); ErrorCode(err) == ENOTFOUND {
-			v.Add("employee", "Select a valid choice. That choice is not one of the available choices.")
+			v.Add("employeeId", "No employee has this id.")
 		} else if err != nil {
 			return nil, 0, err
 		}
 	}
 	if f.InvoiceID != nil {
 		if _, err := s.store.FindInvoiceByID(ctx, tenantID, *f.InvoiceID); ErrorCode(err) == ENOTFOUND {
-			v.Add("invoice", "Select a valid choice. That choice is not one of the available choices.")
+			v.Add("invoiceId", "No invoice has this id.")
 		} else if err != nil {
 			return nil, 0, err
 		}

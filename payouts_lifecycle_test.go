@@ -120,13 +120,23 @@ func TestPayout_Lifecycle(t *testing.T) {
 		require.Equal(t, []string{"Employee.created", "Invoice.created", "Payout.created", "Employee.notified",
 			"Employee.claimed", "Invoice.paid", "Employee.verified", "Payout.notified", "Payout.accepted"}, e.eventTypes(t, tn, ""))
 
-		// The payout's event is the object as the API renders it.
+		// The payout's event is its canonical snapshot; the Gigapay dialect
+		// renders it as the API does (httpapi's TestGigapay_EventBodies).
 		evs, err := e.svc.FindEvents(ctx, tn, paykit.EventFilter{Limit: 100})
 		require.NoError(t, err)
-		require.JSONEq(t, `{"id":"123","amount":"1000.00","invoiced_amount":"1314.20","cost":"1379.91","currency":"SEK",
-			"description":"Lön genom Gigapay","employee":"67","full_salary_specification":false,"invoice":"`+inv.ID+`",
-			"metadata":{},"start_at":null,"end_at":null,"created_at":"2024-01-09T12:00:00.000000Z",
-			"notified_at":"2024-01-09T12:01:00.000000Z","accepted_at":"2024-01-09T12:01:00.000000Z"}`, string(evs[len(evs)-1].Data))
+		sek := func(a string) string { return `{"amount":"` + a + `","currency":"SEK"}` }
+		require.JSONEq(t, `{"uid":"`+p.UID+`","tenantId":"`+tn+`","id":"123","basis":"amount","amount":`+sek("1000.00")+`,
+			"invoicedAmount":`+sek("1314.20")+`,"cost":`+sek("1379.91")+`,"fee":`+sek("65.71")+`,"payroll":`+sek("314.20")+`,
+			"tax":`+sek("300.00")+`,"vat":`+sek("344.98")+`,"description":"Lön genom Gigapay","employeeUid":"`+emp.UID+`",
+			"employeeId":"67","invoiceUid":"`+inv.UID+`","invoiceId":"`+inv.ID+`","metadata":{},"status":"accepted",
+			"createdAt":"2024-01-09T12:00:00Z","notifiedAt":"2024-01-09T12:01:00Z","acceptedAt":"2024-01-09T12:01:00Z",
+			"updatedAt":"2024-01-09T12:01:00Z"}`, string(evs[len(evs)-1].Data))
+		var snap paykit.Payout
+		require.NoError(t, json.Unmarshal(evs[len(evs)-1].Data, &snap))
+		snap.DisbursedAt, snap.UpdatedAt = p.DisbursedAt, p.UpdatedAt
+		snap.Status = p.Status
+		require.Equal(t, p.ID, snap.ID)
+		require.JSONEq(t, string(mustMarshal(t, p)), string(mustMarshal(t, &snap)), "the snapshot holds the whole payout")
 	})
 
 	t.Run("VerifiedBeforePaid", func(t *testing.T) {
@@ -209,9 +219,9 @@ func TestPayout_Create(t *testing.T) {
 		})
 		requireCode(t, paykit.EINVALID, err)
 		require.Equal(t, map[string]string{
-			"[1].employee": `Object with id "missing" does not exist.`,
-			"[2].id":       "payout with this id already exists.",
-			"[2].amount":   "Amount must be greater than zero.",
+			"[1].employeeId": `No employee has the id "missing".`,
+			"[2].id":         "This id is taken by another payout.",
+			"[2].amount":     "Amount must be greater than zero.",
 		}, paykit.ErrorFields(err))
 		ps, n, err := e.svc.FindPayouts(ctx, tn, paykit.PayoutFilter{})
 		require.NoError(t, err)
@@ -234,7 +244,8 @@ func TestPayout_Create(t *testing.T) {
 		in.Cost = amount("100")
 		_, err := e.svc.CreatePayout(context.Background(), tn, in)
 		requireCode(t, paykit.EINVALID, err)
-		require.Contains(t, paykit.ErrorFields(err), "non_field_errors")
+		require.Equal(t, map[string]string{paykit.FieldInput: "Exactly one of amount, invoicedAmount and cost is required."},
+			paykit.ErrorFields(err))
 		in.Amount = nil
 		p, err := e.svc.CreatePayout(context.Background(), tn, in)
 		require.NoError(t, err)
@@ -263,7 +274,8 @@ func TestPayout_Create(t *testing.T) {
 
 		_, err = e.svc.CreatePayout(ctx, tn, inline("", ""))
 		requireCode(t, paykit.EINVALID, err)
-		require.Contains(t, paykit.ErrorFields(err), "employee.non_field_errors")
+		require.Equal(t, map[string]string{"employee." + paykit.FieldInput: "Either email or cellphoneNumber is required."},
+			paykit.ErrorFields(err))
 	})
 
 	t.Run("Batching", func(t *testing.T) {
@@ -375,6 +387,13 @@ func TestIntegration_Access(t *testing.T) {
 	again, err := e.svc.EnsureIntegration(ctx, acct, paykit.IntegrationCreate{})
 	require.NoError(t, err)
 	require.Equal(t, paykit.IntegrationTypeWebApp, again.Type)
+}
+
+func mustMarshal(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(tb, err)
+	return b
 }
 
 func countOf(ss []string, s string) int {

@@ -12,10 +12,10 @@ import (
 // a fraction (0.3142 is 31.42 %). They are configured per integration; the
 // Service's defaults (WithPricingRates) apply to integrations without their own.
 type PricingRates struct {
-	Payroll   decimal.Decimal `json:"payroll"`    // employer's social contributions, on amount
-	IncomeTax decimal.Decimal `json:"income_tax"` // preliminary income tax withheld from amount
-	VAT       decimal.Decimal `json:"vat"`        // value added tax, on cost
-	Fee       decimal.Decimal `json:"fee"`        // Gigapay's fee, on invoiced_amount
+	Payroll   decimal.Decimal `json:"payroll"`   // employer's social contributions, on amount
+	IncomeTax decimal.Decimal `json:"incomeTax"` // preliminary income tax withheld from amount
+	VAT       decimal.Decimal `json:"vat"`       // value added tax, on cost
+	Fee       decimal.Decimal `json:"fee"`       // Gigapay's fee, on the invoiced amount
 }
 
 // DefaultPricingRates returns the Swedish rates that reproduce the Gigapay
@@ -43,7 +43,7 @@ func (r PricingRates) check(v *Validation, prefix string) {
 	for _, f := range []struct {
 		name string
 		d    decimal.Decimal
-	}{{"payroll", r.Payroll}, {"income_tax", r.IncomeTax}, {"vat", r.VAT}, {"fee", r.Fee}} {
+	}{{"payroll", r.Payroll}, {"incomeTax", r.IncomeTax}, {"vat", r.VAT}, {"fee", r.Fee}} {
 		if f.d.IsNegative() || f.d.GreaterThan(decimal.NewFromInt(1)) || !f.d.Equal(f.d.Truncate(6)) {
 			v.Add(prefix+f.name, "Rates are fractions from 0 to 1 with at most 6 decimals.")
 		}
@@ -77,100 +77,59 @@ func (s *Service) ratesFor(in *Integration) PricingRates {
 // are computed from it.
 type PricingBasis string
 
-// Pricing bases.
+// Pricing bases. The values are stored; the fields they name are field().
 const (
 	PricingBasisAmount         PricingBasis = "amount"
 	PricingBasisInvoicedAmount PricingBasis = "invoiced_amount"
 	PricingBasisCost           PricingBasis = "cost"
 )
 
-// Pricing is a payout's price breakdown. Its JSON is Gigapay's pricing object:
-// every amount a decimal string, and null for what Swedish payouts never carry
-// (health insurance, pension).
+// field returns the name of b's field in PayoutCreate's JSON, which names its
+// validation errors.
+func (b PricingBasis) field() string {
+	if b == PricingBasisInvoicedAmount {
+		return "invoicedAmount"
+	}
+	return string(b)
+}
+
+// Pricing is a payout's price breakdown:
 //
-//	amount          = net to the employee + income tax (Tax)
-//	invoiced_amount = amount + employer's payroll taxes (Payroll)
-//	cost            = invoiced_amount + Gigapay's fee (Fee), what the client pays
-//	vat             = VAT on cost, reported beside it
+//	Amount         = net to the employee + income tax (Tax)
+//	InvoicedAmount = Amount + employer's payroll taxes (Payroll)
+//	Cost           = InvoicedAmount + Gigapay's fee (Fee), what the client pays
+//	VAT            = VAT on Cost, reported beside it
 type Pricing struct {
-	ID             string // the payout's id; "" for a calculation without one
-	Amount         Money
-	InvoicedAmount Money
-	Cost           Money
-	Fee            Money
-	Payroll        Money
-	Tax            Money
-	VAT            Money
-	Metadata       json.RawMessage // the payout's; {} by default
+	ID             string          `json:"id,omitempty"` // the payout's id; "" for a calculation without one
+	Amount         Money           `json:"amount"`
+	InvoicedAmount Money           `json:"invoicedAmount"`
+	Cost           Money           `json:"cost"`
+	Fee            Money           `json:"fee"`
+	Payroll        Money           `json:"payroll"`
+	Tax            Money           `json:"tax"`
+	VAT            Money           `json:"vat"`
+	Metadata       json.RawMessage `json:"metadata,omitempty"` // the payout's; {} by default
 }
 
 // Net returns what reaches the employee: amount less income tax.
 func (p *Pricing) Net() Money { return sub(p.Amount, p.Tax) }
 
-type pricingJSON struct {
-	ID              *string         `json:"id"`
-	Amount          string          `json:"amount"`
-	InvoicedAmount  string          `json:"invoiced_amount"`
-	Cost            string          `json:"cost"`
-	Currency        Currency        `json:"currency"`
-	Fee             string          `json:"fee"`
-	Payroll         *string         `json:"payroll"`
-	Tax             string          `json:"tax"`
-	VAT             string          `json:"vat"`
-	HealthInsurance *string         `json:"health_insurance"`
-	Pension         *string         `json:"pension"`
-	Metadata        json.RawMessage `json:"metadata"`
-}
-
-// MarshalJSON writes Gigapay's pricing object.
-func (p *Pricing) MarshalJSON() ([]byte, error) {
-	payroll := p.Payroll.Fixed()
-	return marshalWire(pricingJSON{ID: nullString(p.ID), Amount: p.Amount.Fixed(),
-		InvoicedAmount: p.InvoicedAmount.Fixed(), Cost: p.Cost.Fixed(), Currency: p.Amount.Currency,
-		Fee: p.Fee.Fixed(), Payroll: &payroll, Tax: p.Tax.Fixed(), VAT: p.VAT.Fixed(), Metadata: metadataOrEmpty(p.Metadata)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (p *Pricing) UnmarshalJSON(b []byte) error {
-	var w pricingJSON
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	var payroll string
-	if w.Payroll != nil {
-		payroll = *w.Payroll
-	}
-	var err error
-	m := func(s string) Money {
-		if s == "" || err != nil {
-			return MoneyFromMinor(0, w.Currency)
-		}
-		var d decimal.Decimal
-		if d, err = decimal.NewFromString(s); err != nil {
-			return Money{}
-		}
-		return MoneyFromMinor(d.Shift(w.Currency.Scale()).IntPart(), w.Currency)
-	}
-	*p = Pricing{ID: deref(w.ID), Amount: m(w.Amount), InvoicedAmount: m(w.InvoicedAmount), Cost: m(w.Cost),
-		Fee: m(w.Fee), Payroll: m(payroll), Tax: m(w.Tax), VAT: m(w.VAT), Metadata: w.Metadata}
-	return err
-}
-
 // Price computes the breakdown of a payout whose basis field is value, under
 // rates. It is pure: no clock, no store. Every step rounds half-up to the
 // currency's scale (RoundMoney), and the sums hold exactly:
-// invoiced_amount = amount + payroll and cost = invoiced_amount + fee.
+// InvoicedAmount = Amount + Payroll and Cost = InvoicedAmount + Fee.
 //
-// From amount: payroll = amount × Payroll; fee = invoiced_amount × Fee.
-// From invoiced_amount: amount = invoiced_amount / (1 + Payroll), payroll the
-// rest. From cost: invoiced_amount = cost / (1 + Fee), fee the rest, then as
-// from invoiced_amount. Then tax = amount × IncomeTax and vat = cost × VAT.
+// From amount: Payroll = Amount × r.Payroll; Fee = InvoicedAmount × r.Fee.
+// From the invoiced amount: Amount = InvoicedAmount / (1 + r.Payroll), Payroll
+// the rest. From cost: InvoicedAmount = Cost / (1 + r.Fee), Fee the rest, then
+// as from the invoiced amount. Then Tax = Amount × r.IncomeTax and
+// VAT = Cost × r.VAT.
 //
-// It returns EINVALID, naming the basis field, for a value that is not
-// positive, has more decimals than its currency, or is too small to leave a
-// positive amount.
+// It returns EINVALID, naming the basis field as PayoutCreate's JSON does
+// ("invoicedAmount"), for a value that is not positive, has more decimals than
+// its currency, or is too small to leave a positive amount.
 func Price(basis PricingBasis, value decimal.Decimal, c Currency, r PricingRates) (*Pricing, error) {
-	field := string(basis)
+	field := basis.field()
 	v, err := NewPositiveMoney(field, value, c)
 	if err != nil {
 		return nil, err
@@ -253,17 +212,3 @@ func (s *Service) pricePayouts(ctx context.Context, tenantID string, in []Payout
 
 // sub returns m−o; both share a currency.
 func sub(m, o Money) Money { return MoneyFromMinor(m.Minor()-o.Minor(), m.Currency) }
-
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}

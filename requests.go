@@ -110,18 +110,19 @@ const (
 	maxRequestURL         = 2048
 )
 
-// RequestCreate is the input of CreateRequest, named like Memento's request
-// body.
+// RequestCreate is the input of CreateRequest. Its JSON names (imageUrl,
+// notifyUrl, expiresIn) name its validation errors; the Memento dialect renames
+// them to its wire's.
 type RequestCreate struct {
 	Amount      decimal.Decimal `json:"amount"`   // > 0, at most the currency's decimals
 	Currency    string          `json:"currency"` // a three-letter ISO-4217 code of the currency table
 	Description string          `json:"description"`
-	ImageURL    string          `json:"image_url"` // an absolute http(s) URL, or empty
+	ImageURL    string          `json:"imageUrl"` // an absolute http(s) URL, or empty
 	Order       string          `json:"order"`
 	Recipient   string          `json:"recipient"` // a username or a phone number, the country code optional
 	Terminal    *int64          `json:"terminal"`
-	ExpiresIn   *time.Duration  `json:"expires_in"` // nil: DefaultRequestTTL; MinRequestTTL to MaxRequestTTL
-	NotifyURL   string          `json:"notify_url"` // an absolute http(s) URL, or empty for no callbacks
+	ExpiresIn   *time.Duration  `json:"expiresIn"` // nil: DefaultRequestTTL; MinRequestTTL to MaxRequestTTL
+	NotifyURL   string          `json:"notifyUrl"` // an absolute http(s) URL, or empty for no callbacks
 }
 
 // requestLifecycle is the request lifecycle: pending is the only state that
@@ -252,7 +253,7 @@ func (s *Service) newRequest(in RequestCreate, m *Merchant, now time.Time) (*Req
 		v.Add("amount", "Amount must be greater than zero.")
 	}
 	if strings.TrimSpace(in.Recipient) == "" {
-		v.Add("recipient", "This field is required.")
+		v.Add("recipient", msgRequired)
 	}
 	if len(in.Description) > maxRequestDescription {
 		v.Add("description", fmt.Sprintf("At most %d bytes.", maxRequestDescription))
@@ -261,24 +262,24 @@ func (s *Service) newRequest(in RequestCreate, m *Merchant, now time.Time) (*Req
 		v.Add("order", fmt.Sprintf("At most %d bytes.", maxRequestOrder))
 	}
 	if msg := checkRequestURL(in.ImageURL); msg != "" {
-		v.Add("image_url", msg)
+		v.Add("imageUrl", msg)
 	}
 	if in.NotifyURL != "" {
 		// The webhooks engine's own check, so that WithSafeDestinations holds
 		// for callbacks from the start.
 		if err := s.checkURL(in.NotifyURL); err != nil {
-			v.Add("notify_url", ErrorMessage(err))
+			v.Add("notifyUrl", ErrorMessage(err))
 		} else if m.SigningKey == "" {
-			v.Add("notify_url", "Callbacks need the merchant's signing key, which is not configured.")
+			v.Add("notifyUrl", "Callbacks need the merchant's signing key, which is not configured.")
 		} else if _, ok := s.scheme(SchemeMemento); !ok {
-			v.Add("notify_url", "Callbacks need the memento scheme, which is not registered.")
+			v.Add("notifyUrl", "Callbacks need the memento scheme, which is not registered.")
 		}
 	}
 	ttl := DefaultRequestTTL
 	if in.ExpiresIn != nil {
 		ttl = *in.ExpiresIn
 		if ttl < MinRequestTTL || ttl > MaxRequestTTL {
-			v.Add("expires_in", fmt.Sprintf("Must be %d to %d seconds.", int(MinRequestTTL.Seconds()), int(MaxRequestTTL.Seconds())))
+			v.Add("expiresIn", fmt.Sprintf("Must be %d to %d seconds.", int(MinRequestTTL.Seconds()), int(MaxRequestTTL.Seconds())))
 		}
 	}
 	if err := v.Err(); err != nil {

@@ -163,11 +163,11 @@ func TestRequest_Create(t *testing.T) {
 			{"NoRecipient", ok(func(in *paykit.RequestCreate) { in.Recipient = " " }), "recipient"},
 			{"LongDescription", ok(func(in *paykit.RequestCreate) { in.Description = strings.Repeat("x", 1001) }), "description"},
 			{"LongOrder", ok(func(in *paykit.RequestCreate) { in.Order = strings.Repeat("x", 256) }), "order"},
-			{"RelativeImage", ok(func(in *paykit.RequestCreate) { in.ImageURL = "/a.jpg" }), "image_url"},
-			{"FTPNotify", ok(func(in *paykit.RequestCreate) { in.NotifyURL = "ftp://example.com/n" }), "notify_url"},
-			{"ShortTTL", ok(func(in *paykit.RequestCreate) { in.ExpiresIn = dur(paykit.MinRequestTTL - time.Microsecond) }), "expires_in"},
-			{"ZeroTTL", ok(func(in *paykit.RequestCreate) { in.ExpiresIn = dur(0) }), "expires_in"},
-			{"LongTTL", ok(func(in *paykit.RequestCreate) { in.ExpiresIn = dur(paykit.MaxRequestTTL + time.Microsecond) }), "expires_in"},
+			{"RelativeImage", ok(func(in *paykit.RequestCreate) { in.ImageURL = "/a.jpg" }), "imageUrl"},
+			{"FTPNotify", ok(func(in *paykit.RequestCreate) { in.NotifyURL = "ftp://example.com/n" }), "notifyUrl"},
+			{"ShortTTL", ok(func(in *paykit.RequestCreate) { in.ExpiresIn = dur(paykit.MinRequestTTL - time.Microsecond) }), "expiresIn"},
+			{"ZeroTTL", ok(func(in *paykit.RequestCreate) { in.ExpiresIn = dur(0) }), "expiresIn"},
+			{"LongTTL", ok(func(in *paykit.RequestCreate) { in.ExpiresIn = dur(paykit.MaxRequestTTL + time.Microsecond) }), "expiresIn"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := e.svc.CreateRequest(ctx, tenant, tc.in)
@@ -185,7 +185,7 @@ func TestRequest_Create(t *testing.T) {
 		in := paykit.RequestCreate{Amount: dec("1"), Currency: "USD", Recipient: "alice", NotifyURL: "https://example.com/n"}
 		_, err := e.svc.CreateRequest(ctx, tenant, in)
 		requireCode(t, paykit.EINVALID, err)
-		require.Contains(t, paykit.ErrorFields(err), "notify_url")
+		require.Contains(t, paykit.ErrorFields(err), "notifyUrl")
 		in.NotifyURL = ""
 		_, err = e.svc.CreateRequest(ctx, tenant, in)
 		require.NoError(t, err, "without a notify_url no key is needed")

@@ -179,7 +179,7 @@ func TestService_UnregisteredScheme(t *testing.T) {
 		_, err := bare.CreateRequest(ctx, tenant, paykit.RequestCreate{Amount: dec("1"), Currency: "USD", Recipient: "alice",
 			NotifyURL: "https://example.com/notification"})
 		requireCode(t, paykit.EINVALID, err)
-		require.Contains(t, paykit.ErrorFields(err)["notify_url"], "memento")
+		require.Contains(t, paykit.ErrorFields(err)["notifyUrl"], "memento")
 	})
 	t.Run("Deliveries", func(t *testing.T) {
 		ep := e.mustEndpoint(t, tenant, rcv.URL, []string{"thing.happened"}, func(in *paykit.EndpointCreate) {

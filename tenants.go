@@ -47,7 +47,7 @@ func HashAPIKey(secret string) []byte {
 func (s *Service) CreateTenant(ctx context.Context, id, name string) (*Tenant, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, invalid("name", "This field is required.")
+		return nil, invalid("name", msgRequired)
 	}
 	if id == "" {
 		id = newID()

@@ -207,7 +207,7 @@ func (s *Service) createToken(ctx context.Context, tx Tx, now time.Time, tenantI
 		v.Add(field+"memo", fmt.Sprintf("Memo is at most %d bytes.", maxMemo))
 	}
 	if in.SourceAccountID == "" {
-		v.Add(field+"sourceAccountId", "This field is required.")
+		v.Add(field+"sourceAccountId", msgRequired)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -299,7 +299,7 @@ func (s *Service) AcceptToken(ctx context.Context, tenantID, token, destinationA
 	in := struct{ Token, DestinationAccountID string }{token, destinationAccountID}
 	return write(ctx, s, tenantID, "token.accept", in, func(tx Tx, now time.Time) (*TokenAcceptance, error) {
 		if destinationAccountID == "" {
-			return nil, invalid("destinationAccountId", "This field is required.")
+			return nil, invalid("destinationAccountId", msgRequired)
 		}
 		t, err := activeToken(ctx, tx, now, tenantID, token)
 		if err != nil {

@@ -340,7 +340,7 @@ func (s *Service) checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case raw == "":
-		return Errorf(EINVALID, "This field is required.")
+		return Errorf(EINVALID, msgRequired)
 	case len(raw) > maxEndpointURL:
 		return Errorf(EINVALID, "URLs have at most 2048 characters.")
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "":

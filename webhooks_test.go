@@ -143,6 +143,14 @@ func TestWebhooks_Schemes(t *testing.T) {
 		return []paykit.Callback{{URL: rcv.URL + "/memento", Scheme: paykit.SchemeMemento, Secret: mementoKey}}, nil
 	}))
 	rcv = newReceiver(t, ok)
+	// The documented vector's body is the event's data as it is: a gigapay
+	// scheme that posts the bare snapshot, as the Gigapay dialect's posts the
+	// Gigapay object of one.
+	e.svc.RegisterScheme(paykit.WebhookScheme{Name: httpapi.SchemeGigapay, Render: bareSnapshot,
+		Sign: func(h http.Header, _, secret string, at time.Time, body []byte) error {
+			h.Set(paykit.GigapayHeader, paykit.SignGigapay(secret, at, body))
+			return nil
+		}, Headers: []string{paykit.GigapayHeader}})
 	e.clock.Set(time.Unix(gigapayUnix, 0)) // the documented example's send time
 	tenant := e.MustTenant(t)
 
@@ -235,6 +243,38 @@ func TestWebhooks_Schemes(t *testing.T) {
 // TestWebhooks_RetrySchedule: a receiver failing three times and then
 // succeeding gets the event at exactly the scheduled times, by the mock clock,
 // with the same delivery ID and body every time.
+// bareSnapshot renders an event as its snapshot.
+func bareSnapshot(ev *paykit.Event, _ string) (json.RawMessage, error) { return ev.Data, nil }
+
+// TestService_RegisterScheme_Replaces: a scheme a dialect registers renders
+// the body of every delivery to an endpoint of that scheme, given the
+// endpoint's secret; a later registration of the name replaces it.
+func TestService_RegisterScheme_Replaces(t *testing.T) {
+	e := MustOpen(t)
+	rcv := newReceiver(t, ok)
+	tenant := e.MustTenant(t)
+	render := func(prefix string) func(*paykit.Event, string) (json.RawMessage, error) {
+		return func(ev *paykit.Event, secret string) (json.RawMessage, error) {
+			return json.Marshal(map[string]any{"by": prefix, "type": ev.Type, "secret": secret, "data": ev.Data})
+		}
+	}
+	e.svc.RegisterScheme(paykit.WebhookScheme{Name: httpapi.SchemeGigapay, Render: render("first")})
+	e.svc.RegisterScheme(paykit.WebhookScheme{Name: httpapi.SchemeGigapay, Render: render("dialect")})
+	e.mustEndpoint(t, tenant, rcv.URL+"/gigapay", []string{"thing.happened"}, func(in *paykit.EndpointCreate) {
+		in.Scheme, in.Secret = httpapi.SchemeGigapay, gigapaySecret
+	})
+	e.mustEndpoint(t, tenant, rcv.URL+"/standard", []string{"thing.happened"})
+	e.mustEvent(t, tenant, "thing.happened", `{"n":1}`)
+	e.MustRunDue(t)
+
+	got := map[string]string{}
+	for _, r := range rcv.requests() {
+		got[r.Path] = string(r.Body)
+	}
+	require.JSONEq(t, `{"by":"dialect","type":"thing.happened","secret":"`+gigapaySecret+`","data":{"n":1}}`, got["/gigapay"])
+	require.Contains(t, got["/standard"], `"data":{"n":1}`, "other schemes keep their own bodies")
+}
+
 func TestWebhooks_RetrySchedule(t *testing.T) {
 	ctx := context.Background()
 	e := MustOpen(t)

@@ -98,8 +98,9 @@ import (
 // A payout's employee may be an id or an inline employee object: an existing
 // employee with its id, or else its email, or else its cellphone number, is
 // reused; otherwise it is created. Webhooks are delivered by the Service's
-// webhook engine (Service.Run or RunDue) with the Gigapay scheme: the bare
-// object as the API renders it, signed with Gigapay-Signature.
+// webhook engine (Service.Run or RunDue) with the Gigapay scheme, which
+// NewGigapay registers with the Service: the bare object as the API renders it,
+// signed with Gigapay-Signature.
 func NewGigapay(svc *paykit.Service) http.Handler {
 	svc.RegisterScheme(gigapayScheme)
 	g := &gigapay{svc: svc}
@@ -416,7 +417,8 @@ type bulkError struct {
 func (e *bulkError) Error() string { return e.err.Error() }
 func (e *bulkError) Unwrap() error { return e.err }
 
-// errorBody returns the status and the Django REST Framework body of err.
+// errorBody returns the status and the Django REST Framework body of err, its
+// fields and messages in the wire's words (gigapay_names.go).
 func (c *gigapayCall) errorBody(err error) (int, any) {
 	status, ok := gigapayStatuses[paykit.ErrorCode(err)]
 	var se *statusError
@@ -426,8 +428,14 @@ func (c *gigapayCall) errorBody(err error) (int, any) {
 	if !ok {
 		return http.StatusInternalServerError, map[string]string{"detail": c.tr("A server error occurred.")}
 	}
-	msg := paykit.ErrorMessage(err)
-	fields := paykit.ErrorFields(err)
+	msg := gigapayMessage(paykit.ErrorMessage(err))
+	var fields map[string]string
+	if fs := paykit.ErrorFields(err); len(fs) > 0 {
+		fields = make(map[string]string, len(fs))
+		for k, m := range fs {
+			fields[gigapayField(k)] = gigapayMessage(m)
+		}
+	}
 	switch {
 	case paykit.ErrorCode(err) == paykit.ENOTFOUND:
 		msg = "Not found."
@@ -677,18 +685,24 @@ func bind[T any](c *gigapayCall, build func(*form) T) (T, error) {
 	return in, nil
 }
 
-// ok answers 200 with v, or the error.
-func ok[T any](v T, err error) (int, any, error) {
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, v, nil
+// ok answers 200 with the wire object enc makes of a Service result, or the
+// error: ok(gigapayEmployeeOf)(g.svc.FindEmployeeByID(...)).
+func ok[T, W any](enc func(T) W) func(T, error) (int, any, error) {
+	return answer(http.StatusOK, enc)
 }
 
-// created answers 201 with v, or the error.
-func created[T any](v T, err error) (int, any, error) {
-	if err != nil {
-		return 0, nil, err
+// created answers 201 as ok answers 200.
+func created[T, W any](enc func(T) W) func(T, error) (int, any, error) {
+	return answer(http.StatusCreated, enc)
+}
+
+// answer is ok and created: a Service method's two results in, a handler's
+// three out, so that no handler renders a root type as it is.
+func answer[T, W any](status int, enc func(T) W) func(T, error) (int, any, error) {
+	return func(v T, err error) (int, any, error) {
+		if err != nil {
+			return 0, nil, err
+		}
+		return status, enc(v), nil
 	}
-	return http.StatusCreated, v, nil
 }

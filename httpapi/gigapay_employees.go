@@ -37,7 +37,7 @@ func (g *gigapay) listEmployees(c *gigapayCall) (int, any, error) {
 		f.ListPage = p
 		return g.svc.FindEmployees(c.ctx, c.tenantID, f)
 	}, func(e *paykit.Employee) paykit.Cursor { return paykit.Cursor{CreatedAt: e.CreatedAt, UID: e.UID} },
-		func(e *paykit.Employee) (any, error) { return e, nil })
+		func(e *paykit.Employee) (any, error) { return gigapayEmployeeOf(e), nil })
 }
 
 func (g *gigapay) createEmployee(c *gigapayCall) (int, any, error) {
@@ -45,11 +45,11 @@ func (g *gigapay) createEmployee(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return created(g.svc.CreateEmployee(c.ctx, c.tenantID, in))
+	return created(gigapayEmployeeOf)(g.svc.CreateEmployee(c.ctx, c.tenantID, in))
 }
 
 func (g *gigapay) getEmployee(c *gigapayCall) (int, any, error) {
-	return ok(g.svc.FindEmployeeByID(c.ctx, c.tenantID, c.r.PathValue("id")))
+	return ok(gigapayEmployeeOf)(g.svc.FindEmployeeByID(c.ctx, c.tenantID, c.r.PathValue("id")))
 }
 
 func (g *gigapay) updateEmployee(c *gigapayCall) (int, any, error) {
@@ -60,7 +60,7 @@ func (g *gigapay) updateEmployee(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok(g.svc.UpdateEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
+	return ok(gigapayEmployeeOf)(g.svc.UpdateEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) replaceEmployee(c *gigapayCall) (int, any, error) {
@@ -68,7 +68,7 @@ func (g *gigapay) replaceEmployee(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok(g.svc.ReplaceEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), in))
+	return ok(gigapayEmployeeOf)(g.svc.ReplaceEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), in))
 }
 
 func (g *gigapay) deleteEmployee(c *gigapayCall) (int, any, error) {
@@ -110,7 +110,7 @@ func (g *gigapay) listIntegrations(c *gigapayCall) (int, any, error) {
 		f.ListPage = p
 		return g.svc.FindIntegrations(c.ctx, f)
 	}, func(in *paykit.Integration) paykit.Cursor { return paykit.Cursor{CreatedAt: in.CreatedAt, UID: in.ID} },
-		func(in *paykit.Integration) (any, error) { return in, nil })
+		func(in *paykit.Integration) (any, error) { return gigapayIntegrationOf(in), nil })
 }
 
 func (g *gigapay) createIntegration(c *gigapayCall) (int, any, error) {
@@ -118,11 +118,11 @@ func (g *gigapay) createIntegration(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return created(g.svc.CreateIntegration(c.ctx, c.account.ID, in))
+	return created(gigapayIntegrationOf)(g.svc.CreateIntegration(c.ctx, c.account.ID, in))
 }
 
 func (g *gigapay) getIntegration(c *gigapayCall) (int, any, error) {
-	return ok(g.svc.FindIntegrationByID(c.ctx, c.account.ID, c.r.PathValue("id")))
+	return ok(gigapayIntegrationOf)(g.svc.FindIntegrationByID(c.ctx, c.account.ID, c.r.PathValue("id")))
 }
 
 func (g *gigapay) updateIntegration(c *gigapayCall) (int, any, error) {
@@ -135,7 +135,7 @@ func (g *gigapay) updateIntegration(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok(g.svc.UpdateIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), upd))
+	return ok(gigapayIntegrationOf)(g.svc.UpdateIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) replaceIntegration(c *gigapayCall) (int, any, error) {
@@ -143,7 +143,7 @@ func (g *gigapay) replaceIntegration(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok(g.svc.ReplaceIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), in))
+	return ok(gigapayIntegrationOf)(g.svc.ReplaceIntegration(c.ctx, c.account.ID, c.r.PathValue("id"), in))
 }
 
 func (g *gigapay) deleteIntegration(c *gigapayCall) (int, any, error) {
@@ -165,11 +165,11 @@ func (g *gigapay) listInvoices(c *gigapayCall) (int, any, error) {
 		f.ListPage = p
 		return g.svc.FindInvoices(c.ctx, c.tenantID, f)
 	}, func(inv *paykit.Invoice) paykit.Cursor { return paykit.Cursor{CreatedAt: inv.CreatedAt, UID: inv.UID} },
-		func(inv *paykit.Invoice) (any, error) { return inv, nil })
+		func(inv *paykit.Invoice) (any, error) { return gigapayInvoiceOf(inv), nil })
 }
 
 func (g *gigapay) getInvoice(c *gigapayCall) (int, any, error) {
-	return ok(g.svc.FindInvoiceByID(c.ctx, c.tenantID, c.r.PathValue("id")))
+	return ok(gigapayInvoiceOf)(g.svc.FindInvoiceByID(c.ctx, c.tenantID, c.r.PathValue("id")))
 }
 
 func (g *gigapay) updateInvoice(c *gigapayCall) (int, any, error) {
@@ -181,7 +181,7 @@ func (g *gigapay) updateInvoice(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok(g.svc.UpdateInvoice(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
+	return ok(gigapayInvoiceOf)(g.svc.UpdateInvoice(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) deleteInvoice(c *gigapayCall) (int, any, error) {

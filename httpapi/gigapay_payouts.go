@@ -64,25 +64,27 @@ func payoutCreate(f *form) paykit.PayoutCreate {
 
 // payout renders p with the expansions the call asks for.
 func (c *gigapayCall) payout(p *paykit.Payout) (any, error) {
-	if c.expand["employee"] && p.ExpandedEmployee == nil {
+	var emp *paykit.Employee
+	var inv *paykit.Invoice
+	if c.expand["employee"] {
 		e, err := cached(c, "employee:"+p.EmployeeID, func() (*paykit.Employee, error) {
 			return c.svc.FindEmployeeByID(c.ctx, c.tenantID, p.EmployeeID)
 		})
 		if err != nil && paykit.ErrorCode(err) != paykit.ENOTFOUND {
 			return nil, err
 		}
-		p.ExpandedEmployee = e
+		emp = e
 	}
-	if c.expand["invoice"] && p.ExpandedInvoice == nil {
-		inv, err := cached(c, "invoice:"+p.InvoiceID, func() (*paykit.Invoice, error) {
+	if c.expand["invoice"] {
+		i, err := cached(c, "invoice:"+p.InvoiceID, func() (*paykit.Invoice, error) {
 			return c.svc.FindInvoiceByID(c.ctx, c.tenantID, p.InvoiceID)
 		})
 		if err != nil && paykit.ErrorCode(err) != paykit.ENOTFOUND {
 			return nil, err
 		}
-		p.ExpandedInvoice = inv
+		inv = i
 	}
-	return p, nil
+	return gigapayPayoutOf(p, emp, inv), nil
 }
 
 // cached loads an expanded object once per call.
@@ -185,7 +187,7 @@ func (g *gigapay) listPricing(c *gigapayCall) (int, any, error) {
 	return paginate(c, func(p paykit.ListPage) ([]*paykit.Payout, int, error) {
 		f.ListPage = p
 		return g.svc.FindPayouts(c.ctx, c.tenantID, f)
-	}, payoutCursor, func(p *paykit.Payout) (any, error) { return p.Pricing(), nil })
+	}, payoutCursor, func(p *paykit.Payout) (any, error) { return gigapayPricingOf(p.Pricing()), nil })
 }
 
 // pricePayouts is the calculator: a payout-shaped object or array in, its
@@ -196,13 +198,17 @@ func (g *gigapay) pricePayouts(c *gigapayCall) (int, any, error) {
 		return 0, nil, err
 	}
 	if !list {
-		return ok(g.svc.PricePayout(c.ctx, c.tenantID, in[0]))
+		return ok(gigapayPricingOf)(g.svc.PricePayout(c.ctx, c.tenantID, in[0]))
 	}
 	ps, err := g.svc.PricePayouts(c.ctx, c.tenantID, in)
 	if err != nil {
 		return 0, nil, &bulkError{len(in), err}
 	}
-	return http.StatusOK, ps, nil
+	out := make([]gigapayPricing, len(ps))
+	for i, p := range ps {
+		out[i] = gigapayPricingOf(p)
+	}
+	return http.StatusOK, out, nil
 }
 
 func (g *gigapay) getPricing(c *gigapayCall) (int, any, error) {
@@ -210,5 +216,5 @@ func (g *gigapay) getPricing(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, p.Pricing(), nil
+	return http.StatusOK, gigapayPricingOf(p.Pricing()), nil
 }

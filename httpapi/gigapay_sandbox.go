@@ -62,7 +62,7 @@ func (s *gigapaySandbox) employee(fn func(ctx context.Context, tenantID, id stri
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, e, nil
+		return http.StatusOK, gigapayEmployeeOf(e), nil
 	}
 }
 
@@ -75,7 +75,7 @@ func (s *gigapaySandbox) invoice(fn func(ctx context.Context, tenantID, id strin
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, inv, nil
+		return http.StatusOK, gigapayInvoiceOf(inv), nil
 	}
 }
 
@@ -95,10 +95,10 @@ func (s *gigapaySandbox) payout(fn func(ctx context.Context, tenantID, id string
 
 // gigapaySettings is an integration's settings as the sandbox shows them.
 type gigapaySettings struct {
-	Integration     string              `json:"integration"`
-	Rates           paykit.PricingRates `json:"rates"`
-	OwnRates        bool                `json:"own_rates"`
-	InvoiceBatching bool                `json:"invoice_batching"`
+	Integration     string       `json:"integration"`
+	Rates           gigapayRates `json:"rates"`
+	OwnRates        bool         `json:"own_rates"`
+	InvoiceBatching bool         `json:"invoice_batching"`
 }
 
 func (s *gigapaySandbox) settings(c *gigapayCall) (int, any, error) {
@@ -134,7 +134,7 @@ func (s *gigapaySandbox) settings(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, renameFields(err, func(f string) string { return strings.TrimPrefix(f, "rates.") })
 	}
-	return http.StatusOK, gigapaySettings{Integration: integ.ID, Rates: s.svc.PricingRatesOf(integ),
+	return http.StatusOK, gigapaySettings{Integration: integ.ID, Rates: gigapayRatesOf(s.svc.PricingRatesOf(integ)),
 		OwnRates: integ.Rates != nil, InvoiceBatching: integ.InvoiceBatching}, nil
 }
 

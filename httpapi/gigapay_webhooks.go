@@ -11,37 +11,6 @@ import (
 // Webhooks of the Gigapay dialect (see NewGigapay): the integration's webhook
 // endpoints of the Gigapay scheme, subscribed to events of GigapayEvents.
 
-// gigapayWebhook is Gigapay's webhook object.
-type gigapayWebhook struct {
-	ID        string          `json:"id"`
-	URL       string          `json:"url"`
-	Events    []string        `json:"events"`
-	SecretKey string          `json:"secret_key"`
-	Metadata  json.RawMessage `json:"metadata"`
-}
-
-func gigapayWebhookOf(e *paykit.Endpoint) gigapayWebhook {
-	md := e.Metadata
-	if len(md) == 0 {
-		md = json.RawMessage(`{}`)
-	}
-	events := e.Events
-	if events == nil {
-		events = []string{}
-	}
-	return gigapayWebhook{ID: e.ID, URL: e.URL, Events: events, SecretKey: e.Secret, Metadata: md}
-}
-
-// webhookErr renames the engine's field names to the wire's.
-func webhookErr(err error) error {
-	return renameFields(err, func(f string) string {
-		if f == "secret" {
-			return "secret_key"
-		}
-		return f
-	})
-}
-
 // webhook returns the integration's Gigapay webhook id; one of another scheme
 // is not found.
 func (g *gigapay) webhook(c *gigapayCall, id string) (*paykit.Endpoint, error) {
@@ -157,7 +126,7 @@ func (g *gigapay) createWebhook(c *gigapayCall) (int, any, error) {
 	}
 	e, err := g.svc.CreateEndpoint(c.ctx, c.tenantID, in)
 	if err != nil {
-		return 0, nil, webhookErr(err)
+		return 0, nil, err
 	}
 	return http.StatusCreated, gigapayWebhookOf(e), nil
 }
@@ -217,7 +186,7 @@ func (g *gigapay) writeWebhook(c *gigapayCall, replace bool) (int, any, error) {
 	}
 	e, err := g.svc.UpdateEndpoint(c.ctx, c.tenantID, id, upd)
 	if err != nil {
-		return 0, nil, webhookErr(err)
+		return 0, nil, err
 	}
 	return http.StatusOK, gigapayWebhookOf(e), nil
 }

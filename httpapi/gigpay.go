@@ -36,7 +36,13 @@ type gigPay struct {
 // Internal errors say only "Internal error.".
 func writeGigPayError(w http.ResponseWriter, r *http.Request, err error) {
 	status := errorStatus(err)
-	body := gigPayErrorBody{Code: paykit.ErrorCode(err), Message: paykit.ErrorMessage(err), Fields: paykit.ErrorFields(err)}
+	body := gigPayErrorBody{Code: paykit.ErrorCode(err), Message: gigPayMessage(paykit.ErrorMessage(err))}
+	if fs := paykit.ErrorFields(err); len(fs) > 0 {
+		body.Fields = make(map[string]string, len(fs))
+		for k, m := range fs {
+			body.Fields[k] = gigPayMessage(m)
+		}
+	}
 	if status == http.StatusInternalServerError {
 		body = gigPayErrorBody{Code: paykit.EINTERNAL, Message: "Internal error."}
 	}
@@ -46,6 +52,19 @@ func writeGigPayError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, struct {
 		Error gigPayErrorBody `json:"error"`
 	}{body})
+}
+
+// gigPayMessages keeps the words GigPay's wire has always said where the
+// root's sentences differ; the root's field names are already GigPay's.
+var gigPayMessages = map[string]string{
+	"A value is required.": "This field is required.",
+}
+
+func gigPayMessage(msg string) string {
+	if w, ok := gigPayMessages[msg]; ok {
+		return w
+	}
+	return msg
 }
 
 type gigPayErrorBody struct {

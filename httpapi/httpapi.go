@@ -165,17 +165,28 @@ func renameFields(err error, rename func(string) string) error {
 
 // writeJSON writes v as the JSON response with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := encodeJSON(v)
+	if err != nil {
 		slog.Error("httpapi: encode response", "err", err)
 		http.Error(w, `{"error":{"code":"internal","message":"Internal error."}}`, http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(append(b, '\n'))
+}
+
+// encodeJSON encodes v as every response and webhook body is: without
+// escaping <, > and & for HTML (as the vendors' own servers write them), and
+// without a trailing newline.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // decodeJSON decodes the request body, a single JSON object of at most 1 MiB,

@@ -145,11 +145,44 @@ func writeMementoError(w http.ResponseWriter, r *http.Request, err error) {
 	}{false, e})
 }
 
-// mementoDetail is err's message, or its fields as "field: message; ...".
+// mementoFields renames the root's field names to Memento's snake_case, segment
+// by segment of a dotted path ("requestLimits.USD" is "request_limits.USD").
+var mementoFields = map[string]string{
+	"imageUrl":           "image_url",
+	"notifyUrl":          "notify_url",
+	"expiresIn":          "expires_in",
+	"defaultCountryCode": "default_country_code",
+	"requestLimits":      "request_limits",
+}
+
+// mementoMessages keeps the words Memento's wire has always said where the
+// root's sentences differ.
+var mementoMessages = map[string]string{
+	"A value is required.": "This field is required.",
+}
+
+func mementoMessage(msg string) string {
+	if w, ok := mementoMessages[msg]; ok {
+		return w
+	}
+	return msg
+}
+
+// mementoDetail is err's message, or its fields as "field: message; ...", in
+// the wire's words.
 func mementoDetail(err error) string {
-	fields := paykit.ErrorFields(err)
-	if len(fields) == 0 {
-		return paykit.ErrorMessage(err)
+	if len(paykit.ErrorFields(err)) == 0 {
+		return mementoMessage(paykit.ErrorMessage(err))
+	}
+	fields := map[string]string{}
+	for k, m := range paykit.ErrorFields(err) {
+		parts := strings.Split(k, ".")
+		for i, p := range parts {
+			if w, ok := mementoFields[p]; ok {
+				parts[i] = w
+			}
+		}
+		fields[strings.Join(parts, ".")] = mementoMessage(m)
 	}
 	keys := make([]string, 0, len(fields))
 	for k := range fields {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/paykit/paykit"
 	"github.com/shopspring/decimal"
@@ -129,9 +128,7 @@ func (s *mementoSandbox) configureMerchant(w http.ResponseWriter, r *http.Reques
 	m, err := s.svc.ConfigureMerchant(r.Context(), t.ID, paykit.MerchantSettings{SigningKey: in.SigningKey,
 		DefaultCountryCode: in.DefaultCountryCode, RequestLimits: limits})
 	if err != nil {
-		return renameFields(err, func(f string) string {
-			return strings.NewReplacer("defaultCountryCode", "default_country_code", "requestLimits", "request_limits").Replace(f)
-		})
+		return err // writeMementoError names the fields as the wire does
 	}
 	out := struct {
 		Success            bool                           `json:"success"`

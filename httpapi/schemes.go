@@ -35,10 +35,11 @@ func RegisterSchemes(svc *paykit.Service) {
 	}
 }
 
-// gigapayScheme posts the event's snapshot as it is: the bare object.
+// gigapayScheme posts the bare Gigapay object of the event's snapshot, as the
+// API renders it (renderGigapayEvent).
 var gigapayScheme = paykit.WebhookScheme{
 	Name:   SchemeGigapay,
-	Render: func(ev *paykit.Event, _ string) (json.RawMessage, error) { return ev.Data, nil },
+	Render: renderGigapayEvent,
 	Sign: func(h http.Header, _, secret string, at time.Time, body []byte) error {
 		h.Set(paykit.GigapayHeader, paykit.SignGigapay(secret, at, body))
 		return nil

@@ -28,6 +28,10 @@ import (
 //	GET    /webhook-deliveries              → 200 list of deliveries; ?endpoint=&event=&status=&limit=&starting_after=<id>
 //	GET    /webhook-deliveries/{id}         → 200 delivery with "attempts":[attempt]
 //
+// An event's data is the canonical snapshot of its subject after the change:
+// the root type's own JSON (paykit.Payout's for Payout.created, say), not any
+// dialect's wire object; a delivery's body is what its scheme posts.
+//
 // Lists are {"data":[...],"hasMore","nextCursor"}, oldest first; pass
 // nextCursor as starting_after for the next page; limit is 1 to 1000
 // (default 25). Shapes:

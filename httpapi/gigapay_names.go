@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/paykit/paykit"
+)
+
+// The Gigapay dialect's one table of words: the root names a field as its
+// input's canonical JSON does and says paykit's own sentences; Gigapay's wire
+// names fields in snake_case and speaks Django REST Framework. errorBody passes
+// every error through it, before the Swedish translation.
+
+// gigapayFields renames the root's field names, segment by segment of a dotted
+// path ("[2].employee.cellphoneNumber" is "[2].employee.cellphone_number").
+// Names not in it are the same on the wire.
+var gigapayFields = map[string]string{
+	paykit.FieldInput: "non_field_errors",
+	"invoicedAmount":  "invoiced_amount",
+	"employeeId":      "employee", // a payout's employee, and the payout filter's
+	"invoiceId":       "invoice",  // the payout filter's invoice
+	"startAt":         "start_at",
+	"endAt":           "end_at",
+	"cellphoneNumber": "cellphone_number",
+	"addressLine1":    "address_line_1",
+	"addressLine2":    "address_line_2",
+	"zipCode":         "zip_code",
+	"incomeTax":       "income_tax",
+	"secret":          "secret_key", // a webhook's
+}
+
+// gigapayMessages rewrites the root's messages into Django REST Framework's.
+var gigapayMessages = map[string]string{
+	"A value is required.":      "This field is required.",
+	"Not an email address.":     "Enter a valid email address.",
+	"Not valid JSON.":           "Value must be valid JSON.",
+	"No employee has this id.":  "Select a valid choice. That choice is not one of the available choices.",
+	"No invoice has this id.":   "Select a valid choice. That choice is not one of the available choices.",
+	"Give at least one payout.": "This list may not be empty.",
+	"Not a phone number: give it with its country code, like +46703000000.": "Enter a valid phone number with its country code, like +46703000000.",
+	"Not an image: give a PNG, JPEG, GIF or WebP image, or an http or https URL.": "Upload a valid image. " +
+		"The file you uploaded was either not an image or a corrupted image.",
+	"Exactly one of amount, invoicedAmount and cost is required.": "Exactly one of amount, invoiced_amount and cost is required.",
+	"Either email or cellphoneNumber is required.":                "Either email or cellphone_number is required.",
+}
+
+// gigapayPatterns rewrites the root's messages that carry a value.
+var gigapayPatterns = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`^At most (\d+) characters\.$`), "Ensure this field has no more than ${1} characters."},
+	{regexp.MustCompile(`^A URL has at most (\d+) characters\.$`), "Ensure this URL has no more than ${1} characters."},
+	{regexp.MustCompile(`^A batch holds at most (\d+) payouts\.$`), "Ensure this list has no more than ${1} elements."},
+	{regexp.MustCompile(`^No employee has the id (".*")\.$`), "Object with id ${1} does not exist."},
+	{regexp.MustCompile(`^This id is taken by another (employee|payout|invoice|integration)\.$`), "${1} with this id already exists."},
+	{regexp.MustCompile(`^(".*") is not an ISO 3166-1 alpha-3 country code like SWE\.$`),
+		"${1} is not a valid choice: give an ISO 3166-1 alpha-3 code like SWE."},
+}
+
+// gigapayField returns the wire name of the root's field name f.
+func gigapayField(f string) string {
+	parts := strings.Split(f, ".")
+	for i, p := range parts {
+		if w, ok := gigapayFields[p]; ok {
+			parts[i] = w
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// gigapayMessage returns the wire's words for the root's message msg, in
+// English.
+func gigapayMessage(msg string) string {
+	if w, ok := gigapayMessages[msg]; ok {
+		return w
+	}
+	for _, p := range gigapayPatterns {
+		if p.re.MatchString(msg) {
+			return p.re.ReplaceAllString(msg, p.repl)
+		}
+	}
+	return msg
+}
