@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/paykit/paykit/signing"
 )
 
 // This file is the delivery engine. Events reach receivers in two stages of
@@ -323,7 +325,7 @@ func renderBody(scheme SignatureScheme, ev *Event) (json.RawMessage, error) {
 	case SchemeGigapay:
 		return data, nil
 	case SchemeGigstack:
-		return GigstackEnvelope("evt_"+ev.ID, ev.Type, ev.CreatedAt, data)
+		return signing.GigstackEnvelope("evt_"+ev.ID, ev.Type, ev.CreatedAt, data)
 	case SchemeStandard:
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
@@ -533,14 +535,14 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint) attemptRe
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", userAgent)
-	h.Set(StandardIDHeader, d.ID)
-	h.Set(StandardTimestampHeader, strconv.FormatInt(res.at.Unix(), 10))
+	h.Set(signing.StandardIDHeader, d.ID)
+	h.Set(signing.StandardTimestampHeader, strconv.FormatInt(res.at.Unix(), 10))
 	var standards []string
 	switch d.Scheme {
 	case SchemeGigapay:
-		h.Set(GigapayHeader, SignGigapay(secret, res.at, d.Body))
+		h.Set(signing.GigapayHeader, signing.SignGigapay(secret, res.at, d.Body))
 	case SchemeGigstack:
-		h.Set(GigstackHeader, SignGigstack(secret, d.Body))
+		h.Set(signing.GigstackHeader, signing.SignGigstack(secret, d.Body))
 	case SchemeStandard:
 		standards = append(standards, secret)
 	}
@@ -549,15 +551,16 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint) attemptRe
 	}
 	var sigs []string
 	for _, sec := range standards {
-		sig, err := SignStandard(sec, d.ID, res.at, d.Body)
+		sig, err := signing.SignStandard(sec, d.ID, res.at, d.Body)
 		if err != nil {
-			res.err = "Cannot sign: " + ErrorMessage(err)
+			// Its one error: a secret that is not whsec_ and base64.
+			res.err = "Cannot sign: Webhook secret must be whsec_ followed by base64."
 			return res
 		}
 		sigs = append(sigs, sig)
 	}
 	if len(sigs) > 0 {
-		h.Set(StandardSignatureHeader, strings.Join(sigs, " "))
+		h.Set(signing.StandardSignatureHeader, strings.Join(sigs, " "))
 	}
 
 	start := time.Now()

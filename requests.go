@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/paykit/paykit/signing"
 )
 
 // Payment requests are Memento's noun: a merchant asks a payer, found by
@@ -482,7 +484,9 @@ func isRequestFinalEvent(typ string) bool {
 // key: the documented fields, then "terminal" when the merchant gave one (the
 // seed promises it in the callback data; like currency, it is not signed).
 func mementoCallbackBody(r *Request, key string) ([]byte, error) {
-	cb := MementoCallback{PaymentRequestID: r.ID, TransactionID: r.TransactionID, Amount: r.Amount.Amount,
+	// The kit signs the amount as text; decimal's String is already the
+	// shortest form it signs (10.50 gives "10.5", 2199.00 "2199").
+	cb := signing.MementoCallback{PaymentRequestID: r.ID, TransactionID: r.TransactionID, Amount: json.Number(r.Amount.Amount.String()),
 		Currency: string(r.Amount.Currency), Status: string(r.Status), Order: r.Order, Completed: r.CompletedAt.Unix()}
 	cb.Signature = cb.Sign(key)
 	b, err := json.Marshal(cb)

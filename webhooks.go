@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/paykit/paykit/signing"
 )
 
 // This file holds webhook endpoints, the signature schemes and the options of
@@ -110,7 +112,7 @@ type EndpointCreate struct {
 	Events []string        `json:"events"` // empty subscribes to every event
 	Scheme SignatureScheme `json:"scheme"` // gigapay, gigstack or standard (the default)
 	// Secret is the scheme's signing key. Empty draws one: 32 random characters
-	// for gigapay and gigstack, NewStandardSecret() for standard, which requires
+	// for gigapay and gigstack, signing.NewStandardSecret() for standard, which requires
 	// a whsec_ secret.
 	Secret string `json:"secret"`
 	// StandardSecret, a whsec_ secret, adds a Standard Webhooks signature to
@@ -162,7 +164,8 @@ const (
 // headers may not replace them.
 var reservedHeaders = []string{
 	"Host", "Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding", "Connection",
-	"User-Agent", StandardIDHeader, StandardTimestampHeader, StandardSignatureHeader, GigapayHeader, GigstackHeader,
+	"User-Agent", signing.StandardIDHeader, signing.StandardTimestampHeader, signing.StandardSignatureHeader,
+	signing.GigapayHeader, signing.GigstackHeader,
 }
 
 // CreateEndpoint subscribes url to the tenant's events. Returns EINVALID (with
@@ -309,7 +312,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 // newSecret draws a signing secret for scheme.
 func newSecret(scheme SignatureScheme) string {
 	if scheme == SchemeStandard {
-		return NewStandardSecret()
+		return signing.NewStandardSecret()
 	}
 	return randomString(32)
 }
@@ -407,11 +410,10 @@ func (s *Service) checkURL(raw string) error {
 }
 
 // validStandardSecret reports whether secret is whsec_ and base64. The
-// signing kit also accepts a secret without the prefix; endpoints insist on it
+// signing package also accepts a secret without the prefix; endpoints insist on it
 // so that a secret of another scheme is never taken for one.
 func validStandardSecret(secret string) bool {
-	_, err := standardKey(secret)
-	return err == nil && strings.HasPrefix(secret, standardSecretPrefix)
+	return signing.CheckStandardSecret(secret) == nil && strings.HasPrefix(secret, signing.StandardSecretPrefix)
 }
 
 // validHeaderName reports whether k is an HTTP token.

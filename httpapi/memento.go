@@ -53,7 +53,7 @@ import (
 // webhooks engine POSTs a Memento callback to notify_url, retried until it
 // answers 200: {"payment_request_id","transaction_id"?,"amount","currency",
 // "status","order","completed","signature","terminal"?}, signed as
-// paykit.MementoCallback documents, with the merchant's signing key
+// signing.MementoCallback documents, with the merchant's signing key
 // (paykit.Service.ConfigureMerchant).
 func NewMemento(svc *paykit.Service) http.Handler {
 	m := &memento{svc: svc}

@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/signing"
 	"github.com/paykit/paykit/store"
 )
 
@@ -36,8 +37,8 @@ func main() {
 	var secret string
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		err := paykit.VerifyStandard(r.Header, body, secret, time.Now(), 0)
-		fmt.Printf("webhook %s %s: signature ok=%v\n", r.Header.Get(paykit.StandardIDHeader)[:8], body[:40], err == nil)
+		err := signing.VerifyStandard(r.Header, body, secret, time.Now(), 0)
+		fmt.Printf("webhook %s %s: signature ok=%v\n", r.Header.Get(signing.StandardIDHeader)[:8], body[:40], err == nil)
 	}))
 	defer hooks.Close()
 
