@@ -7,14 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/paykit/paykit/signing"
@@ -672,77 +669,4 @@ func (s *Service) disableEndpoint(ctx context.Context, tx Store, now time.Time, 
 		return err
 	}
 	return s.appendEvent(ctx, tx, now, ep.TenantID, "endpoint.disabled", ep.ID, ep.redacted())
-}
-
-// ---------------------------------------------------------------------------
-// Destination safety
-
-// unsafePrefixes are the non-public ranges that netip's predicates do not
-// cover.
-var unsafePrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (carrier-grade NAT)
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("198.51.100.0/24"), // documentation
-	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and the broadcast address
-	netip.MustParsePrefix("100::/64"),        // discard
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
-}
-
-var (
-	nat64  = netip.MustParsePrefix("64:ff9b::/96")
-	sixto4 = netip.MustParsePrefix("2002::/16")
-)
-
-// unsafeAddr says what kind of non-public address ip is, or "" for a public
-// one. IPv6 addresses that embed an IPv4 address (mapped, NAT64, 6to4) are
-// judged by it.
-func unsafeAddr(ip netip.Addr) string {
-	ip = ip.Unmap().WithZone("")
-	switch {
-	case ip.IsLoopback():
-		return "loopback"
-	case ip.IsPrivate():
-		return "private"
-	case ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast():
-		return "link-local"
-	case ip.IsUnspecified():
-		return "unspecified"
-	case ip.IsMulticast() || ip.IsInterfaceLocalMulticast():
-		return "multicast"
-	case nat64.Contains(ip):
-		b := ip.As16()
-		return unsafeAddr(netip.AddrFrom4([4]byte(b[12:16])))
-	case sixto4.Contains(ip):
-		b := ip.As16()
-		return unsafeAddr(netip.AddrFrom4([4]byte(b[2:6])))
-	}
-	for _, p := range unsafePrefixes {
-		if p.Contains(ip) {
-			return "reserved"
-		}
-	}
-	return ""
-}
-
-// refuseUnsafe is a net.Dialer Control function: it runs after name
-// resolution, on the address about to be connected, so a host name that
-// resolves (or is rebound) to an unsafe address is refused too.
-func refuseUnsafe(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("webhook destination %s: %w", address, err)
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("webhook destination %s: %w", address, err)
-	}
-	if kind := unsafeAddr(ip); kind != "" {
-		return fmt.Errorf("webhook destination %s refused: a %s address", address, kind)
-	}
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paykit/paykit/internal/safedial"
 	"github.com/paykit/paykit/signing"
 )
 
@@ -402,7 +402,7 @@ func (s *Service) checkURL(raw string) error {
 		return Errorf(EINVALID, "Webhook URLs may not point at this machine.")
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		if reason := unsafeAddr(ip); reason != "" {
+		if reason := safedial.Classify(ip); reason != "" {
 			return Errorf(EINVALID, "Webhook URLs may not point at a %s address.", reason)
 		}
 	}
@@ -562,11 +562,7 @@ func (s *Service) safeTransport(tr *http.Transport) *http.Transport {
 	if !s.webhooks.safe {
 		return tr
 	}
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseUnsafe}
-	tr.Proxy = nil
-	tr.DialContext = d.DialContext
-	tr.DialTLSContext = nil
-	return tr
+	return safedial.Transport(tr)
 }
 
 // ---------------------------------------------------------------------------
