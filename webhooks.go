@@ -169,7 +169,8 @@ var reservedHeaders = []string{
 }
 
 // CreateEndpoint subscribes url to the tenant's events. Returns EINVALID (with
-// the fields at fault), and ECONFLICT when the ID is taken.
+// the fields at fault), and ECONFLICT when the ID is taken, with the field "id"
+// in its Fields (see errEndpointIDTaken).
 func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in EndpointCreate) (*Endpoint, error) {
 	e := &Endpoint{ID: in.ID, TenantID: tenantID, URL: strings.TrimSpace(in.URL), Scheme: in.Scheme,
 		Secret: in.Secret, StandardSecret: in.StandardSecret, Description: in.Description,
@@ -206,7 +207,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in Endpoi
 			return nil, err
 		}
 		e.FromSeq = ev.Seq
-		return e, tx.CreateEndpoint(ctx, e)
+		// The store's key decides, in the transaction: a check before it would
+		// let two creates of one ID race.
+		return e, endpointIDTaken(tx.CreateEndpoint(ctx, e))
 	})
 }
 
@@ -221,8 +224,18 @@ func (s *Service) FindEndpoints(ctx context.Context, tenantID string, f Endpoint
 	return s.store.FindEndpoints(ctx, tenantID, f)
 }
 
+// FindEndpointPage returns a page of the tenant's endpoints that f selects,
+// newest first, and how many f selects in all: p reads it by offset or by
+// keyset, where a Cursor is an endpoint's CreatedAt and its ID as UID. f's
+// After and Limit are not used.
+func (s *Service) FindEndpointPage(ctx context.Context, tenantID string, f EndpointFilter, p ListPage) ([]*Endpoint, int, error) {
+	p.Limit = clampLimit(p.Limit)
+	return s.store.FindEndpointPage(ctx, tenantID, f, p)
+}
+
 // UpdateEndpoint changes the fields of upd that are set. Returns ENOTFOUND,
-// EINVALID, and ECONFLICT when a new ID is taken.
+// EINVALID, and ECONFLICT when a new ID is taken, with the field "id" in its
+// Fields (see errEndpointIDTaken).
 func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd EndpointUpdate) (*Endpoint, error) {
 	return write(ctx, s, tenantID, "endpoint.update", struct {
 		ID  string
@@ -282,7 +295,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd E
 		}
 		e.UpdatedAt = now
 		if err := tx.UpdateEndpoint(ctx, id, e); err != nil {
-			return nil, err
+			return nil, endpointIDTaken(err)
 		}
 		if disable {
 			if _, err := tx.FailPendingDeliveries(ctx, tenantID, e.ID, "The endpoint was disabled.", now); err != nil {
@@ -307,6 +320,23 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 		return struct{}{}, s.appendEvent(ctx, tx, now, tenantID, "endpoint.deleted", e.ID, e.redacted())
 	})
 	return err
+}
+
+// errEndpointIDTaken is the message of a create or rename to an ID another of
+// the tenant's endpoints has.
+const errEndpointIDTaken = "An endpoint with this ID already exists."
+
+// endpointIDTaken turns the store's ECONFLICT on writing an endpoint, which its
+// key on (tenant, ID) gives, into the conflict the Service documents. It names
+// the field at fault, so a dialect that reports a taken ID as a field error
+// (Gigapay: 400 {"id":[...]}) tells it from other conflicts, an
+// Idempotency-Key reused for another request among them. Other errors pass
+// unchanged.
+func endpointIDTaken(err error) error {
+	if ErrorCode(err) != ECONFLICT {
+		return err
+	}
+	return &Error{Code: ECONFLICT, Message: errEndpointIDTaken, Fields: map[string]string{"id": errEndpointIDTaken}}
 }
 
 // newSecret draws a signing secret for scheme.
@@ -587,6 +617,12 @@ type WebhookStore interface {
 	// by CreatedAt, FromSeq and ID. A cursor naming no endpoint of the tenant
 	// yields an empty page.
 	FindEndpoints(ctx context.Context, tenantID string, f EndpointFilter) ([]*Endpoint, error)
+	// FindEndpointPage returns the page p of the tenant's endpoints that f
+	// selects (f's After and Limit aside) newest first, by CreatedAt, FromSeq
+	// and ID descending, and how many f selects in all. A Cursor is an
+	// endpoint's CreatedAt and ID (as its UID); one naming no endpoint of the
+	// tenant yields an empty page.
+	FindEndpointPage(ctx context.Context, tenantID string, f EndpointFilter, p ListPage) ([]*Endpoint, int, error)
 	// UpdateEndpoint writes every mutable field of e (ID, URL, Events, Scheme,
 	// Secret, StandardSecret, Enabled, DisabledReason, Description, Headers,
 	// Metadata, FailingSince and UpdatedAt) to e.TenantID's endpoint now named

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 
 	"github.com/paykit/paykit"
 )
@@ -32,8 +31,15 @@ func gigapayWebhookOf(e *paykit.Endpoint) gigapayWebhook {
 	return gigapayWebhook{ID: e.ID, URL: e.URL, Events: events, SecretKey: e.Secret, Metadata: md}
 }
 
-// webhookErr renames the engine's field names to the wire's.
+// webhookErr renames the engine's field names to the wire's, and reports a
+// taken id as Django REST Framework's unique validator does: 400
+// {"id":["webhook with this id already exists."]}.
 func webhookErr(err error) error {
+	if paykit.ErrorCode(err) == paykit.ECONFLICT && paykit.ErrorFields(err)["id"] != "" {
+		var v paykit.Validation
+		v.Add("id", "webhook with this id already exists.")
+		return v.Err()
+	}
 	return renameFields(err, func(f string) string {
 		if f == "secret" {
 			return "secret_key"
@@ -55,23 +61,6 @@ func (g *gigapay) webhook(c *gigapayCall, id string) (*paykit.Endpoint, error) {
 	return e, nil
 }
 
-// checkWebhookID adds an error to v when the integration has a webhook with
-// the client's new id.
-func (g *gigapay) checkWebhookID(c *gigapayCall, v *paykit.Validation, id *string, old string) error {
-	if id == nil || *id == "" || *id == old {
-		return nil
-	}
-	_, err := g.svc.FindEndpointByID(c.ctx, c.tenantID, *id)
-	switch paykit.ErrorCode(err) {
-	case "":
-		v.Add("id", "webhook with this id already exists.")
-	case paykit.ENOTFOUND:
-	default:
-		return err
-	}
-	return nil
-}
-
 // events reads the required, non-empty events list.
 func webhookEvents(f *form, required bool) *[]string {
 	events := f.strings("events")
@@ -84,56 +73,16 @@ func webhookEvents(f *form, required bool) *[]string {
 	return events
 }
 
+// listWebhooks lists the integration's Gigapay webhooks, newest first, like
+// every list of the dialect.
 func (g *gigapay) listWebhooks(c *gigapayCall) (int, any, error) {
 	scheme := paykit.SchemeGigapay
-	var all []*paykit.Endpoint
-	f := paykit.EndpointFilter{Scheme: &scheme, Limit: paykit.MaxLimit}
-	for {
-		es, err := g.svc.FindEndpoints(c.ctx, c.tenantID, f)
-		if err != nil {
-			return 0, nil, err
-		}
-		all = append(all, es...)
-		if len(es) < f.Limit {
-			break
-		}
-		f.After = es[len(es)-1].ID
-	}
-	slices.Reverse(all) // newest first, like every list of the dialect
-	cursor := func(e *paykit.Endpoint) paykit.Cursor { return paykit.Cursor{CreatedAt: e.CreatedAt, UID: e.ID} }
+	f := paykit.EndpointFilter{Scheme: &scheme}
 	return paginate(c, func(p paykit.ListPage) ([]*paykit.Endpoint, int, error) {
-		return pageSlice(all, p, cursor), len(all), nil
-	}, cursor, func(e *paykit.Endpoint) (any, error) { return gigapayWebhookOf(e), nil })
-}
-
-// pageSlice applies a ListPage to rows already in list order.
-func pageSlice[T any](rows []T, p paykit.ListPage, cursor func(T) paykit.Cursor) []T {
-	at := func(c *paykit.Cursor) int {
-		for i, r := range rows {
-			if k := cursor(r); k.CreatedAt.Equal(c.CreatedAt) && k.UID == c.UID {
-				return i
-			}
-		}
-		return -1
-	}
-	switch {
-	case p.After != nil:
-		i := at(p.After)
-		if i < 0 {
-			return nil
-		}
-		return rows[i+1 : min(len(rows), i+1+p.Limit)]
-	case p.Before != nil:
-		i := at(p.Before)
-		if i < 0 {
-			return nil
-		}
-		return rows[max(0, i-p.Limit):i]
-	}
-	if p.Offset >= len(rows) {
-		return nil
-	}
-	return rows[p.Offset:min(len(rows), p.Offset+p.Limit)]
+		return g.svc.FindEndpointPage(c.ctx, c.tenantID, f, p)
+	}, func(e *paykit.Endpoint) paykit.Cursor {
+		return paykit.Cursor{CreatedAt: e.CreatedAt, UID: e.ID}
+	}, func(e *paykit.Endpoint) (any, error) { return gigapayWebhookOf(e), nil })
 }
 
 func (g *gigapay) createWebhook(c *gigapayCall) (int, any, error) {
@@ -148,9 +97,6 @@ func (g *gigapay) createWebhook(c *gigapayCall) (int, any, error) {
 	}
 	if len(in.Metadata) == 0 || string(in.Metadata) == "null" {
 		in.Metadata = json.RawMessage(`{}`)
-	}
-	if err := g.checkWebhookID(c, f.v, &in.ID, ""); err != nil {
-		return 0, nil, err
 	}
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
@@ -208,9 +154,6 @@ func (g *gigapay) writeWebhook(c *gigapayCall, replace bool) (int, any, error) {
 	}
 	if upd.ID != nil && *upd.ID == "" {
 		upd.ID = nil
-	}
-	if err := g.checkWebhookID(c, f.v, upd.ID, id); err != nil {
-		return 0, nil, err
 	}
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err

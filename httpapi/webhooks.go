@@ -87,7 +87,12 @@ type hooks struct {
 // Internal errors say only "Internal error.".
 func writeHookError(w http.ResponseWriter, r *http.Request, err error) {
 	status := errorStatus(err)
-	body := hookErrorBody{Code: paykit.ErrorCode(err), Message: paykit.ErrorMessage(err), Fields: paykit.ErrorFields(err)}
+	body := hookErrorBody{Code: paykit.ErrorCode(err), Message: paykit.ErrorMessage(err)}
+	if body.Code == paykit.EINVALID {
+		// Only invalid input lists fields here; a conflict that names its
+		// field (a taken endpoint ID) is {"code","message"}.
+		body.Fields = paykit.ErrorFields(err)
+	}
 	if status == http.StatusInternalServerError {
 		body = hookErrorBody{Code: paykit.EINTERNAL, Message: "Internal error."}
 	}
