@@ -170,7 +170,7 @@ var reservedHeaders = []string{
 
 // CreateEndpoint subscribes url to the tenant's events. Returns EINVALID (with
 // the fields at fault), and ECONFLICT when the ID is taken, with the field "id"
-// in its Fields (see errEndpointIDTaken).
+// in its Fields (see endpointIDTaken).
 func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in EndpointCreate) (*Endpoint, error) {
 	e := &Endpoint{ID: in.ID, TenantID: tenantID, URL: strings.TrimSpace(in.URL), Scheme: in.Scheme,
 		Secret: in.Secret, StandardSecret: in.StandardSecret, Description: in.Description,
@@ -235,7 +235,7 @@ func (s *Service) FindEndpointPage(ctx context.Context, tenantID string, f Endpo
 
 // UpdateEndpoint changes the fields of upd that are set. Returns ENOTFOUND,
 // EINVALID, and ECONFLICT when a new ID is taken, with the field "id" in its
-// Fields (see errEndpointIDTaken).
+// Fields (see endpointIDTaken).
 func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd EndpointUpdate) (*Endpoint, error) {
 	return write(ctx, s, tenantID, "endpoint.update", struct {
 		ID  string
@@ -322,9 +322,9 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 	return err
 }
 
-// errEndpointIDTaken is the message of a create or rename to an ID another of
+// endpointIDTakenMsg is the message of a create or rename to an ID another of
 // the tenant's endpoints has.
-const errEndpointIDTaken = "An endpoint with this ID already exists."
+const endpointIDTakenMsg = "An endpoint with this ID already exists."
 
 // endpointIDTaken turns the store's ECONFLICT on writing an endpoint, which its
 // key on (tenant, ID) gives, into the conflict the Service documents. It names
@@ -336,7 +336,7 @@ func endpointIDTaken(err error) error {
 	if ErrorCode(err) != ECONFLICT {
 		return err
 	}
-	return &Error{Code: ECONFLICT, Message: errEndpointIDTaken, Fields: map[string]string{"id": errEndpointIDTaken}}
+	return &Error{Code: ECONFLICT, Message: endpointIDTakenMsg, Fields: map[string]string{"id": endpointIDTakenMsg}}
 }
 
 // newSecret draws a signing secret for scheme.
