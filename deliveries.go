@@ -7,15 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/paykit/paykit/signing"
 )
 
 // This file is the delivery engine. Events reach receivers in two stages of
@@ -552,8 +551,8 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint, ws *Webho
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", userAgent)
-	h.Set(StandardIDHeader, d.ID)
-	h.Set(StandardTimestampHeader, strconv.FormatInt(res.at.Unix(), 10))
+	h.Set(signing.StandardIDHeader, d.ID)
+	h.Set(signing.StandardTimestampHeader, strconv.FormatInt(res.at.Unix(), 10))
 	if ws.Sign != nil {
 		if err := ws.Sign(h, d.ID, secret, res.at, d.Body); err != nil {
 			res.err = "Cannot sign: " + ErrorMessage(err)
@@ -563,16 +562,17 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint, ws *Webho
 	if standard != "" {
 		// The endpoint's extra Standard Webhooks signature, beside any the
 		// scheme set (once, when the scheme is standard with the same secret).
-		sig, err := SignStandard(standard, d.ID, res.at, d.Body)
+		sig, err := signing.SignStandard(standard, d.ID, res.at, d.Body)
 		if err != nil {
-			res.err = "Cannot sign: " + ErrorMessage(err)
+			// Its one error: a secret that is not whsec_ and base64.
+			res.err = "Cannot sign: Webhook secret must be whsec_ followed by base64."
 			return res
 		}
-		switch have := h.Get(StandardSignatureHeader); {
+		switch have := h.Get(signing.StandardSignatureHeader); {
 		case have == "":
-			h.Set(StandardSignatureHeader, sig)
+			h.Set(signing.StandardSignatureHeader, sig)
 		case !slices.Contains(strings.Fields(have), sig):
-			h.Set(StandardSignatureHeader, have+" "+sig)
+			h.Set(signing.StandardSignatureHeader, have+" "+sig)
 		}
 	}
 
@@ -687,77 +687,4 @@ func (s *Service) disableEndpoint(ctx context.Context, tx Tx, now time.Time, ep 
 		return err
 	}
 	return s.appendEvent(ctx, tx, now, ep.TenantID, "endpoint.disabled", ep.ID, ep.redacted())
-}
-
-// ---------------------------------------------------------------------------
-// Destination safety
-
-// unsafePrefixes are the non-public ranges that netip's predicates do not
-// cover.
-var unsafePrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (carrier-grade NAT)
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("198.51.100.0/24"), // documentation
-	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and the broadcast address
-	netip.MustParsePrefix("100::/64"),        // discard
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
-}
-
-var (
-	nat64  = netip.MustParsePrefix("64:ff9b::/96")
-	sixto4 = netip.MustParsePrefix("2002::/16")
-)
-
-// unsafeAddr says what kind of non-public address ip is, or "" for a public
-// one. IPv6 addresses that embed an IPv4 address (mapped, NAT64, 6to4) are
-// judged by it.
-func unsafeAddr(ip netip.Addr) string {
-	ip = ip.Unmap().WithZone("")
-	switch {
-	case ip.IsLoopback():
-		return "loopback"
-	case ip.IsPrivate():
-		return "private"
-	case ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast():
-		return "link-local"
-	case ip.IsUnspecified():
-		return "unspecified"
-	case ip.IsMulticast() || ip.IsInterfaceLocalMulticast():
-		return "multicast"
-	case nat64.Contains(ip):
-		b := ip.As16()
-		return unsafeAddr(netip.AddrFrom4([4]byte(b[12:16])))
-	case sixto4.Contains(ip):
-		b := ip.As16()
-		return unsafeAddr(netip.AddrFrom4([4]byte(b[2:6])))
-	}
-	for _, p := range unsafePrefixes {
-		if p.Contains(ip) {
-			return "reserved"
-		}
-	}
-	return ""
-}
-
-// refuseUnsafe is a net.Dialer Control function: it runs after name
-// resolution, on the address about to be connected, so a host name that
-// resolves (or is rebound) to an unsafe address is refused too.
-func refuseUnsafe(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("webhook destination %s: %w", address, err)
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("webhook destination %s: %w", address, err)
-	}
-	if kind := unsafeAddr(ip); kind != "" {
-		return fmt.Errorf("webhook destination %s refused: a %s address", address, kind)
-	}
-	return nil
 }

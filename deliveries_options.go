@@ -1,9 +1,10 @@
 package paykit
 
 import (
-	"net"
 	"net/http"
 	"time"
+
+	"github.com/paykit/paykit/internal/safedial"
 )
 
 // This file holds the options of the delivery engine (deliveries.go) and the
@@ -137,9 +138,5 @@ func (s *Service) safeTransport(tr *http.Transport) *http.Transport {
 	if !s.webhooks.safe {
 		return tr
 	}
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseUnsafe}
-	tr.Proxy = nil
-	tr.DialContext = d.DialContext
-	tr.DialTLSContext = nil
-	return tr
+	return safedial.Transport(tr)
 }

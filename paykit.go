@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -150,6 +151,18 @@ const (
 	DefaultLimit = 25
 	MaxLimit     = 1000
 )
+
+// ParseLimit reads a list's page size from a query parameter: an integer from
+// 1 to MaxLimit. It returns EINVALID naming field for anything else, the empty
+// string included; whether an absent limit means DefaultLimit is the
+// dialect's to say.
+func ParseLimit(field, s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, invalid(field, "Limit must be an integer from 1 to %d.", MaxLimit)
+	}
+	return n, nil
+}
 
 func clampLimit(n int) int {
 	if n <= 0 {

@@ -304,14 +304,22 @@ func (s *Service) FindPaymentByID(ctx context.Context, tenantID, id string) (*Pa
 }
 
 // FindPayments lists the tenant's payments, filtered, sorted and paginated by
-// keyset. Returns EINVALID for an unknown sort.
+// keyset. Returns EINVALID for an unknown sort, type or status.
 func (s *Service) FindPayments(ctx context.Context, tenantID string, f PaymentFilter) ([]*Payment, error) {
-	switch f.Sort {
-	case "":
+	if f.Sort == "" {
 		f.Sort = PaymentSortCreatedAsc
-	case PaymentSortCreatedAsc, PaymentSortCreatedDesc, PaymentSortAmountAsc, PaymentSortAmountDesc:
-	default:
-		return nil, invalid("sort", "Sort must be one of createdAt, -createdAt, amount, -amount.")
+	} else if _, err := ParsePaymentSort("sort", string(f.Sort)); err != nil {
+		return nil, err
+	}
+	if f.Type != nil {
+		if _, err := ParsePaymentType("type", string(*f.Type)); err != nil {
+			return nil, err
+		}
+	}
+	if f.Status != nil {
+		if _, err := ParsePaymentStatus("status", string(*f.Status)); err != nil {
+			return nil, err
+		}
 	}
 	f.Limit = clampLimit(f.Limit)
 	return s.store.FindPayments(ctx, tenantID, f)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/signing"
 )
 
 // TestRequest_CallbackTestVector renders the callback of Memento's published
@@ -29,7 +30,7 @@ func TestRequest_CallbackTestVector(t *testing.T) {
 		`"order":"abc123","completed":1458748422,`+
 		`"signature":"8022cb71924dba2e24f849fdc83596e80a3966465f6b3f1702326afa31229b11"}`, string(body))
 
-	var cb paykit.MementoCallback
+	var cb signing.MementoCallback
 	require.NoError(t, json.Unmarshal(body, &cb))
 	require.NoError(t, cb.Verify(signingKey))
 	require.Equal(t, "3e6975e8-77cb-48b7-7722-3dfe47677bbc&a917be59-f35a-478f-a5d9-19bf467972ad&abc123&2199&paid&1458748422", cb.SignedString())
@@ -62,12 +63,12 @@ func (e *env) callbacksOf(tb testing.TB, tenantID, requestID string) map[string]
 }
 
 // requireCallback decodes and verifies a callback.
-func requireCallback(tb testing.TB, c callback) (paykit.MementoCallback, map[string]json.RawMessage) {
+func requireCallback(tb testing.TB, c callback) (signing.MementoCallback, map[string]json.RawMessage) {
 	tb.Helper()
 	require.Equal(tb, "https://example.com/notification", c.URL)
 	require.Equal(tb, paykit.SchemeMemento, c.Scheme)
 	require.Equal(tb, signingKey, c.Secret)
-	var cb paykit.MementoCallback
+	var cb signing.MementoCallback
 	require.NoError(tb, json.Unmarshal(c.Body, &cb))
 	require.NoError(tb, cb.Verify(signingKey))
 	var raw map[string]json.RawMessage
@@ -91,7 +92,7 @@ func TestRequest_Callbacks(t *testing.T) {
 		require.Empty(t, cbs["request.created"], "creation is not a status change")
 		require.Len(t, cbs["request.paid"], 1)
 		cb, raw := requireCallback(t, cbs["request.paid"][0])
-		require.Equal(t, paykit.MementoCallback{PaymentRequestID: r.ID, TransactionID: paid.TransactionID, Amount: dec("10.99"),
+		require.Equal(t, signing.MementoCallback{PaymentRequestID: r.ID, TransactionID: paid.TransactionID, Amount: "10.99",
 			Currency: "USD", Status: "paid", Order: "abc123", Completed: epoch.Add(37 * time.Second).Unix(), Signature: cb.Signature}, cb)
 		require.Equal(t, "10.99", string(raw["amount"]), "a JSON number")
 		require.Equal(t, "1", string(raw["terminal"]))
@@ -149,10 +150,10 @@ func TestRequest_Callbacks(t *testing.T) {
 		require.NoError(t, err)
 		c := e.callbacksOf(t, tenant, r.ID)["request.paid"][0]
 		require.Equal(t, "new-key", c.Secret, "signed with the key current at delivery")
-		var cb paykit.MementoCallback
+		var cb signing.MementoCallback
 		require.NoError(t, json.Unmarshal(c.Body, &cb))
 		require.NoError(t, cb.Verify("new-key"))
-		require.ErrorIs(t, cb.Verify(signingKey), paykit.ErrInvalidSignature)
+		require.ErrorIs(t, cb.Verify(signingKey), signing.ErrInvalidSignature)
 
 		// Without any key, no callback can be signed, and none is sent.
 		r = e.MustRequest(t, tenant, "alice", "1.00", time.Minute)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/signing"
 )
 
 // TestRequest_CallbackDelivery pays a request whose notify_url is an
@@ -70,13 +71,14 @@ func TestRequest_CallbackDelivery(t *testing.T) {
 	for _, b := range got {
 		require.Equal(t, string(got[0]), string(b), "the same body on every attempt")
 	}
-	var cb paykit.MementoCallback
+	var cb signing.MementoCallback
 	require.NoError(t, json.Unmarshal(got[0], &cb))
 	require.NoError(t, cb.Verify(signingKey), "the receiver verifies it with its access token")
-	require.NoError(t, paykit.VerifyMemento(cb.Signature, signingKey, r.ID, paid.TransactionID, "abc123", "10.99", "paid",
-		epoch.Add(37*time.Second).Unix()))
-	require.Equal(t, paykit.MementoCallback{PaymentRequestID: r.ID, TransactionID: paid.TransactionID, Amount: dec("10.99"),
-		Currency: "USD", Status: "paid", Order: "abc123", Completed: epoch.Add(37 * time.Second).Unix(), Signature: cb.Signature}, cb)
+	// The signature covers the request's own values, not only the body's.
+	want := signing.MementoCallback{PaymentRequestID: r.ID, TransactionID: paid.TransactionID, Amount: "10.99",
+		Currency: "USD", Status: "paid", Order: "abc123", Completed: epoch.Add(37 * time.Second).Unix(), Signature: cb.Signature}
+	require.NoError(t, want.Verify(signingKey))
+	require.Equal(t, want, cb)
 }
 
 // TestRequest_CallbackDeliveryExpired checks that an expiry, found by the sweep
@@ -104,7 +106,7 @@ func TestRequest_CallbackDeliveryExpired(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, bodies, 1)
-	var cb paykit.MementoCallback
+	var cb signing.MementoCallback
 	require.NoError(t, json.Unmarshal(bodies[0], &cb))
 	require.NoError(t, cb.Verify(signingKey))
 	require.Equal(t, "rejected", cb.Status)

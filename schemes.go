@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/paykit/paykit/signing"
 	"net/http"
 	"slices"
 	"strings"
@@ -185,7 +186,7 @@ func (s *Service) newSecret(scheme SignatureScheme) string {
 // may not replace them.
 func (s *Service) reservedHeaders() []string {
 	out := []string{"Host", "Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding", "Connection",
-		"User-Agent", StandardIDHeader, StandardTimestampHeader, StandardSignatureHeader}
+		"User-Agent", signing.StandardIDHeader, signing.StandardTimestampHeader, signing.StandardSignatureHeader}
 	for _, ws := range s.registeredSchemes() {
 		out = append(out, ws.Headers...)
 	}
@@ -243,15 +244,15 @@ var standardScheme = WebhookScheme{
 	Name:   SchemeStandard,
 	Render: renderStandard,
 	Sign: func(h http.Header, id, secret string, at time.Time, body []byte) error {
-		sig, err := SignStandard(secret, id, at, body)
+		sig, err := signing.SignStandard(secret, id, at, body)
 		if err != nil {
 			return err
 		}
-		h.Set(StandardSignatureHeader, sig)
+		h.Set(signing.StandardSignatureHeader, sig)
 		return nil
 	},
-	Headers:   []string{StandardSignatureHeader},
-	NewSecret: NewStandardSecret,
+	Headers:   []string{signing.StandardSignatureHeader},
+	NewSecret: signing.NewStandardSecret,
 	CheckSecret: func(secret string) error {
 		if !validStandardSecret(secret) {
 			return Errorf(EINVALID, "A standard endpoint's secret must be whsec_ followed by base64.")

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/paykit/paykit/signing"
 	"net/http"
 	"strings"
 	"testing"
@@ -103,7 +104,7 @@ func TestService_RegisterScheme(t *testing.T) {
 			require.Equal(t, `{"kind":"thing.happened","data":{"n":1}}`, string(r.Body), "rendered by the scheme")
 			require.Equal(t, d.ID, r.Header.Get("webhook-id"))
 			require.Equal(t, testSignature(ep.Secret, d.ID, as[i].At, r.Body), r.Header.Get("X-Test-Signature"))
-			require.NoError(t, paykit.VerifyStandard(r.Header, r.Body, standardSecret, as[i].At, 0),
+			require.NoError(t, signing.VerifyStandard(r.Header, r.Body, standardSecret, as[i].At, 0),
 				"every scheme carries the endpoint's extra standard signature")
 		}
 	})
@@ -208,6 +209,6 @@ func TestService_UnregisteredScheme(t *testing.T) {
 		require.Equal(t, paykit.DeliveryStatusSucceeded, d.Status)
 		reqs := rcv.requests()
 		require.Len(t, reqs, 2)
-		require.NoError(t, paykit.VerifyGigapay(reqs[1].Header.Get("Gigapay-Signature"), reqs[1].Body, ep.Secret, e.clock.Now(), 0))
+		require.NoError(t, signing.VerifyGigapay(reqs[1].Header.Get("Gigapay-Signature"), reqs[1].Body, ep.Secret, e.clock.Now(), 0))
 	})
 }

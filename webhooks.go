@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/paykit/paykit/internal/safedial"
+	"github.com/paykit/paykit/signing"
 )
 
 // This file holds webhook endpoints; schemes.go the schemes that shape and sign
@@ -88,7 +91,7 @@ type EndpointCreate struct {
 	URL    string          `json:"url"`
 	Events []string        `json:"events"` // empty subscribes to every event
 	Scheme SignatureScheme `json:"scheme"` // a registered scheme; default standard
-	// Secret is the scheme's signing key. Empty draws one: NewStandardSecret()
+	// Secret is the scheme's signing key. Empty draws one: signing.NewStandardSecret()
 	// for standard, which requires a whsec_ secret, and what the scheme draws
 	// (by default 32 random characters) for the others.
 	Secret string `json:"secret"`
@@ -139,7 +142,8 @@ const (
 
 // CreateEndpoint subscribes url to the tenant's events. Returns EINVALID (with
 // the fields at fault, among them a scheme that is not registered or serves
-// callbacks only), and ECONFLICT when the ID is taken.
+// callbacks only), and ECONFLICT when the ID is taken, with the field "id" in
+// its Fields (see endpointIDTaken).
 func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in EndpointCreate) (*Endpoint, error) {
 	e := &Endpoint{ID: in.ID, TenantID: tenantID, URL: strings.TrimSpace(in.URL), Scheme: in.Scheme,
 		Secret: in.Secret, StandardSecret: in.StandardSecret, Description: in.Description,
@@ -176,7 +180,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in Endpoi
 			return nil, err
 		}
 		e.FromSeq = ev.Seq
-		return e, tx.CreateEndpoint(ctx, e)
+		// The store's key decides, in the transaction: a check before it would
+		// let two creates of one ID race.
+		return e, endpointIDTaken(tx.CreateEndpoint(ctx, e))
 	})
 }
 
@@ -191,8 +197,18 @@ func (s *Service) FindEndpoints(ctx context.Context, tenantID string, f Endpoint
 	return s.store.FindEndpoints(ctx, tenantID, f)
 }
 
+// FindEndpointPage returns a page of the tenant's endpoints that f selects,
+// newest first, and how many f selects in all: p reads it by offset or by
+// keyset, where a Cursor is an endpoint's CreatedAt and its ID as UID. f's
+// After and Limit are not used.
+func (s *Service) FindEndpointPage(ctx context.Context, tenantID string, f EndpointFilter, p ListPage) ([]*Endpoint, int, error) {
+	p.Limit = clampLimit(p.Limit)
+	return s.store.FindEndpointPage(ctx, tenantID, f, p)
+}
+
 // UpdateEndpoint changes the fields of upd that are set. Returns ENOTFOUND,
-// EINVALID, and ECONFLICT when a new ID is taken.
+// EINVALID, and ECONFLICT when a new ID is taken, with the field "id" in its
+// Fields (see endpointIDTaken).
 func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd EndpointUpdate) (*Endpoint, error) {
 	return write(ctx, s, tenantID, "endpoint.update", struct {
 		ID  string
@@ -252,7 +268,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd E
 		}
 		e.UpdatedAt = now
 		if err := tx.UpdateEndpoint(ctx, id, e); err != nil {
-			return nil, err
+			return nil, endpointIDTaken(err)
 		}
 		if disable {
 			if _, err := tx.FailPendingDeliveries(ctx, tenantID, e.ID, "The endpoint was disabled.", now); err != nil {
@@ -277,6 +293,23 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 		return struct{}{}, s.appendEvent(ctx, tx, now, tenantID, "endpoint.deleted", e.ID, e.redacted())
 	})
 	return err
+}
+
+// endpointIDTakenMsg is the message of a create or rename to an ID another of
+// the tenant's endpoints has.
+const endpointIDTakenMsg = "An endpoint with this ID already exists."
+
+// endpointIDTaken turns the store's ECONFLICT on writing an endpoint, which its
+// key on (tenant, ID) gives, into the conflict the Service documents. It names
+// the field at fault, so a dialect that reports a taken ID as a field error
+// (Gigapay: 400 {"id":[...]}) tells it from other conflicts, an
+// Idempotency-Key reused for another request among them. Other errors pass
+// unchanged.
+func endpointIDTaken(err error) error {
+	if ErrorCode(err) != ECONFLICT {
+		return err
+	}
+	return &Error{Code: ECONFLICT, Message: endpointIDTakenMsg, Fields: map[string]string{"id": endpointIDTakenMsg}}
 }
 
 // checkEndpoint validates e (with events as its new event filter, checked
@@ -354,7 +387,7 @@ func (s *Service) checkURL(raw string) error {
 		return Errorf(EINVALID, "Webhook URLs may not point at this machine.")
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		if reason := unsafeAddr(ip); reason != "" {
+		if reason := safedial.Classify(ip); reason != "" {
 			return Errorf(EINVALID, "Webhook URLs may not point at a %s address.", reason)
 		}
 	}
@@ -362,11 +395,10 @@ func (s *Service) checkURL(raw string) error {
 }
 
 // validStandardSecret reports whether secret is whsec_ and base64. The
-// signing kit also accepts a secret without the prefix; endpoints insist on it
+// signing package also accepts a secret without the prefix; endpoints insist on it
 // so that a secret of another scheme is never taken for one.
 func validStandardSecret(secret string) bool {
-	_, err := standardKey(secret)
-	return err == nil && strings.HasPrefix(secret, standardSecretPrefix)
+	return signing.CheckStandardSecret(secret) == nil && strings.HasPrefix(secret, signing.StandardSecretPrefix)
 }
 
 // validHeaderName reports whether k is an HTTP token.
@@ -396,6 +428,12 @@ type WebhookStore interface {
 	// by CreatedAt, FromSeq and ID. A cursor naming no endpoint of the tenant
 	// yields an empty page.
 	FindEndpoints(ctx context.Context, tenantID string, f EndpointFilter) ([]*Endpoint, error)
+	// FindEndpointPage returns the page p of the tenant's endpoints that f
+	// selects (f's After and Limit aside) newest first, by CreatedAt, FromSeq
+	// and ID descending, and how many f selects in all. A Cursor is an
+	// endpoint's CreatedAt and ID (as its UID); one naming no endpoint of the
+	// tenant yields an empty page.
+	FindEndpointPage(ctx context.Context, tenantID string, f EndpointFilter, p ListPage) ([]*Endpoint, int, error)
 	// FindDeliveryByID returns the tenant's delivery with id. Returns ENOTFOUND.
 	FindDeliveryByID(ctx context.Context, tenantID, id string) (*Delivery, error)
 	// FindDeliveries returns a page of the tenant's deliveries in ID (creation)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/httpapi"
+	"github.com/paykit/paykit/signing"
 	"github.com/paykit/paykit/store"
 )
 
@@ -123,9 +124,24 @@ func (e *env) mustEndpointNow(tb testing.TB, tenantID, id string) *paykit.Endpoi
 	return ep
 }
 
+// The independently computed vectors of signing/signing_test.go, which tell how
+// each was computed.
+const (
+	gigapaySecret  = "gp_secret_key"
+	gigapayUnix    = 1583327301 // the timestamp of the seed's documented example
+	gigapayBody    = `{"id":"25d2af38-59b9-4f73-9452-51787fed5c84","name":"Karl Karlsson","claimed_at":"2019-05-21T09:13:32.575721Z"}`
+	gigapaySig     = "cba3c577b108aa18f2bf967fa829be468f0b77cbb8a62a2fff5761f40d37c3f3"
+	gigstackSecret = "gigstack_secret"
+	gigstackBody   = `{"id":"evt_1","event":"payment.succeeded","timestamp":"2024-01-15T10:30:00.000Z","data":{"amount":1160}}`
+	gigstackSig    = "8cdccea5d1677f0dc790bcd51794997eb36431c044367af7fb946fa3d873405f"
+	mementoKey     = "um2JjfnJbEUJnCpjKiV94jqp" // Memento's published test vector
+	mementoSig     = "8022cb71924dba2e24f849fdc83596e80a3966465f6b3f1702326afa31229b11"
+	standardSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+)
+
 // TestWebhooks_Schemes checks every scheme on the wire: the bytes posted and
-// the signatures, which verify with the consumer kit at the mock clock's time
-// and reproduce the independently computed vectors of signing_test.go.
+// the signatures, which verify with the signing package at the mock clock's
+// time and reproduce the independently computed vectors above.
 func TestWebhooks_Schemes(t *testing.T) {
 	ctx := context.Background()
 	// The request of Memento's published example, whose callback the memento
@@ -148,9 +164,9 @@ func TestWebhooks_Schemes(t *testing.T) {
 	// Gigapay object of one.
 	e.svc.RegisterScheme(paykit.WebhookScheme{Name: httpapi.SchemeGigapay, Render: bareSnapshot,
 		Sign: func(h http.Header, _, secret string, at time.Time, body []byte) error {
-			h.Set(paykit.GigapayHeader, paykit.SignGigapay(secret, at, body))
+			h.Set(signing.GigapayHeader, signing.SignGigapay(secret, at, body))
 			return nil
-		}, Headers: []string{paykit.GigapayHeader}})
+		}, Headers: []string{signing.GigapayHeader}})
 	e.clock.Set(time.Unix(gigapayUnix, 0)) // the documented example's send time
 	tenant := e.MustTenant(t)
 
@@ -195,10 +211,10 @@ func TestWebhooks_Schemes(t *testing.T) {
 		r := byPath["/gigapay"]
 		require.Equal(t, gigapayBody, string(r.Body), "the bare object, byte for byte")
 		require.Equal(t, "t=1583327301,v1="+gigapaySig, r.Header.Get("Gigapay-Signature"))
-		require.NoError(t, paykit.VerifyGigapay(r.Header.Get("Gigapay-Signature"), r.Body, gigapay.Secret, now, 0))
+		require.NoError(t, signing.VerifyGigapay(r.Header.Get("Gigapay-Signature"), r.Body, gigapay.Secret, now, 0))
 		require.Equal(t, deliveryID(evGigapay), r.Header.Get("webhook-id"))
 		// Its StandardSecret adds a Standard Webhooks signature to the same body.
-		require.NoError(t, paykit.VerifyStandard(r.Header, r.Body, standardSecret, now, 0))
+		require.NoError(t, signing.VerifyStandard(r.Header, r.Body, standardSecret, now, 0))
 		require.Equal(t, "abc", r.Header.Get("X-Receiver-Key"))
 		require.Empty(t, r.Header.Get("X-Gigstack-Signature"))
 	})
@@ -206,7 +222,7 @@ func TestWebhooks_Schemes(t *testing.T) {
 		r := byPath["/gigstack"]
 		require.Equal(t, gigstackBody, string(r.Body))
 		require.Equal(t, gigstackSig, r.Header.Get("X-Gigstack-Signature"))
-		require.NoError(t, paykit.VerifyGigstack(r.Header.Get("X-Gigstack-Signature"), r.Body, gigstack.Secret))
+		require.NoError(t, signing.VerifyGigstack(r.Header.Get("X-Gigstack-Signature"), r.Body, gigstack.Secret))
 		require.Equal(t, deliveryID(evGigstack), r.Header.Get("webhook-id"))
 		require.Empty(t, r.Header.Get("webhook-signature"), "no StandardSecret, no standard signature")
 	})
@@ -214,7 +230,7 @@ func TestWebhooks_Schemes(t *testing.T) {
 		r := byPath["/standard"]
 		require.JSONEq(t, `{"type":"thing.happened","timestamp":"2020-03-04T13:08:21Z","data":{"n":1,"html":"<b>&</b>"}}`, string(r.Body))
 		require.Contains(t, string(r.Body), `"<b>&</b>"`, "data is posted as the event holds it")
-		require.NoError(t, paykit.VerifyStandard(r.Header, r.Body, standardSecret, now, 0))
+		require.NoError(t, signing.VerifyStandard(r.Header, r.Body, standardSecret, now, 0))
 		// And by the specification, without the kit.
 		id := deliveryID(evStandard)
 		require.Equal(t, id, r.Header.Get("webhook-id"))
@@ -223,11 +239,11 @@ func TestWebhooks_Schemes(t *testing.T) {
 		m := hmac.New(sha256.New, key)
 		fmt.Fprintf(m, "%s.%d.%s", id, gigapayUnix, r.Body)
 		require.Equal(t, "v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)), r.Header.Get("webhook-signature"))
-		require.Error(t, paykit.VerifyStandard(r.Header, r.Body, standardSecret, now.Add(6*time.Minute), 0), "stale")
+		require.Error(t, signing.VerifyStandard(r.Header, r.Body, standardSecret, now.Add(6*time.Minute), 0), "stale")
 	})
 	t.Run("Memento", func(t *testing.T) {
 		r := byPath["/memento"]
-		var cb paykit.MementoCallback
+		var cb signing.MementoCallback
 		require.NoError(t, json.Unmarshal(r.Body, &cb))
 		require.Equal(t, mementoSig, cb.Signature, "Memento's published test vector")
 		require.NoError(t, cb.Verify(mementoKey))
@@ -313,7 +329,7 @@ func TestWebhooks_RetrySchedule(t *testing.T) {
 		require.Equal(t, ds[0].ID, r.Header.Get("webhook-id"), "one delivery ID on every attempt")
 		require.Equal(t, strconv.FormatInt(want[i].Unix(), 10), r.Header.Get("webhook-timestamp"))
 		require.Equal(t, reqs[0].Body, r.Body, "the same bytes on every attempt")
-		require.NoError(t, paykit.VerifyStandard(r.Header, r.Body, ep.Secret, want[i], 0))
+		require.NoError(t, signing.VerifyStandard(r.Header, r.Body, ep.Secret, want[i], 0))
 	}
 
 	d, attempts := e.mustDelivery(t, tenant, ds[0].ID)
@@ -887,7 +903,7 @@ func TestService_UpdateEndpoint(t *testing.T) {
 	e.MustRunDue(t)
 	reqs := ok.requests()
 	require.Len(t, reqs, 1)
-	require.NoError(t, paykit.VerifyGigstack(reqs[0].Header.Get("X-Gigstack-Signature"), reqs[0].Body, got.Secret))
+	require.NoError(t, signing.VerifyGigstack(reqs[0].Header.Get("X-Gigstack-Signature"), reqs[0].Body, got.Secret))
 	require.Nil(t, e.mustEndpointNow(t, tenant, "second").FailingSince)
 
 	t.Run("Disable", func(t *testing.T) {

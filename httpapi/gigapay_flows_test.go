@@ -17,6 +17,7 @@ import (
 
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/httpapi"
+	"github.com/paykit/paykit/signing"
 )
 
 // seedExpanded is the documentation's example of GET /payouts/123/?expand=employee.
@@ -332,7 +333,7 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		got = append(got, delivery{r.URL.Path, r.Header.Get(paykit.GigapayHeader), b})
+		got = append(got, delivery{r.URL.Path, r.Header.Get(signing.GigapayHeader), b})
 		mu.Unlock()
 	}))
 	defer rcv.Close()
@@ -403,12 +404,12 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 			// secret_key.
 			require.Regexp(t, `^t=\d+,v1=[0-9a-f]{64}$`, d.signature)
 			if d.path == "/webhooks/employees/" {
-				require.NoError(t, paykit.VerifyGigapay(d.signature, d.body, verifiedSecret, e.Clock.Now(), 0))
-				require.Error(t, paykit.VerifyGigapay(d.signature, d.body, secret, e.Clock.Now(), 0))
+				require.NoError(t, signing.VerifyGigapay(d.signature, d.body, verifiedSecret, e.Clock.Now(), 0))
+				require.Error(t, signing.VerifyGigapay(d.signature, d.body, secret, e.Clock.Now(), 0))
 				verified = append(verified, d)
 				continue
 			}
-			require.NoError(t, paykit.VerifyGigapay(d.signature, d.body, secret, e.Clock.Now(), 0))
+			require.NoError(t, signing.VerifyGigapay(d.signature, d.body, secret, e.Clock.Now(), 0))
 			main = append(main, d)
 			step = append(step, string(d.body))
 		}

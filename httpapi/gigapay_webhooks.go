@@ -3,13 +3,24 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 
 	"github.com/paykit/paykit"
 )
 
 // Webhooks of the Gigapay dialect (see NewGigapay): the integration's webhook
 // endpoints of the Gigapay scheme, subscribed to events of GigapayEvents.
+
+// webhookErr reports a taken id as Django REST Framework's unique validator
+// does: 400 {"id":["webhook with this id already exists."]}. Field names are
+// renamed with the rest of the dialect's errors (gigapay_names.go).
+func webhookErr(err error) error {
+	if paykit.ErrorCode(err) == paykit.ECONFLICT && paykit.ErrorFields(err)["id"] != "" {
+		var v paykit.Validation
+		v.Add("id", "webhook with this id already exists.")
+		return v.Err()
+	}
+	return err
+}
 
 // webhook returns the integration's Gigapay webhook id; one of another scheme
 // is not found.
@@ -24,23 +35,6 @@ func (g *gigapay) webhook(c *gigapayCall, id string) (*paykit.Endpoint, error) {
 	return e, nil
 }
 
-// checkWebhookID adds an error to v when the integration has a webhook with
-// the client's new id.
-func (g *gigapay) checkWebhookID(c *gigapayCall, v *paykit.Validation, id *string, old string) error {
-	if id == nil || *id == "" || *id == old {
-		return nil
-	}
-	_, err := g.svc.FindEndpointByID(c.ctx, c.tenantID, *id)
-	switch paykit.ErrorCode(err) {
-	case "":
-		v.Add("id", "webhook with this id already exists.")
-	case paykit.ENOTFOUND:
-	default:
-		return err
-	}
-	return nil
-}
-
 // events reads the required, non-empty events list.
 func webhookEvents(f *form, required bool) *[]string {
 	events := f.strings("events")
@@ -53,56 +47,16 @@ func webhookEvents(f *form, required bool) *[]string {
 	return events
 }
 
+// listWebhooks lists the integration's Gigapay webhooks, newest first, like
+// every list of the dialect.
 func (g *gigapay) listWebhooks(c *gigapayCall) (int, any, error) {
 	scheme := SchemeGigapay
-	var all []*paykit.Endpoint
-	f := paykit.EndpointFilter{Scheme: &scheme, Limit: paykit.MaxLimit}
-	for {
-		es, err := g.svc.FindEndpoints(c.ctx, c.tenantID, f)
-		if err != nil {
-			return 0, nil, err
-		}
-		all = append(all, es...)
-		if len(es) < f.Limit {
-			break
-		}
-		f.After = es[len(es)-1].ID
-	}
-	slices.Reverse(all) // newest first, like every list of the dialect
-	cursor := func(e *paykit.Endpoint) paykit.Cursor { return paykit.Cursor{CreatedAt: e.CreatedAt, UID: e.ID} }
+	f := paykit.EndpointFilter{Scheme: &scheme}
 	return paginate(c, func(p paykit.ListPage) ([]*paykit.Endpoint, int, error) {
-		return pageSlice(all, p, cursor), len(all), nil
-	}, cursor, func(e *paykit.Endpoint) (any, error) { return gigapayWebhookOf(e), nil })
-}
-
-// pageSlice applies a ListPage to rows already in list order.
-func pageSlice[T any](rows []T, p paykit.ListPage, cursor func(T) paykit.Cursor) []T {
-	at := func(c *paykit.Cursor) int {
-		for i, r := range rows {
-			if k := cursor(r); k.CreatedAt.Equal(c.CreatedAt) && k.UID == c.UID {
-				return i
-			}
-		}
-		return -1
-	}
-	switch {
-	case p.After != nil:
-		i := at(p.After)
-		if i < 0 {
-			return nil
-		}
-		return rows[i+1 : min(len(rows), i+1+p.Limit)]
-	case p.Before != nil:
-		i := at(p.Before)
-		if i < 0 {
-			return nil
-		}
-		return rows[max(0, i-p.Limit):i]
-	}
-	if p.Offset >= len(rows) {
-		return nil
-	}
-	return rows[p.Offset:min(len(rows), p.Offset+p.Limit)]
+		return g.svc.FindEndpointPage(c.ctx, c.tenantID, f, p)
+	}, func(e *paykit.Endpoint) paykit.Cursor {
+		return paykit.Cursor{CreatedAt: e.CreatedAt, UID: e.ID}
+	}, func(e *paykit.Endpoint) (any, error) { return gigapayWebhookOf(e), nil })
 }
 
 func (g *gigapay) createWebhook(c *gigapayCall) (int, any, error) {
@@ -118,15 +72,12 @@ func (g *gigapay) createWebhook(c *gigapayCall) (int, any, error) {
 	if len(in.Metadata) == 0 || string(in.Metadata) == "null" {
 		in.Metadata = json.RawMessage(`{}`)
 	}
-	if err := g.checkWebhookID(c, f.v, &in.ID, ""); err != nil {
-		return 0, nil, err
-	}
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
 	e, err := g.svc.CreateEndpoint(c.ctx, c.tenantID, in)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, webhookErr(err)
 	}
 	return http.StatusCreated, gigapayWebhookOf(e), nil
 }
@@ -178,15 +129,12 @@ func (g *gigapay) writeWebhook(c *gigapayCall, replace bool) (int, any, error) {
 	if upd.ID != nil && *upd.ID == "" {
 		upd.ID = nil
 	}
-	if err := g.checkWebhookID(c, f.v, upd.ID, id); err != nil {
-		return 0, nil, err
-	}
 	if err := f.v.Err(); err != nil {
 		return 0, nil, err
 	}
 	e, err := g.svc.UpdateEndpoint(c.ctx, c.tenantID, id, upd)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, webhookErr(err)
 	}
 	return http.StatusOK, gigapayWebhookOf(e), nil
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/paykit/paykit"
@@ -302,23 +301,18 @@ func (g *gigPay) findPayments(w http.ResponseWriter, r *http.Request, t *paykit.
 	var v paykit.Validation
 	f := paykit.PaymentFilter{Sort: paykit.PaymentSort(q.Get("sort")), After: q.Get("startingAfter")}
 	if s := q.Get("type"); s != "" {
-		typ := paykit.PaymentType(s)
-		switch typ {
-		case paykit.PaymentTypeDeposit, paykit.PaymentTypeTransfer, paykit.PaymentTypeWithdrawal:
-			f.Type = &typ
-		default:
-			v.Add("type", "Type must be one of deposit, transfer, withdrawal.")
+		typ, err := paykit.ParsePaymentType("type", s)
+		if err != nil {
+			v.Add("type", paykit.ErrorMessage(err))
 		}
+		f.Type = &typ
 	}
 	if s := q.Get("status"); s != "" {
-		st := paykit.PaymentStatus(s)
-		switch st {
-		case paykit.PaymentStatusPending, paykit.PaymentStatusProcessing, paykit.PaymentStatusCompleted,
-			paykit.PaymentStatusCanceled, paykit.PaymentStatusFailed:
-			f.Status = &st
-		default:
-			v.Add("status", "Status must be one of pending, processing, completed, canceled, failed.")
+		st, err := paykit.ParsePaymentStatus("status", s)
+		if err != nil {
+			v.Add("status", paykit.ErrorMessage(err))
 		}
+		f.Status = &st
 	}
 	if s := q.Get("paymentTokenId"); s != "" {
 		f.PaymentTokenID = &s
@@ -334,45 +328,23 @@ func (g *gigPay) findPayments(w http.ResponseWriter, r *http.Request, t *paykit.
 		v.Add("createdUntil", err.Error())
 	}
 	limit := paykit.DefaultLimit
-	if q.Has("limit") {
-		n, err := strconv.Atoi(q.Get("limit"))
-		if err != nil || n < 1 || n > paykit.MaxLimit {
-			v.Add("limit", "Limit must be an integer from 1 to "+strconv.Itoa(paykit.MaxLimit)+".")
+	if q.Has("limit") { // present and empty is invalid here
+		if limit, err = paykit.ParseLimit("limit", q.Get("limit")); err != nil {
+			v.Add("limit", paykit.ErrorMessage(err))
 		}
-		limit = n
 	}
 	if err := v.Err(); err != nil {
 		return err
 	}
-	// One more than the page tells whether another page follows.
-	f.Limit = limit + 1
-	ps, err := g.svc.FindPayments(r.Context(), t.ID, f)
+	out, err := hookPage(limit, func(n int, after **paykit.Payment) ([]*paykit.Payment, error) {
+		f := f
+		if f.Limit = n; after != nil {
+			f.After = (*after).ID
+		}
+		return g.svc.FindPayments(r.Context(), t.ID, f)
+	}, gigPayPaymentOf, func(p *paykit.Payment) string { return p.ID })
 	if err != nil {
 		return err
-	}
-	hasMore := len(ps) > limit
-	if hasMore {
-		ps = ps[:limit]
-	} else if len(ps) == limit && f.Limit > paykit.MaxLimit && limit > 0 {
-		// The root caps a list at MaxLimit, so a full page of MaxLimit needs
-		// one more look past its end.
-		f.After, f.Limit = ps[len(ps)-1].ID, 1
-		next, err := g.svc.FindPayments(r.Context(), t.ID, f)
-		if err != nil {
-			return err
-		}
-		hasMore = len(next) > 0
-	}
-	out := struct {
-		Data       []gigPayPayment `json:"data"`
-		HasMore    bool            `json:"hasMore"`
-		NextCursor *string         `json:"nextCursor"`
-	}{Data: make([]gigPayPayment, len(ps)), HasMore: hasMore}
-	for i, p := range ps {
-		out.Data[i] = gigPayPaymentOf(p)
-	}
-	if hasMore {
-		out.NextCursor = &ps[len(ps)-1].ID
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/paykit/paykit/signing"
 	"maps"
 	"math"
 	"net/http"
@@ -58,7 +59,7 @@ import (
 // webhooks engine POSTs a Memento callback to notify_url, retried until it
 // answers 200: {"payment_request_id","transaction_id"?,"amount","currency",
 // "status","order","completed","signature","terminal"?}, signed as
-// paykit.MementoCallback documents, with the merchant's signing key
+// signing.MementoCallback documents, with the merchant's signing key
 // (paykit.Service.ConfigureMerchant).
 func NewMemento(svc *paykit.Service) http.Handler {
 	svc.RegisterScheme(mementoScheme)
@@ -311,7 +312,9 @@ func mementoCallback(ev *paykit.Event, key string) (json.RawMessage, error) {
 	if r.CompletedAt == nil {
 		return nil, fmt.Errorf("callback of event %s: request %q has not completed", ev.ID, r.ID)
 	}
-	cb := paykit.MementoCallback{PaymentRequestID: r.ID, TransactionID: r.TransactionID, Amount: r.Amount.Amount,
+	// The kit signs the amount as text; decimal's String is already the
+	// shortest form it signs (10.50 gives "10.5", 2199.00 "2199").
+	cb := signing.MementoCallback{PaymentRequestID: r.ID, TransactionID: r.TransactionID, Amount: json.Number(r.Amount.Amount.String()),
 		Currency: string(r.Amount.Currency), Status: string(r.Status), Order: r.Order, Completed: r.CompletedAt.Unix()}
 	cb.Signature = cb.Sign(key)
 	b, err := json.Marshal(cb)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"github.com/paykit/paykit/signing"
 	"net/http"
 	"time"
 
@@ -41,23 +42,23 @@ var gigapayScheme = paykit.WebhookScheme{
 	Name:   SchemeGigapay,
 	Render: renderGigapayEvent,
 	Sign: func(h http.Header, _, secret string, at time.Time, body []byte) error {
-		h.Set(paykit.GigapayHeader, paykit.SignGigapay(secret, at, body))
+		h.Set(signing.GigapayHeader, signing.SignGigapay(secret, at, body))
 		return nil
 	},
-	Headers: []string{paykit.GigapayHeader},
+	Headers: []string{signing.GigapayHeader},
 }
 
 // gigstackScheme posts gigstack's envelope, whose id is "evt_<event ID>".
 var gigstackScheme = paykit.WebhookScheme{
 	Name: SchemeGigstack,
 	Render: func(ev *paykit.Event, _ string) (json.RawMessage, error) {
-		return paykit.GigstackEnvelope("evt_"+ev.ID, ev.Type, ev.CreatedAt, ev.Data)
+		return signing.GigstackEnvelope("evt_"+ev.ID, ev.Type, ev.CreatedAt, ev.Data)
 	},
 	Sign: func(h http.Header, _, secret string, _ time.Time, body []byte) error {
-		h.Set(paykit.GigstackHeader, paykit.SignGigstack(secret, body))
+		h.Set(signing.GigstackHeader, signing.SignGigstack(secret, body))
 		return nil
 	},
-	Headers: []string{paykit.GigstackHeader},
+	Headers: []string{signing.GigstackHeader},
 }
 
 // mementoScheme posts a payment request's notify_url callback, signed within

@@ -95,7 +95,12 @@ type hooks struct {
 // Internal errors say only "Internal error.".
 func writeHookError(w http.ResponseWriter, r *http.Request, err error) {
 	status := errorStatus(err)
-	body := hookErrorBody{Code: paykit.ErrorCode(err), Message: paykit.ErrorMessage(err), Fields: paykit.ErrorFields(err)}
+	body := hookErrorBody{Code: paykit.ErrorCode(err), Message: paykit.ErrorMessage(err)}
+	if body.Code == paykit.EINVALID {
+		// Only invalid input lists fields here; a conflict that names its
+		// field (a taken endpoint ID) is {"code","message"}.
+		body.Fields = paykit.ErrorFields(err)
+	}
 	if status == http.StatusInternalServerError {
 		body = hookErrorBody{Code: paykit.EINTERNAL, Message: "Internal error."}
 	}
@@ -220,7 +225,8 @@ type hookList[T any] struct {
 	NextCursor *string `json:"nextCursor"`
 }
 
-// hookPage fetches a page of limit items and renders it as a list. fetch
+// hookPage fetches a page of limit items and renders it as a list (GigPay's
+// payments list too: its shape is the same). fetch
 // returns up to n items, after the given one or, when that is nil, after the
 // request's cursor; one more than the page tells whether another follows.
 func hookPage[S, T any](limit int, fetch func(n int, after *S) ([]S, error), render func(S) T, cursor func(S) string) (hookList[T], error) {
@@ -250,15 +256,16 @@ func hookPage[S, T any](limit int, fetch func(n int, after *S) ([]S, error), ren
 	return out, nil
 }
 
-// hookLimit parses ?limit= (1 to MaxLimit, default DefaultLimit) into v.
+// hookLimit parses ?limit= (1 to MaxLimit; absent or empty, DefaultLimit)
+// into v.
 func hookLimit(r *http.Request, v *paykit.Validation) int {
 	s := r.URL.Query().Get("limit")
 	if s == "" {
 		return paykit.DefaultLimit
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > paykit.MaxLimit {
-		v.Add("limit", "Limit must be an integer from 1 to 1000.")
+	n, err := paykit.ParseLimit("limit", s)
+	if err != nil {
+		v.Add("limit", paykit.ErrorMessage(err))
 	}
 	return n
 }

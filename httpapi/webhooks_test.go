@@ -250,3 +250,16 @@ func mustJSON(tb testing.TB, v any) []byte {
 	require.NoError(tb, err)
 	return b
 }
+
+// TestEvents_EndpointIDTaken: a taken id is a 409 without fields here, though
+// the Service names the field for dialects that report it as one (Gigapay).
+func TestEvents_EndpointIDTaken(t *testing.T) {
+	e := mustHooksEnv(t)
+	e.MustDo(201, "POST", "/hooks/webhook-endpoints", `{"id":"wh_1","url":"https://example.com/1"}`)
+	e.MustDo(201, "POST", "/hooks/webhook-endpoints", `{"id":"wh_2","url":"https://example.com/2"}`)
+	const taken = `{"error":{"code":"conflict","message":"An endpoint with this ID already exists."}}` + "\n"
+	r := e.MustDo(409, "POST", "/hooks/webhook-endpoints", `{"id":"wh_1","url":"https://example.com/3"}`)
+	require.Equal(t, taken, string(r.Body))
+	r = e.MustDo(409, "PATCH", "/hooks/webhook-endpoints/wh_2", `{"id":"wh_1"}`)
+	require.Equal(t, taken, string(r.Body))
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -127,6 +128,55 @@ func (t *view) FindEndpoints(ctx context.Context, tenantID string, f paykit.Endp
 		}
 	}
 	return out, nil
+}
+
+func (t *view) FindEndpointPage(ctx context.Context, tenantID string, f paykit.EndpointFilter, p paykit.ListPage) ([]*paykit.Endpoint, int, error) {
+	q := newQuery("tenant_id = ?", tenantID)
+	if f.Scheme != nil {
+		q.add("scheme = ?", string(*f.Scheme))
+	}
+	if f.Enabled != nil {
+		q.add("enabled = ?", *f.Enabled)
+	}
+	var rows []endpointRow
+	var n int
+	// The count and the page read one snapshot, as list does for the other
+	// newest-first lists. Their keyset is (created, uid); endpoints are
+	// ordered by (created_at, from_seq, id), since their IDs are the client's,
+	// so a cursor is resolved to its row, and one naming no row of the tenant
+	// compares with NULL: an empty page.
+	err := t.readTx(ctx, func(t *view) error {
+		if err := t.get(ctx, &n, `SELECT COUNT(*) FROM webhook_endpoints WHERE `+q.clause(), q.args...); err != nil {
+			return err
+		}
+		const at = `(SELECT created_at, from_seq, id FROM webhook_endpoints WHERE tenant_id = ? AND id = ? AND created_at = ?)`
+		dir, reverse, offset := "DESC", false, max(p.Offset, 0)
+		switch {
+		case p.After != nil:
+			q.add("(created_at, from_seq, id) < "+at, tenantID, p.After.UID, micros(p.After.CreatedAt))
+			offset = 0
+		case p.Before != nil:
+			q.add("(created_at, from_seq, id) > "+at, tenantID, p.Before.UID, micros(p.Before.CreatedAt))
+			dir, reverse, offset = "ASC", true, 0
+		}
+		err := t.selectAll(ctx, &rows, fmt.Sprintf(`SELECT %s FROM webhook_endpoints WHERE %s
+			ORDER BY created_at %s, from_seq %s, id %s LIMIT ? OFFSET ?`, endpointColumns, q.clause(), dir, dir, dir),
+			append(q.args, limit(p.Limit), offset)...)
+		if reverse {
+			slices.Reverse(rows)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("find endpoint page: %w", err)
+	}
+	out := make([]*paykit.Endpoint, len(rows))
+	for i := range rows {
+		if out[i], err = rows[i].endpoint(); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, n, nil
 }
 
 func (t *tx) UpdateEndpoint(ctx context.Context, id string, e *paykit.Endpoint) error {

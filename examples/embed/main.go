@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/signing"
 	"github.com/paykit/paykit/store"
 )
 
@@ -40,8 +41,8 @@ func main() {
 			http.Error(w, "cannot read the body", http.StatusBadRequest)
 			return
 		}
-		err = paykit.VerifyStandard(r.Header, body, secret, time.Now(), 0)
-		fmt.Printf("webhook %s %s: signature ok=%v\n", r.Header.Get(paykit.StandardIDHeader)[:8], body[:40], err == nil)
+		err = signing.VerifyStandard(r.Header, body, secret, time.Now(), 0)
+		fmt.Printf("webhook %s %s: signature ok=%v\n", r.Header.Get(signing.StandardIDHeader)[:8], body[:40], err == nil)
 	}))
 	defer hooks.Close()
 

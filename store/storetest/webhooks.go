@@ -170,6 +170,83 @@ func testWebhookEndpoints(t *testing.T, s paykit.Store) {
 		require.NoError(t, err)
 		require.Empty(t, page)
 	})
+	t.Run("FindEndpointPage", func(t *testing.T) {
+		tn := MustTenant(t, s)
+		var want []*paykit.Endpoint // newest first
+		for i := range 7 {
+			e := MustEndpoint(t, s, tn.ID, func(e *paykit.Endpoint) {
+				// Creation order, not ID order: IDs are the client's.
+				e.ID = fmt.Sprintf("z%d-%s", 9-i, NewID())
+				// Ties of CreatedAt go by FromSeq.
+				e.CreatedAt, e.FromSeq = Base.Add(time.Duration(i/2)*time.Second), int64(i)
+				if i%3 == 0 {
+					e.Scheme, e.Secret = paykit.SchemeStandard, "whsec_AAAA"
+				}
+			})
+			want = append([]*paykit.Endpoint{e}, want...)
+		}
+		MustEndpoint(t, s, other.ID)
+		find := func(f paykit.EndpointFilter, p paykit.ListPage) ([]string, int) {
+			t.Helper()
+			es, n, err := s.FindEndpointPage(ctx, tn.ID, f, p)
+			require.NoError(t, err)
+			return ids(es, endpointID), n
+		}
+		cur := func(e *paykit.Endpoint) *paykit.Cursor { return &paykit.Cursor{CreatedAt: e.CreatedAt, UID: e.ID} }
+		all := ids(want, endpointID)
+
+		got, n := find(paykit.EndpointFilter{}, paykit.ListPage{Limit: 100})
+		require.Equal(t, all, got)
+		require.Equal(t, 7, n)
+		for size := 1; size <= 4; size++ {
+			var walked []string
+			page, _ := find(paykit.EndpointFilter{}, paykit.ListPage{Limit: size})
+			for len(page) > 0 {
+				walked = append(walked, page...)
+				last := want[slices.Index(all, page[len(page)-1])]
+				page, n = find(paykit.EndpointFilter{}, paykit.ListPage{After: cur(last), Limit: size})
+				require.Equal(t, 7, n, "the count ignores the window")
+			}
+			require.Equal(t, all, walked, "size %d", size)
+			for off := 0; off < 7; off += size {
+				page, _ := find(paykit.EndpointFilter{}, paykit.ListPage{Offset: off, Limit: size})
+				require.Equal(t, all[off:min(7, off+size)], page)
+				if off+size < 7 {
+					back, _ := find(paykit.EndpointFilter{}, paykit.ListPage{Before: cur(want[off+size]), Limit: size})
+					require.Equal(t, all[off:off+size], back, "the page before %s", all[off+size])
+				}
+			}
+		}
+
+		std := paykit.SchemeStandard
+		got, n = find(paykit.EndpointFilter{Scheme: &std}, paykit.ListPage{Limit: 100})
+		require.Equal(t, []string{all[0], all[3], all[6]}, got)
+		require.Equal(t, 3, n)
+		got, n = find(paykit.EndpointFilter{Scheme: &std}, paykit.ListPage{After: cur(want[0]), Limit: 1})
+		require.Equal(t, []string{all[3]}, got)
+		require.Equal(t, 3, n)
+		_, n = find(paykit.EndpointFilter{Enabled: ptr(false)}, paykit.ListPage{Limit: 1})
+		require.Zero(t, n)
+
+		// A cursor naming no endpoint of the tenant, or naming one at another
+		// time (renamed or recreated since), reads nothing.
+		for _, c := range []*paykit.Cursor{
+			{CreatedAt: Base, UID: "missing"},
+			{CreatedAt: want[3].CreatedAt.Add(time.Second), UID: want[3].ID},
+		} {
+			got, n = find(paykit.EndpointFilter{}, paykit.ListPage{After: c, Limit: 3})
+			require.Empty(t, got)
+			require.Equal(t, 7, n)
+			got, _ = find(paykit.EndpointFilter{}, paykit.ListPage{Before: c, Limit: 3})
+			require.Empty(t, got)
+		}
+		got, _ = find(paykit.EndpointFilter{}, paykit.ListPage{Before: cur(want[0]), Limit: 3})
+		require.Empty(t, got)
+		got, _ = find(paykit.EndpointFilter{}, paykit.ListPage{After: cur(want[6]), Limit: 3})
+		require.Empty(t, got)
+		got, _ = find(paykit.EndpointFilter{}, paykit.ListPage{Offset: 7, Limit: 3})
+		require.Empty(t, got)
+	})
 }
 
 func testWebhookFanOut(t *testing.T, s paykit.Store) {

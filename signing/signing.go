@@ -1,4 +1,16 @@
-package paykit
+// Package signing is the verification kit for the webhooks paykit sends, in
+// the four schemes it speaks: Gigapay, gigstack, Memento notify_url callbacks
+// and Standard Webhooks. paykit's delivery engine signs with it; a receiver
+// verifies with it, importing only this package, which needs nothing beyond
+// the standard library (a test keeps it so).
+//
+// Nothing here reads a clock: the caller passes the time, so a receiver checks
+// timestamps against its own clock and tests need no mock.
+//
+// Verify functions check the signature before the timestamp, so
+// ErrStaleTimestamp means an authentic message that arrived too early or too
+// late (a replay, or a skewed clock), never a forgery.
+package signing
 
 import (
 	"bytes"
@@ -8,42 +20,34 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/shopspring/decimal"
 )
 
-// This file is the signing and verification kit for the four webhook schemes
-// paykit speaks: Gigapay, gigstack, Memento notify_url callbacks and Standard
-// Webhooks. The delivery engine signs with it; receivers verify with it. Nothing
-// here reads a clock: the caller passes the time, so a receiver checks
-// timestamps against its own clock and tests need no mock.
-//
-// Verify functions check the signature before the timestamp, so
-// ErrStaleTimestamp means an authentic message that arrived too early or too
-// late (a replay, or a skewed clock), never a forgery.
-
 // Signature verification errors. Verify functions wrap one of these with a
-// sentence saying what was wrong; test for them with errors.Is. All three carry
-// the EUNAUTHORIZED code, because a receiver does the same thing with each of
-// them: it refuses the message.
+// sentence saying what was wrong; test for them with errors.Is. A receiver does
+// the same thing with each of them: it refuses the message.
 var (
 	// ErrInvalidSignature means no signature in the message matches the one
 	// computed from the body and the secret.
-	ErrInvalidSignature = &Error{Code: EUNAUTHORIZED, Message: "Invalid signature."}
+	ErrInvalidSignature = errors.New("signing: invalid signature")
 
 	// ErrStaleTimestamp means the signature is valid but the signed timestamp is
 	// further from the receiver's clock than the tolerance allows.
-	ErrStaleTimestamp = &Error{Code: EUNAUTHORIZED, Message: "Signature timestamp is outside the tolerance."}
+	ErrStaleTimestamp = errors.New("signing: signature timestamp is outside the tolerance")
 
 	// ErrMalformedHeader means the signature header (or field) is missing or
 	// cannot be parsed.
-	ErrMalformedHeader = &Error{Code: EUNAUTHORIZED, Message: "Malformed signature header."}
+	ErrMalformedHeader = errors.New("signing: malformed signature header")
 )
+
+// ErrInvalidSecret means a Standard Webhooks secret is not base64 (after its
+// optional whsec_ prefix): the secret is wrong, not the message.
+var ErrInvalidSecret = errors.New("signing: secret must be whsec_ followed by base64")
 
 // DefaultTolerance is how far a signed timestamp may be from the receiver's clock,
 // in either direction, when a Verify function is given a tolerance of zero.
@@ -204,18 +208,18 @@ const gigstackTimeFormat = "2006-01-02T15:04:05.000Z"
 // keys in that order, data compacted but otherwise as given. Sign the returned
 // bytes, not a re-encoding of them.
 //
-// It returns EINVALID when id or event is empty or data is not valid JSON.
+// It returns an error when id or event is empty or data is not valid JSON.
 func GigstackEnvelope(id, event string, timestamp time.Time, data json.RawMessage) ([]byte, error) {
 	if id == "" {
-		return nil, invalid("id", "Event id is required.")
+		return nil, errors.New("gigstack envelope: the event id is required")
 	}
 	if event == "" {
-		return nil, invalid("event", "Event name is required.")
+		return nil, errors.New("gigstack envelope: the event name is required")
 	}
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	} else if !json.Valid(data) {
-		return nil, invalid("data", "Event data is not valid JSON.")
+		return nil, fmt.Errorf("gigstack envelope: the data of event %s is not valid JSON", id)
 	}
 	env := struct {
 		ID        string          `json:"id"`
@@ -236,40 +240,53 @@ func GigstackEnvelope(id, event string, timestamp time.Time, data json.RawMessag
 // ---------------------------------------------------------------------------
 // Memento
 
-// MementoAmount formats an amount for the Memento signed string: the shortest
-// decimal form, with no trailing zeros and no exponent (10.99 gives "10.99",
-// 2199 gives "2199", 10.50 gives "10.5"). Memento's only published test vector
-// uses an integer amount, so how the vendor writes fractions is an inference;
-// this is the one place to change if it proves wrong.
-func MementoAmount(d decimal.Decimal) string {
-	return d.String()
+// MementoCallback is the JSON body Memento POSTs to a payment request's
+// notify_url on every status change. Receivers decode the body into it and call
+// Verify; the delivery engine fills it and calls Sign. TransactionID is omitted
+// until the request is paid.
+//
+// The signature covers
+// "{payment_request_id}&{transaction_id}&{order}&{amount}&{status}&{completed}"
+// (see SignedString): rejected and expired requests have no transaction id,
+// which leaves "&&" in the string, and the currency is not signed.
+type MementoCallback struct {
+	PaymentRequestID string `json:"payment_request_id"`
+	TransactionID    string `json:"transaction_id,omitempty"`
+	// Amount is the decimal amount as the JSON number it travels as. It is
+	// signed, and written, in its shortest form: no trailing zeros after the
+	// point and no exponent ("10.50" signs as 10.5, "2199.00" and "21.99e2" as
+	// 2199), so a receiver decoding 2199.00 checks what the sender signed.
+	Amount    json.Number `json:"amount"`
+	Currency  string      `json:"currency"`
+	Status    string      `json:"status"`
+	Order     string      `json:"order"`
+	Completed int64       `json:"completed"` // unix seconds of the change to a final status
+	Signature string      `json:"signature"`
 }
 
-// MementoSignedString returns the string a Memento callback signature covers:
-// "{payment_request_id}&{transaction_id}&{order}&{amount}&{status}&{completed}".
-// amount must already be formatted with MementoAmount. Rejected and expired
-// requests have no transaction id, which leaves "&&" in the string. The currency
-// is not signed.
-func MementoSignedString(paymentRequestID, transactionID, order, amount, status string, completed int64) string {
+// SignedString returns the string c's signature covers.
+func (c MementoCallback) SignedString() string {
 	return strings.Join([]string{
-		paymentRequestID, transactionID, order, amount, status, strconv.FormatInt(completed, 10),
+		c.PaymentRequestID, c.TransactionID, c.Order, mementoAmount(string(c.Amount)), c.Status,
+		strconv.FormatInt(c.Completed, 10),
 	}, "&")
 }
 
-// SignMemento returns the signature of a Memento callback: the lowercase hex
-// HMAC-SHA256 of MementoSignedString(...), keyed with the merchant's access token.
-func SignMemento(key, paymentRequestID, transactionID, order, amount, status string, completed int64) string {
-	s := MementoSignedString(paymentRequestID, transactionID, order, amount, status, completed)
-	return hex.EncodeToString(hmacSHA256([]byte(key), []byte(s)))
+// Sign returns c's signature under key, the merchant's access token, for the
+// caller to store in c.Signature: the lowercase hex HMAC-SHA256 of
+// c.SignedString().
+func (c MementoCallback) Sign(key string) string {
+	return hex.EncodeToString(hmacSHA256([]byte(key), []byte(c.SignedString())))
 }
 
-// VerifyMemento checks a Memento callback signature, given in hex of either case,
-// in constant time. It returns an error wrapping ErrMalformedHeader when the
-// signature is empty or not hex, and ErrInvalidSignature when it does not match.
-// Memento callbacks carry no freshness check beyond completed; receivers should
-// treat a repeated callback for the same request and status as a no-op.
-func VerifyMemento(signature, key, paymentRequestID, transactionID, order, amount, status string, completed int64) error {
-	signature = strings.TrimSpace(signature)
+// Verify checks c.Signature, hex of either case, under key, the merchant's
+// access token, in constant time. It returns an error wrapping
+// ErrMalformedHeader when the signature is empty or not hex, and
+// ErrInvalidSignature when it does not match. Memento callbacks carry no
+// freshness check beyond completed; receivers should treat a repeated callback
+// for the same request and status as a no-op.
+func (c MementoCallback) Verify(key string) error {
+	signature := strings.TrimSpace(c.Signature)
 	if signature == "" {
 		return fmt.Errorf("memento signature: no signature: %w", ErrMalformedHeader)
 	}
@@ -277,59 +294,67 @@ func VerifyMemento(signature, key, paymentRequestID, transactionID, order, amoun
 	if err != nil {
 		return fmt.Errorf("memento signature: signature is not hex: %w", ErrMalformedHeader)
 	}
-	s := MementoSignedString(paymentRequestID, transactionID, order, amount, status, completed)
-	if !hmac.Equal(hmacSHA256([]byte(key), []byte(s)), got) {
+	if !hmac.Equal(hmacSHA256([]byte(key), []byte(c.SignedString())), got) {
 		return fmt.Errorf("memento signature: signature does not match the callback: %w", ErrInvalidSignature)
 	}
 	return nil
 }
 
-// MementoCallback is the JSON body Memento POSTs to a payment request's
-// notify_url on every status change. Receivers decode the body into it and call
-// Verify; the delivery engine fills it and calls Sign. Amount is written as a
-// JSON number, as Memento documents; TransactionID is omitted until the request
-// is paid.
-type MementoCallback struct {
-	PaymentRequestID string          `json:"payment_request_id"`
-	TransactionID    string          `json:"transaction_id,omitempty"`
-	Amount           decimal.Decimal `json:"amount"`
-	Currency         string          `json:"currency"`
-	Status           string          `json:"status"`
-	Order            string          `json:"order"`
-	Completed        int64           `json:"completed"` // unix seconds of the change to a final status
-	Signature        string          `json:"signature"`
-}
-
-// SignedString returns the string c's signature covers (see MementoSignedString).
-func (c MementoCallback) SignedString() string {
-	return MementoSignedString(c.PaymentRequestID, c.TransactionID, c.Order, MementoAmount(c.Amount), c.Status, c.Completed)
-}
-
-// Sign returns c's signature under key, the merchant's access token, for the
-// caller to store in c.Signature.
-func (c MementoCallback) Sign(key string) string {
-	return SignMemento(key, c.PaymentRequestID, c.TransactionID, c.Order, MementoAmount(c.Amount), c.Status, c.Completed)
-}
-
-// Verify checks c.Signature under key, the merchant's access token. It returns the
-// errors of VerifyMemento.
-func (c MementoCallback) Verify(key string) error {
-	return VerifyMemento(c.Signature, key, c.PaymentRequestID, c.TransactionID, c.Order, MementoAmount(c.Amount), c.Status, c.Completed)
-}
-
-// MarshalJSON writes Amount as a JSON number in its MementoAmount form (the
-// decimal package would quote it), so the body shows the amount that was signed.
+// MarshalJSON writes Amount in the form it is signed in, so the body shows the
+// amount that was signed.
 func (c MementoCallback) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		PaymentRequestID string      `json:"payment_request_id"`
-		TransactionID    string      `json:"transaction_id,omitempty"`
-		Amount           json.Number `json:"amount"`
-		Currency         string      `json:"currency"`
-		Status           string      `json:"status"`
-		Order            string      `json:"order"`
-		Completed        int64       `json:"completed"`
-		Signature        string      `json:"signature"`
-	}{c.PaymentRequestID, c.TransactionID, json.Number(MementoAmount(c.Amount)), c.Currency, c.Status, c.Order, c.Completed, c.Signature})
+	type plain MementoCallback // without this method
+	c.Amount = json.Number(mementoAmount(string(c.Amount)))
+	return json.Marshal(plain(c))
+}
+
+// mementoAmount returns the decimal number s in the form the Memento signed
+// string carries: the shortest decimal form, with no trailing zeros after the
+// point and no exponent (10.99 gives "10.99", 2199 gives "2199", 10.50 gives
+// "10.5"). Memento's only published test vector uses an integer amount, so how
+// the vendor writes fractions is an inference; this is the one place to change
+// if it proves wrong. Anything but a JSON number is returned as it is (and
+// then fails to verify).
+func mementoAmount(s string) string {
+	mant, exp := s, 0
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.Atoi(s[i+1:])
+		// No amount has a thousand digits; refusing more bounds the work.
+		if err != nil || e < -1000 || e > 1000 {
+			return s
+		}
+		mant, exp = s[:i], e
+	}
+	neg := strings.HasPrefix(mant, "-")
+	mant = strings.TrimPrefix(mant, "-")
+	whole, frac, point := strings.Cut(mant, ".")
+	switch {
+	case whole == "", len(whole) > 1 && whole[0] == '0', point && frac == "", strings.Trim(whole+frac, "0123456789") != "":
+		return s // not a JSON number
+	}
+	// digits is the unsigned integer, and scale how many of its last digits
+	// follow the point.
+	digits, scale := whole+frac, len(frac)-exp
+	if scale < 0 {
+		digits, scale = digits+strings.Repeat("0", -scale), 0
+	}
+	for scale > 0 && digits[len(digits)-1] == '0' {
+		digits, scale = digits[:len(digits)-1], scale-1
+	}
+	if pad := scale + 1 - len(digits); pad > 0 {
+		digits = strings.Repeat("0", pad) + digits
+	}
+	out := strings.TrimLeft(digits[:len(digits)-scale], "0")
+	if out == "" {
+		out = "0"
+	}
+	if scale > 0 {
+		out += "." + digits[len(digits)-scale:]
+	}
+	if neg && strings.Trim(out, "0.") != "" {
+		out = "-" + out
+	}
+	return out
 }
 
 // ---------------------------------------------------------------------------
@@ -346,31 +371,39 @@ const (
 	StandardSignatureHeader = "webhook-signature"
 )
 
-// standardSecretPrefix marks a Standard Webhooks secret.
-const standardSecretPrefix = "whsec_"
+// StandardSecretPrefix marks a Standard Webhooks secret.
+const StandardSecretPrefix = "whsec_"
 
 // NewStandardSecret returns a new random Standard Webhooks secret: "whsec_"
 // followed by the standard base64 of 24 random bytes.
 func NewStandardSecret() string {
 	key := make([]byte, 24)
 	rand.Read(key) // never returns an error; it crashes the program if the OS fails
-	return standardSecretPrefix + base64.StdEncoding.EncodeToString(key)
+	return StandardSecretPrefix + base64.StdEncoding.EncodeToString(key)
+}
+
+// CheckStandardSecret reports whether secret is a Standard Webhooks secret the
+// kit can sign with: non-empty base64, after an optional whsec_ prefix. It
+// returns an error wrapping ErrInvalidSecret when it is not.
+func CheckStandardSecret(secret string) error {
+	_, err := standardKey(secret)
+	return err
 }
 
 // standardKey decodes a Standard Webhooks secret, with or without its whsec_
 // prefix, into the HMAC key.
 func standardKey(secret string) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, standardSecretPrefix))
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, StandardSecretPrefix))
 	if err != nil || len(key) == 0 {
-		return nil, invalid("secret", "Webhook secret must be whsec_ followed by base64.")
+		return nil, fmt.Errorf("standard webhook secret: %w", ErrInvalidSecret)
 	}
 	return key, nil
 }
 
 // SignStandard returns the webhook-signature header value for a message:
 // "v1," + base64(HMAC-SHA256(key, msgID + "." + unix(t) + "." + body)), where key
-// is the base64-decoded secret (the whsec_ prefix is optional). It returns
-// EINVALID when the secret is not valid base64.
+// is the base64-decoded secret (the whsec_ prefix is optional). It returns an
+// error wrapping ErrInvalidSecret when the secret is not valid base64.
 func SignStandard(secret, msgID string, t time.Time, body []byte) (string, error) {
 	key, err := standardKey(secret)
 	if err != nil {
@@ -393,8 +426,8 @@ func standardMAC(key []byte, msgID, ts string, body []byte) []byte {
 // DefaultTolerance).
 //
 // It returns an error wrapping ErrMalformedHeader when a header is missing, the
-// timestamp is not unix seconds or a signature entry has no ","; EINVALID when
-// the secret is not valid base64; ErrInvalidSignature when no v1 entry matches;
+// timestamp is not unix seconds or a signature entry has no ","; ErrInvalidSecret
+// when the secret is not valid base64; ErrInvalidSignature when no v1 entry matches;
 // and ErrStaleTimestamp when one matches but the timestamp is outside tolerance.
 func VerifyStandard(h http.Header, body []byte, secret string, now time.Time, tolerance time.Duration) error {
 	id, ts, sigHeader := h.Get(StandardIDHeader), h.Get(StandardTimestampHeader), h.Get(StandardSignatureHeader)
