@@ -32,15 +32,10 @@ type EventFilter struct {
 
 // appendEvent writes an event with a snapshot of subject into the outbox.
 func (s *Service) appendEvent(ctx context.Context, tx Tx, now time.Time, tenantID, typ, subjectID string, subject any) error {
-	// Not json.Marshal: it escapes <, > and & for HTML, and a webhook body should
-	// be the same bytes the API renders.
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(subject); err != nil {
+	data, err := encodeJSON(subject)
+	if err != nil {
 		return fmt.Errorf("event %s: %w", typ, err)
 	}
-	data := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	return tx.AppendEvent(ctx, &Event{ID: newID(), TenantID: tenantID, Type: typ, SubjectID: subjectID, Data: data, CreatedAt: now})
 }
 
@@ -48,4 +43,18 @@ func (s *Service) appendEvent(ctx context.Context, tx Tx, now time.Time, tenantI
 func (s *Service) FindEvents(ctx context.Context, tenantID string, f EventFilter) ([]*Event, error) {
 	f.Limit = clampLimit(f.Limit)
 	return s.store.FindEvents(ctx, tenantID, f)
+}
+
+// encodeJSON encodes v as paykit stores and sends JSON: without a trailing
+// newline and without json.Marshal's escaping of <, > and & for HTML, so that
+// a snapshot, a webhook body and a replayed result keep the client's text
+// byte for byte.
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

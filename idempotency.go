@@ -89,7 +89,7 @@ func write[T any](ctx context.Context, s *Service, tenantID, op string, input an
 		var perr *Error
 		switch {
 		case ferr == nil:
-			if rec.Result, err = json.Marshal(out); err != nil {
+			if rec.Result, err = encodeJSON(out); err != nil {
 				return fmt.Errorf("idempotency %s: %w", op, err)
 			}
 		case errors.As(ferr, &perr) && perr.Code != EINTERNAL:

@@ -1,7 +1,6 @@
 package paykit
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"github.com/paykit/paykit/signing"
@@ -264,16 +263,9 @@ var standardScheme = WebhookScheme{
 // renderStandard returns {"type","timestamp","data"} for ev. HTML characters
 // are not escaped: data is posted as the event holds it.
 func renderStandard(ev *Event, _ string) (json.RawMessage, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	err := enc.Encode(struct {
+	return encodeJSON(struct {
 		Type      string          `json:"type"`
 		Timestamp string          `json:"timestamp"`
 		Data      json.RawMessage `json:"data"`
 	}{ev.Type, ev.CreatedAt.UTC().Format(time.RFC3339Nano), ev.Data})
-	if err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

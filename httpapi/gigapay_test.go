@@ -478,10 +478,13 @@ func TestGigapay_IDs(t *testing.T) {
 
 func TestGigapay_Idempotency(t *testing.T) {
 	e := MustGigapay(t)
-	body := `{"id":"idem","name":"Idem Potent","email":"i@example.com","country":"SWE"}`
+	// Metadata with HTML's special characters: the replay is byte for byte the
+	// first answer, not the same JSON with & escaped as \u0026.
+	body := `{"id":"idem","name":"Idem Potent","email":"i@example.com","country":"SWE","metadata":{"note":"<b>Tom & Jerry</b>"}}`
 	a := e.MustDo(201, "POST", "/gigapay/v2/employees/", body, "Idempotency-Key", "d03de720-5768-424d-ae93-17406e1be9b7")
 	b := e.MustDo(201, "POST", "/gigapay/v2/employees/", body, "idempotency-key", "d03de720-5768-424d-ae93-17406e1be9b7")
 	require.Equal(t, string(a.Body), string(b.Body))
+	require.Contains(t, string(b.Body), `"note":"<b>Tom & Jerry</b>"`)
 	// The same key on another request is a conflict.
 	e.MustDo(409, "POST", "/gigapay/v2/employees/", `{"name":"Other","email":"o@example.com","country":"SWE"}`,
 		"Idempotency-Key", "d03de720-5768-424d-ae93-17406e1be9b7")
