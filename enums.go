@@ -15,7 +15,8 @@ var (
 	paymentTypes    = []PaymentType{PaymentTypeDeposit, PaymentTypeTransfer, PaymentTypeWithdrawal}
 	paymentStatuses = []PaymentStatus{PaymentStatusPending, PaymentStatusProcessing, PaymentStatusCompleted,
 		PaymentStatusCanceled, PaymentStatusFailed}
-	paymentSorts = []PaymentSort{PaymentSortCreatedAsc, PaymentSortCreatedDesc, PaymentSortAmountAsc, PaymentSortAmountDesc}
+	paymentSorts     = []PaymentSort{PaymentSortCreatedAsc, PaymentSortCreatedDesc, PaymentSortAmountAsc, PaymentSortAmountDesc}
+	deliveryStatuses = []DeliveryStatus{DeliveryStatusPending, DeliveryStatusSucceeded, DeliveryStatusFailed}
 )
 
 // Valid reports whether t is one of the PaymentType constants.
@@ -41,6 +42,12 @@ func (o PaymentSort) Valid() bool { return slices.Contains(paymentSorts, o) }
 // EINVALID naming field for any other s.
 func ParsePaymentSort(field, s string) (PaymentSort, error) {
 	return parseEnum(field, "Sort", s, paymentSorts)
+}
+
+// ParseDeliveryStatus returns the DeliveryStatus s names, exactly. It returns
+// EINVALID naming field for any other s.
+func ParseDeliveryStatus(field, s string) (DeliveryStatus, error) {
+	return parseEnum(field, "Status", s, deliveryStatuses)
 }
 
 // parseEnum returns s as an E when it is one of values, and otherwise an

@@ -456,12 +456,10 @@ func (h *hooks) findDeliveries(w http.ResponseWriter, r *http.Request, t *paykit
 		f.EventID = &s
 	}
 	if s := q.Get("status"); s != "" {
-		st := paykit.DeliveryStatus(s)
-		switch st {
-		case paykit.DeliveryStatusPending, paykit.DeliveryStatusSucceeded, paykit.DeliveryStatusFailed:
+		if st, err := paykit.ParseDeliveryStatus("status", s); err != nil {
+			v.Add("status", paykit.ErrorMessage(err))
+		} else {
 			f.Status = &st
-		default:
-			v.Add("status", "Status must be one of pending, succeeded, failed.")
 		}
 	}
 	if err := v.Err(); err != nil {
