@@ -44,6 +44,21 @@ var employeeLifecycle = lifecycle[EmployeeStatus]{
 	already: "Employee %[1]q is already %[3]s.",
 }
 
+// Events of employees, one per onboarding step.
+const (
+	EventEmployeeCreated  = "employee.created"
+	EventEmployeeNotified = "employee.notified"
+	EventEmployeeClaimed  = "employee.claimed"
+	EventEmployeeVerified = "employee.verified"
+)
+
+// employeeEvents are the events of the moves moveEmployee makes.
+var employeeEvents = map[EmployeeStatus]string{
+	EmployeeStatusNotified: EventEmployeeNotified,
+	EmployeeStatusClaimed:  EventEmployeeClaimed,
+	EmployeeStatusVerified: EventEmployeeVerified,
+}
+
 // Employee is a person who does gigs for an integration's client and is paid
 // through Gigapay.
 type Employee struct {
@@ -143,7 +158,7 @@ func (s *Service) createEmployee(ctx context.Context, tx Tx, now time.Time, e *E
 	if err := tx.CreateEmployee(ctx, e); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, e.TenantID, "Employee.created", e.UID, e)
+	return s.appendEvent(ctx, tx, now, e.TenantID, EventEmployeeCreated, e.UID, e)
 }
 
 // checkEmployee validates and normalizes e's client-set fields into v.
@@ -423,9 +438,13 @@ func (s *Service) moveEmployeeByID(ctx context.Context, tenantID, id string, to 
 }
 
 // moveEmployee moves e to `to`, sets the step's timestamp, writes e and fires
-// Employee.<to>.
+// its event (employeeEvents).
 func (s *Service) moveEmployee(ctx context.Context, tx Tx, now time.Time, e *Employee, to EmployeeStatus) error {
 	if err := employeeLifecycle.check(e.ID, e.Status, to); err != nil {
+		return err
+	}
+	typ, err := eventOf(employeeEvents, "employee "+e.ID, to)
+	if err != nil {
 		return err
 	}
 	switch to {
@@ -440,7 +459,7 @@ func (s *Service) moveEmployee(ctx context.Context, tx Tx, now time.Time, e *Emp
 	if err := tx.UpdateEmployee(ctx, e); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, e.TenantID, "Employee."+string(to), e.UID, e)
+	return s.appendEvent(ctx, tx, now, e.TenantID, typ, e.UID, e)
 }
 
 // matchEmployee returns the existing employee an inline employee stands for:

@@ -9,6 +9,13 @@ import (
 	"time"
 )
 
+// Events of invoices. An invoice is created with its first payout's, before
+// it (EventPayoutCreated).
+const (
+	EventInvoiceCreated = "invoice.created"
+	EventInvoicePaid    = "invoice.paid"
+)
+
 // Invoice groups the payouts an integration's client pays for at once. It is
 // managed: a payout joins the integration's open invoice in its currency, or
 // opens one.
@@ -253,7 +260,7 @@ func (s *Service) PayInvoice(ctx context.Context, tenantID, id string) (*Invoice
 		if err := tx.UpdateInvoice(ctx, inv); err != nil {
 			return nil, err
 		}
-		if err := s.appendEvent(ctx, tx, now, tenantID, "Invoice.paid", inv.UID, inv); err != nil {
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventInvoicePaid, inv.UID, inv); err != nil {
 			return nil, err
 		}
 		return inv, s.notifyPayouts(ctx, tx, now, tenantID, PayoutFilter{InvoiceUID: &inv.UID})

@@ -20,15 +20,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// GigapayEvents are the documented Gigapay event names, the catalog a Gigapay
-// webhook may subscribe to. Each <Type>.<verb> sets the <verb>_at field of its
-// object.
-var GigapayEvents = []string{
-	"Employee.created", "Employee.notified", "Employee.claimed", "Employee.verified",
-	"Payout.created", "Payout.notified", "Payout.accepted",
-	"Invoice.created", "Invoice.paid",
-}
-
 // PayoutStatus is where a payout is in its lifecycle. Gigapay's wire shows it
 // as the *_at timestamps.
 type PayoutStatus string
@@ -60,6 +51,19 @@ var payoutLifecycle = lifecycle[PayoutStatus]{
 	},
 	cannot:  "Payout %[1]q is %[2]s and cannot become %[3]s.",
 	already: "Payout %[1]q is already %[3]s.",
+}
+
+// Events of payouts. A disbursement fires none: Gigapay documents none.
+const (
+	EventPayoutCreated  = "payout.created"
+	EventPayoutNotified = "payout.notified" // the employee was told of it
+	EventPayoutAccepted = "payout.accepted" // the employee signed it
+)
+
+// payoutEvents are the events of the moves movePayout makes.
+var payoutEvents = map[PayoutStatus]string{
+	PayoutStatusNotified: EventPayoutNotified,
+	PayoutStatusAccepted: EventPayoutAccepted,
 }
 
 // Payout pays one employee for one gig. It joins its integration's open
@@ -248,7 +252,7 @@ func (s *Service) createPayouts(ctx context.Context, tx Tx, now time.Time, tenan
 		return nil, err
 	}
 	if opened {
-		if err := s.appendEvent(ctx, tx, now, tenantID, "Invoice.created", inv.UID, inv); err != nil {
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventInvoiceCreated, inv.UID, inv); err != nil {
 			return nil, err
 		}
 	}
@@ -258,7 +262,7 @@ func (s *Service) createPayouts(ctx context.Context, tx Tx, now time.Time, tenan
 		if err := tx.CreatePayout(ctx, p); err != nil {
 			return nil, err
 		}
-		if err := s.appendEvent(ctx, tx, now, tenantID, "Payout.created", p.UID, p); err != nil {
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventPayoutCreated, p.UID, p); err != nil {
 			return nil, err
 		}
 	}
@@ -539,9 +543,13 @@ func (s *Service) DisbursePayout(ctx context.Context, tenantID, id string) (*Pay
 }
 
 // movePayout moves p to `to` (notified or accepted), sets the step's timestamp,
-// writes p and fires Payout.<to>.
+// writes p and fires its event (payoutEvents).
 func (s *Service) movePayout(ctx context.Context, tx Tx, now time.Time, p *Payout, to PayoutStatus) error {
 	if err := payoutLifecycle.check(p.ID, p.Status, to); err != nil {
+		return err
+	}
+	typ, err := eventOf(payoutEvents, "payout "+p.ID, to)
+	if err != nil {
 		return err
 	}
 	switch to {
@@ -554,7 +562,7 @@ func (s *Service) movePayout(ctx context.Context, tx Tx, now time.Time, p *Payou
 	if err := tx.UpdatePayout(ctx, p); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, p.TenantID, "Payout."+string(to), p.UID, p)
+	return s.appendEvent(ctx, tx, now, p.TenantID, typ, p.UID, p)
 }
 
 // Ledger accounts of an integration, one per currency each. Employees get a

@@ -61,7 +61,7 @@ func TestGigapay_EventBodies(t *testing.T) {
 	evs, err := e.Service.FindEvents(ctx, gpIntegration, paykit.EventFilter{Limit: 1000})
 	require.NoError(t, err)
 	ev := evs[len(evs)-1]
-	require.Equal(t, "Payout.accepted", ev.Type)
+	require.Equal(t, paykit.EventPayoutAccepted, ev.Type)
 	var snap paykit.Payout
 	require.NoError(t, json.Unmarshal(ev.Data, &snap))
 	require.Equal(t, "1314.20 SEK", snap.InvoicedAmount.String())
@@ -72,7 +72,7 @@ func TestGigapay_EventBodies(t *testing.T) {
 	require.Equal(t, bodies["Payout.accepted"], string(body))
 
 	// An event of another noun is posted as its snapshot.
-	other := &paykit.Event{ID: "ev", Type: "endpoint.updated", Data: json.RawMessage(`{"id":"wh","url":"https://x.se/&"}`)}
+	other := &paykit.Event{ID: "ev", Type: paykit.EventEndpointUpdated, Data: json.RawMessage(`{"id":"wh","url":"https://x.se/&"}`)}
 	body, err = httpapi.RenderGigapayEvent(other, "")
 	require.NoError(t, err)
 	require.Equal(t, string(other.Data), string(body))
