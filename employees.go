@@ -125,7 +125,7 @@ const maxName = 255
 var msgMaxName = fmt.Sprintf("At most %d characters.", maxName)
 
 // CreateEmployee registers an employee, which Gigapay then invites, and fires
-// Employee.created. Returns EINVALID (fields named as EmployeeCreate's JSON; an
+// employee.created. Returns EINVALID (fields named as EmployeeCreate's JSON; an
 // id in use is one, on "id") and ENOTFOUND for an unknown integration.
 func (s *Service) CreateEmployee(ctx context.Context, tenantID string, in EmployeeCreate) (*Employee, error) {
 	return write(ctx, s, tenantID, "employee.create", in, func(tx Tx, now time.Time) (*Employee, error) {
@@ -398,20 +398,20 @@ func checkResend(what string, now time.Time, times ...*time.Time) error {
 }
 
 // NotifyEmployee records that Gigapay sent the employee the invitation, and
-// fires Employee.notified. Returns ENOTFOUND and ECONFLICT.
+// fires employee.notified. Returns ENOTFOUND and ECONFLICT.
 func (s *Service) NotifyEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {
 	return s.moveEmployeeByID(ctx, tenantID, id, EmployeeStatusNotified)
 }
 
 // ClaimEmployee records that the employee opened the invitation's magic link,
-// and fires Employee.claimed. Returns ENOTFOUND and ECONFLICT.
+// and fires employee.claimed. Returns ENOTFOUND and ECONFLICT.
 func (s *Service) ClaimEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {
 	return s.moveEmployeeByID(ctx, tenantID, id, EmployeeStatusClaimed)
 }
 
 // VerifyEmployee records that Gigapay verified the employee's identity and
-// work permits, and fires Employee.verified. The employee's payouts whose
-// invoices are paid are then notified (Payout.notified): Gigapay tells an
+// work permits, and fires employee.verified. The employee's payouts whose
+// invoices are paid are then notified (payout.notified): Gigapay tells an
 // employee of a payout only once they are verified. Returns ENOTFOUND and
 // ECONFLICT.
 func (s *Service) VerifyEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {

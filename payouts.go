@@ -121,7 +121,7 @@ type PayoutCreate struct {
 	EmployeeID     string           `json:"employeeId"`
 	// Employee is an inline employee: an existing one is reused when one has
 	// its id, or else (without an id) its email, or else its cellphone number;
-	// otherwise it is created (Employee.created).
+	// otherwise it is created (employee.created).
 	Employee *EmployeeCreate `json:"employee,omitempty"`
 	Metadata json.RawMessage `json:"metadata"`
 	StartAt  *time.Time      `json:"startAt"`
@@ -175,8 +175,8 @@ func itemPrefix(indexed bool, i int) string {
 }
 
 // CreatePayout registers a payout: it joins the integration's open invoice in
-// its currency, or opens one (Invoice.created), and fires Payout.created. An
-// inline employee that matches none is created first (Employee.created).
+// its currency, or opens one (invoice.created), and fires payout.created. An
+// inline employee that matches none is created first (employee.created).
 // Without invoice batching (the default) the invoice is closed when the call
 // ends, so each call gets an invoice of its own. Returns EINVALID (fields named
 // as PayoutCreate's JSON: "invoicedAmount", "employee.name", FieldInput) and
@@ -444,7 +444,7 @@ func (s *Service) ResendPayout(ctx context.Context, tenantID, id string) error {
 }
 
 // notifyPayouts notifies every created payout f selects whose invoice is paid
-// and whose employee is verified, firing Payout.notified for each.
+// and whose employee is verified, firing payout.notified for each.
 func (s *Service) notifyPayouts(ctx context.Context, tx Tx, now time.Time, tenantID string, f PayoutFilter) error {
 	created := PayoutStatusCreated
 	f.Status, f.Limit = &created, MaxLimit
@@ -478,7 +478,7 @@ func (s *Service) notifyPayouts(ctx context.Context, tx Tx, now time.Time, tenan
 }
 
 // AcceptPayout records that the employee signed and accepted a payout, and
-// fires Payout.accepted. Only a notified payout can be accepted, which means
+// fires payout.accepted. Only a notified payout can be accepted, which means
 // its invoice is paid and its employee verified. Returns ENOTFOUND and
 // ECONFLICT.
 func (s *Service) AcceptPayout(ctx context.Context, tenantID, id string) (*Payout, error) {

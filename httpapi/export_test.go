@@ -13,3 +13,7 @@ var GigapayEvents, GigapayEventTypes = func() ([]string, map[string]string) {
 	}
 	return names, gigapayEventTypes
 }()
+
+// GigapayMessage exposes the dialect's rewriting of the root's messages, for
+// those no request can provoke on demand (the store's, when two race).
+var GigapayMessage = gigapayMessage

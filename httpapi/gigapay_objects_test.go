@@ -125,3 +125,17 @@ func TestGigapay_Words(t *testing.T) {
 		})
 	}
 }
+
+// TestGigapay_StoreWords: the store's conflict when two requests race for one
+// id is paykit's sentence, and Gigapay's wire says it as Django REST Framework
+// does, like the Service's own check of the id.
+func TestGigapay_StoreWords(t *testing.T) {
+	for msg, want := range map[string]string{
+		"An employee with this ID already exists.":    "employee with this id already exists.",
+		"An invoice with this ID already exists.":     "invoice with this id already exists.",
+		"An integration with this ID already exists.": "integration with this id already exists.",
+		"This id is taken by another employee.":       "employee with this id already exists.",
+	} {
+		require.Equal(t, want, httpapi.GigapayMessage(msg), msg)
+	}
+}
