@@ -686,5 +686,5 @@ func (s *Service) disableEndpoint(ctx context.Context, tx Tx, now time.Time, ep 
 	if _, err := tx.FailPendingDeliveries(ctx, ep.TenantID, ep.ID, "The endpoint was disabled: "+reason, now); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, ep.TenantID, "endpoint.disabled", ep.ID, ep.redacted())
+	return s.appendEvent(ctx, tx, now, ep.TenantID, EventEndpointDisabled, ep.ID, ep.redacted())
 }

@@ -44,6 +44,21 @@ var employeeLifecycle = lifecycle[EmployeeStatus]{
 	already: "Employee %[1]q is already %[3]s.",
 }
 
+// Events of employees, one per onboarding step.
+const (
+	EventEmployeeCreated  = "employee.created"
+	EventEmployeeNotified = "employee.notified"
+	EventEmployeeClaimed  = "employee.claimed"
+	EventEmployeeVerified = "employee.verified"
+)
+
+// employeeEvents are the events of the moves moveEmployee makes.
+var employeeEvents = map[EmployeeStatus]string{
+	EmployeeStatusNotified: EventEmployeeNotified,
+	EmployeeStatusClaimed:  EventEmployeeClaimed,
+	EmployeeStatusVerified: EventEmployeeVerified,
+}
+
 // Employee is a person who does gigs for an integration's client and is paid
 // through Gigapay.
 type Employee struct {
@@ -110,7 +125,7 @@ const maxName = 255
 var msgMaxName = fmt.Sprintf("At most %d characters.", maxName)
 
 // CreateEmployee registers an employee, which Gigapay then invites, and fires
-// Employee.created. Returns EINVALID (fields named as EmployeeCreate's JSON; an
+// employee.created. Returns EINVALID (fields named as EmployeeCreate's JSON; an
 // id in use is one, on "id") and ENOTFOUND for an unknown integration.
 func (s *Service) CreateEmployee(ctx context.Context, tenantID string, in EmployeeCreate) (*Employee, error) {
 	return write(ctx, s, tenantID, "employee.create", in, func(tx Tx, now time.Time) (*Employee, error) {
@@ -143,7 +158,7 @@ func (s *Service) createEmployee(ctx context.Context, tx Tx, now time.Time, e *E
 	if err := tx.CreateEmployee(ctx, e); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, e.TenantID, "Employee.created", e.UID, e)
+	return s.appendEvent(ctx, tx, now, e.TenantID, EventEmployeeCreated, e.UID, e)
 }
 
 // checkEmployee validates and normalizes e's client-set fields into v.
@@ -383,20 +398,20 @@ func checkResend(what string, now time.Time, times ...*time.Time) error {
 }
 
 // NotifyEmployee records that Gigapay sent the employee the invitation, and
-// fires Employee.notified. Returns ENOTFOUND and ECONFLICT.
+// fires employee.notified. Returns ENOTFOUND and ECONFLICT.
 func (s *Service) NotifyEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {
 	return s.moveEmployeeByID(ctx, tenantID, id, EmployeeStatusNotified)
 }
 
 // ClaimEmployee records that the employee opened the invitation's magic link,
-// and fires Employee.claimed. Returns ENOTFOUND and ECONFLICT.
+// and fires employee.claimed. Returns ENOTFOUND and ECONFLICT.
 func (s *Service) ClaimEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {
 	return s.moveEmployeeByID(ctx, tenantID, id, EmployeeStatusClaimed)
 }
 
 // VerifyEmployee records that Gigapay verified the employee's identity and
-// work permits, and fires Employee.verified. The employee's payouts whose
-// invoices are paid are then notified (Payout.notified): Gigapay tells an
+// work permits, and fires employee.verified. The employee's payouts whose
+// invoices are paid are then notified (payout.notified): Gigapay tells an
 // employee of a payout only once they are verified. Returns ENOTFOUND and
 // ECONFLICT.
 func (s *Service) VerifyEmployee(ctx context.Context, tenantID, id string) (*Employee, error) {
@@ -423,9 +438,13 @@ func (s *Service) moveEmployeeByID(ctx context.Context, tenantID, id string, to 
 }
 
 // moveEmployee moves e to `to`, sets the step's timestamp, writes e and fires
-// Employee.<to>.
+// its event (employeeEvents).
 func (s *Service) moveEmployee(ctx context.Context, tx Tx, now time.Time, e *Employee, to EmployeeStatus) error {
 	if err := employeeLifecycle.check(e.ID, e.Status, to); err != nil {
+		return err
+	}
+	typ, err := eventOf(employeeEvents, "employee "+e.ID, to)
+	if err != nil {
 		return err
 	}
 	switch to {
@@ -440,7 +459,7 @@ func (s *Service) moveEmployee(ctx context.Context, tx Tx, now time.Time, e *Emp
 	if err := tx.UpdateEmployee(ctx, e); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, e.TenantID, "Employee."+string(to), e.UID, e)
+	return s.appendEvent(ctx, tx, now, e.TenantID, typ, e.UID, e)
 }
 
 // matchEmployee returns the existing employee an inline employee stands for:

@@ -12,11 +12,16 @@ import (
 // the change they describe, so the events table is the outbox that webhooks,
 // notify_url callbacks and payment logs are built from: nothing is lost on a crash
 // and nothing is announced that did not commit.
+//
+// Its Type is paykit's own name, lower-case <noun>.<verb>, declared beside
+// its noun (EventTokenCreated in tokens.go, EventPayoutAccepted in
+// payouts.go, ...). A dialect whose vendor names events otherwise translates
+// them at its edge, as the Gigapay dialect does for "Payout.accepted".
 type Event struct {
 	Seq       int64           `json:"seq"` // position in the outbox, strictly increasing
 	ID        string          `json:"id"`
 	TenantID  string          `json:"tenantId"`
-	Type      string          `json:"type"` // "token.created", "payment.completed", ...
+	Type      string          `json:"type"` // EventTokenCreated, EventPaymentCompleted, ...
 	SubjectID string          `json:"subjectId"`
 	Data      json.RawMessage `json:"data"` // the subject's snapshot after the change
 	CreatedAt time.Time       `json:"createdAt"`
@@ -28,6 +33,16 @@ type EventFilter struct {
 	SubjectID *string
 	AfterSeq  int64 // keyset cursor
 	Limit     int
+}
+
+// eventOf returns the event type that events gives a move to the status to. A
+// status its lifecycle allows but the table lacks is a bug, reported as an
+// error rather than fired as an event without a type.
+func eventOf[S ~string](events map[S]string, noun string, to S) (string, error) {
+	if typ, ok := events[to]; ok {
+		return typ, nil
+	}
+	return "", fmt.Errorf("%s: no event for the status %q", noun, to)
 }
 
 // appendEvent writes an event with a snapshot of subject into the outbox.

@@ -9,6 +9,13 @@ import (
 	"time"
 )
 
+// Events of invoices. An invoice is created with its first payout's, before
+// it (EventPayoutCreated).
+const (
+	EventInvoiceCreated = "invoice.created"
+	EventInvoicePaid    = "invoice.paid"
+)
+
 // Invoice groups the payouts an integration's client pays for at once. It is
 // managed: a payout joins the integration's open invoice in its currency, or
 // opens one.
@@ -95,7 +102,7 @@ func WithInvoiceAppURL(base string) Option {
 
 // openInvoice returns the integration's open invoice in currency c, opening a
 // new one when there is none (opened reports which). The caller fires
-// Invoice.created once the invoice holds its first payouts.
+// invoice.created once the invoice holds its first payouts.
 func (s *Service) openInvoice(ctx context.Context, tx Tx, now time.Time, integ *Integration, c Currency) (inv *Invoice, opened bool, err error) {
 	inv, err = tx.FindOpenInvoice(ctx, integ.ID, c)
 	if ErrorCode(err) != ENOTFOUND {
@@ -221,8 +228,8 @@ func (s *Service) CloseInvoice(ctx context.Context, tenantID, id string) (*Invoi
 // PayInvoice records that the client paid an invoice (by bank transfer with
 // its OCR number, or through its app link): its price comes into the
 // integration's client account from the world, the invoice closes, and
-// Invoice.paid fires. Then each of its payouts whose employee is verified is
-// notified (Payout.notified); the others are when their employee is. Returns
+// invoice.paid fires. Then each of its payouts whose employee is verified is
+// notified (payout.notified); the others are when their employee is. Returns
 // ENOTFOUND, and ECONFLICT when the invoice is already paid or holds no payout.
 func (s *Service) PayInvoice(ctx context.Context, tenantID, id string) (*Invoice, error) {
 	return write(ctx, s, tenantID, "invoice.pay", id, func(tx Tx, now time.Time) (*Invoice, error) {
@@ -253,7 +260,7 @@ func (s *Service) PayInvoice(ctx context.Context, tenantID, id string) (*Invoice
 		if err := tx.UpdateInvoice(ctx, inv); err != nil {
 			return nil, err
 		}
-		if err := s.appendEvent(ctx, tx, now, tenantID, "Invoice.paid", inv.UID, inv); err != nil {
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventInvoicePaid, inv.UID, inv); err != nil {
 			return nil, err
 		}
 		return inv, s.notifyPayouts(ctx, tx, now, tenantID, PayoutFilter{InvoiceUID: &inv.UID})

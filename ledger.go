@@ -24,6 +24,10 @@ const (
 	accountCodeClearing = "clearing" // holds token reservations until a payee is known
 )
 
+// EventAccountCreated fires when an account is opened, by a caller or
+// on demand for a payer, a merchant or the system.
+const EventAccountCreated = "account.created"
+
 // Account is a ledger account in one currency, modelled on TigerBeetle: it carries
 // posted and pending debits and credits in minor units. Balances are
 // credit-normal: Balance = credits posted − debits posted.
@@ -146,7 +150,7 @@ func (s *Service) CreateAccount(ctx context.Context, tenantID string, in Account
 		if err := tx.CreateAccount(ctx, a); err != nil {
 			return nil, err
 		}
-		return a, s.appendEvent(ctx, tx, now, tenantID, "account.created", a.ID, a)
+		return a, s.appendEvent(ctx, tx, now, tenantID, EventAccountCreated, a.ID, a)
 	})
 }
 

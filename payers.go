@@ -10,6 +10,12 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// Events of payers and merchants.
+const (
+	EventPayerRegistered    = "payer.registered"
+	EventMerchantConfigured = "merchant.configured" // its subject is the tenant
+)
+
 // Payer is someone a payment request can be sent to: a user of the merchant
 // tenant, found by username or phone number, who pays from a user account in
 // the request's currency. Payers belong to one tenant, like every resource, so
@@ -105,7 +111,7 @@ func (s *Service) ConfigureMerchant(ctx context.Context, tenantID string, in Mer
 		if err := tx.PutMerchant(ctx, m); err != nil {
 			return nil, err
 		}
-		return m, s.appendEvent(ctx, tx, now, tenantID, "merchant.configured", tenantID, m)
+		return m, s.appendEvent(ctx, tx, now, tenantID, EventMerchantConfigured, tenantID, m)
 	})
 }
 
@@ -184,7 +190,7 @@ func (s *Service) RegisterPayer(ctx context.Context, tenantID string, in PayerCr
 		if err := tx.CreatePayer(ctx, p); err != nil {
 			return nil, err
 		}
-		if err := s.appendEvent(ctx, tx, now, tenantID, "payer.registered", p.ID, p); err != nil {
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventPayerRegistered, p.ID, p); err != nil {
 			return nil, err
 		}
 		if c == "" {
@@ -233,7 +239,7 @@ func (s *Service) openPayerAccount(ctx context.Context, tx Tx, now time.Time, p 
 	if err := tx.CreateAccount(ctx, a); err != nil {
 		return nil, err
 	}
-	return a, s.appendEvent(ctx, tx, now, p.TenantID, "account.created", a.ID, a)
+	return a, s.appendEvent(ctx, tx, now, p.TenantID, EventAccountCreated, a.ID, a)
 }
 
 // payerAccount returns the payer's user account in currency c. Returns

@@ -40,6 +40,23 @@ func (st PaymentStatus) Valid() bool {
 	return false
 }
 
+// Events of payments.
+const (
+	EventPaymentCreated    = "payment.created"
+	EventPaymentProcessing = "payment.processing" // handed to its rail
+	EventPaymentCompleted  = "payment.completed"
+	EventPaymentCanceled   = "payment.canceled"
+	EventPaymentFailed     = "payment.failed"
+)
+
+// paymentEvents are the events of the moves movePayment makes.
+var paymentEvents = map[PaymentStatus]string{
+	PaymentStatusProcessing: EventPaymentProcessing,
+	PaymentStatusCompleted:  EventPaymentCompleted,
+	PaymentStatusCanceled:   EventPaymentCanceled,
+	PaymentStatusFailed:     EventPaymentFailed,
+}
+
 // Party is one side of a payment, shaped like GigPay's source and destination:
 // an account of a business or a user, or storage outside paykit.
 type Party struct {
@@ -106,9 +123,14 @@ var paymentLifecycle = lifecycle[PaymentStatus]{
 // terminal reports whether a payment in st has ended.
 func (st PaymentStatus) terminal() bool { return paymentLifecycle.final(st) }
 
-// movePayment changes p's status, writes it and fires payment.<status>.
+// movePayment changes p's status, writes it and fires its event
+// (paymentEvents).
 func (s *Service) movePayment(ctx context.Context, tx Tx, now time.Time, p *Payment, to PaymentStatus, reason string) error {
 	if err := paymentLifecycle.check(p.ID, p.Status, to); err != nil {
+		return err
+	}
+	typ, err := eventOf(paymentEvents, "payment "+p.ID, to)
+	if err != nil {
 		return err
 	}
 	p.Status, p.UpdatedAt = to, now
@@ -118,7 +140,7 @@ func (s *Service) movePayment(ctx context.Context, tx Tx, now time.Time, p *Paym
 	if err := tx.UpdatePayment(ctx, p); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, p.TenantID, "payment."+string(to), p.ID, p)
+	return s.appendEvent(ctx, tx, now, p.TenantID, typ, p.ID, p)
 }
 
 // settlePayment moves p to a final status, posts or voids its funds and closes the
@@ -252,7 +274,7 @@ func (s *Service) createPayment(ctx context.Context, tx Tx, now time.Time, tenan
 	if err := tx.CreatePayment(ctx, p); err != nil {
 		return nil, err
 	}
-	return p, s.appendEvent(ctx, tx, now, tenantID, "payment.created", p.ID, p)
+	return p, s.appendEvent(ctx, tx, now, tenantID, EventPaymentCreated, p.ID, p)
 }
 
 func partyOf(a *Account) Party {

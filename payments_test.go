@@ -75,7 +75,7 @@ func TestPayment_Withdrawal(t *testing.T) {
 	require.Equal(t, "sandbox_"+p.ID, p.RailReference)
 	require.NotNil(t, p.SubmittedAt)
 	e.MustRunDue(t) // submitted once only
-	require.Equal(t, []string{"payment.created", "payment.processing"}, e.eventTypes(t, tenant, p.ID))
+	require.Equal(t, []string{paykit.EventPaymentCreated, paykit.EventPaymentProcessing}, e.eventTypes(t, tenant, p.ID))
 
 	_, err = e.svc.CompletePayment(ctx, tenant, p.ID)
 	require.NoError(t, err)

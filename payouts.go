@@ -20,15 +20,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// GigapayEvents are the documented Gigapay event names, the catalog a Gigapay
-// webhook may subscribe to. Each <Type>.<verb> sets the <verb>_at field of its
-// object.
-var GigapayEvents = []string{
-	"Employee.created", "Employee.notified", "Employee.claimed", "Employee.verified",
-	"Payout.created", "Payout.notified", "Payout.accepted",
-	"Invoice.created", "Invoice.paid",
-}
-
 // PayoutStatus is where a payout is in its lifecycle. Gigapay's wire shows it
 // as the *_at timestamps.
 type PayoutStatus string
@@ -60,6 +51,19 @@ var payoutLifecycle = lifecycle[PayoutStatus]{
 	},
 	cannot:  "Payout %[1]q is %[2]s and cannot become %[3]s.",
 	already: "Payout %[1]q is already %[3]s.",
+}
+
+// Events of payouts. A disbursement fires none: Gigapay documents none.
+const (
+	EventPayoutCreated  = "payout.created"
+	EventPayoutNotified = "payout.notified" // the employee was told of it
+	EventPayoutAccepted = "payout.accepted" // the employee signed it
+)
+
+// payoutEvents are the events of the moves movePayout makes.
+var payoutEvents = map[PayoutStatus]string{
+	PayoutStatusNotified: EventPayoutNotified,
+	PayoutStatusAccepted: EventPayoutAccepted,
 }
 
 // Payout pays one employee for one gig. It joins its integration's open
@@ -117,7 +121,7 @@ type PayoutCreate struct {
 	EmployeeID     string           `json:"employeeId"`
 	// Employee is an inline employee: an existing one is reused when one has
 	// its id, or else (without an id) its email, or else its cellphone number;
-	// otherwise it is created (Employee.created).
+	// otherwise it is created (employee.created).
 	Employee *EmployeeCreate `json:"employee,omitempty"`
 	Metadata json.RawMessage `json:"metadata"`
 	StartAt  *time.Time      `json:"startAt"`
@@ -171,8 +175,8 @@ func itemPrefix(indexed bool, i int) string {
 }
 
 // CreatePayout registers a payout: it joins the integration's open invoice in
-// its currency, or opens one (Invoice.created), and fires Payout.created. An
-// inline employee that matches none is created first (Employee.created).
+// its currency, or opens one (invoice.created), and fires payout.created. An
+// inline employee that matches none is created first (employee.created).
 // Without invoice batching (the default) the invoice is closed when the call
 // ends, so each call gets an invoice of its own. Returns EINVALID (fields named
 // as PayoutCreate's JSON: "invoicedAmount", "employee.name", FieldInput) and
@@ -248,7 +252,7 @@ func (s *Service) createPayouts(ctx context.Context, tx Tx, now time.Time, tenan
 		return nil, err
 	}
 	if opened {
-		if err := s.appendEvent(ctx, tx, now, tenantID, "Invoice.created", inv.UID, inv); err != nil {
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventInvoiceCreated, inv.UID, inv); err != nil {
 			return nil, err
 		}
 	}
@@ -258,7 +262,7 @@ func (s *Service) createPayouts(ctx context.Context, tx Tx, now time.Time, tenan
 		if err := tx.CreatePayout(ctx, p); err != nil {
 			return nil, err
 		}
-		if err := s.appendEvent(ctx, tx, now, tenantID, "Payout.created", p.UID, p); err != nil {
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventPayoutCreated, p.UID, p); err != nil {
 			return nil, err
 		}
 	}
@@ -440,7 +444,7 @@ func (s *Service) ResendPayout(ctx context.Context, tenantID, id string) error {
 }
 
 // notifyPayouts notifies every created payout f selects whose invoice is paid
-// and whose employee is verified, firing Payout.notified for each.
+// and whose employee is verified, firing payout.notified for each.
 func (s *Service) notifyPayouts(ctx context.Context, tx Tx, now time.Time, tenantID string, f PayoutFilter) error {
 	created := PayoutStatusCreated
 	f.Status, f.Limit = &created, MaxLimit
@@ -474,7 +478,7 @@ func (s *Service) notifyPayouts(ctx context.Context, tx Tx, now time.Time, tenan
 }
 
 // AcceptPayout records that the employee signed and accepted a payout, and
-// fires Payout.accepted. Only a notified payout can be accepted, which means
+// fires payout.accepted. Only a notified payout can be accepted, which means
 // its invoice is paid and its employee verified. Returns ENOTFOUND and
 // ECONFLICT.
 func (s *Service) AcceptPayout(ctx context.Context, tenantID, id string) (*Payout, error) {
@@ -539,9 +543,13 @@ func (s *Service) DisbursePayout(ctx context.Context, tenantID, id string) (*Pay
 }
 
 // movePayout moves p to `to` (notified or accepted), sets the step's timestamp,
-// writes p and fires Payout.<to>.
+// writes p and fires its event (payoutEvents).
 func (s *Service) movePayout(ctx context.Context, tx Tx, now time.Time, p *Payout, to PayoutStatus) error {
 	if err := payoutLifecycle.check(p.ID, p.Status, to); err != nil {
+		return err
+	}
+	typ, err := eventOf(payoutEvents, "payout "+p.ID, to)
+	if err != nil {
 		return err
 	}
 	switch to {
@@ -554,7 +562,7 @@ func (s *Service) movePayout(ctx context.Context, tx Tx, now time.Time, p *Payou
 	if err := tx.UpdatePayout(ctx, p); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, p.TenantID, "Payout."+string(to), p.UID, p)
+	return s.appendEvent(ctx, tx, now, p.TenantID, typ, p.UID, p)
 }
 
 // Ledger accounts of an integration, one per currency each. Employees get a

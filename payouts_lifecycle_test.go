@@ -117,8 +117,8 @@ func TestPayout_Lifecycle(t *testing.T) {
 		require.Equal(t, "314.20", e.balance(t, tn, "payroll_tax"))
 		require.Equal(t, "65.71", e.balance(t, tn, "gigapay_fee"))
 		require.Equal(t, "-1379.91", e.balance(t, tn, "world"))
-		require.Equal(t, []string{"Employee.created", "Invoice.created", "Payout.created", "Employee.notified",
-			"Employee.claimed", "Invoice.paid", "Employee.verified", "Payout.notified", "Payout.accepted"}, e.eventTypes(t, tn, ""))
+		require.Equal(t, []string{paykit.EventEmployeeCreated, paykit.EventInvoiceCreated, paykit.EventPayoutCreated, paykit.EventEmployeeNotified,
+			paykit.EventEmployeeClaimed, paykit.EventInvoicePaid, paykit.EventEmployeeVerified, paykit.EventPayoutNotified, paykit.EventPayoutAccepted}, e.eventTypes(t, tn, ""))
 
 		// The payout's event is its canonical snapshot; the Gigapay dialect
 		// renders it as the API does (httpapi's TestGigapay_EventBodies).
@@ -148,7 +148,7 @@ func TestPayout_Lifecycle(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.svc.PayInvoice(ctx, tn, p.InvoiceID)
 		require.NoError(t, err)
-		require.Equal(t, []string{"Invoice.paid", "Payout.notified"}, e.eventTypes(t, tn, "")[6:])
+		require.Equal(t, []string{paykit.EventInvoicePaid, paykit.EventPayoutNotified}, e.eventTypes(t, tn, "")[6:])
 		_, err = e.svc.PayInvoice(ctx, tn, p.InvoiceID)
 		requireCode(t, paykit.ECONFLICT, err)
 	})
@@ -299,7 +299,7 @@ func TestPayout_Create(t *testing.T) {
 		d, err := e.svc.CreatePayout(ctx, tn, payoutOf("", "e1", "300"))
 		require.NoError(t, err)
 		require.NotEqual(t, a.InvoiceID, d.InvoiceID)
-		require.Equal(t, 3, countOf(e.eventTypes(t, tn, ""), "Invoice.created"))
+		require.Equal(t, 3, countOf(e.eventTypes(t, tn, ""), paykit.EventInvoiceCreated))
 	})
 
 	t.Run("Rates", func(t *testing.T) {

@@ -68,6 +68,16 @@ func (r RequestReason) Valid() bool {
 	return false
 }
 
+// Events of payment requests: its creation, and each final status with its
+// reason (requestEvents).
+const (
+	EventRequestCreated  = "request.created"
+	EventRequestPaid     = "request.paid"
+	EventRequestDeclined = "request.declined"
+	EventRequestExpired  = "request.expired"
+	EventRequestCanceled = "request.canceled"
+)
+
 // Request is a payment request: the merchant (the tenant) asks the payer
 // PayerID, whom it named by Recipient, for Amount until ExpiresAt.
 type Request struct {
@@ -157,10 +167,10 @@ func (r *Request) describe() string {
 // requestEvents maps each final status (and reason) to the event it fires.
 // Each is a status change, so each sends a notify_url callback.
 var requestEvents = map[RequestReason]string{
-	"":                    "request.paid",
-	RequestReasonDeclined: "request.declined",
-	RequestReasonExpired:  "request.expired",
-	RequestReasonCanceled: "request.canceled",
+	"":                    EventRequestPaid,
+	RequestReasonDeclined: EventRequestDeclined,
+	RequestReasonExpired:  EventRequestExpired,
+	RequestReasonCanceled: EventRequestCanceled,
 }
 
 // moveRequest changes r's status, writes it and fires its event. An expiry is
@@ -232,7 +242,7 @@ func (s *Service) CreateRequest(ctx context.Context, tenantID string, in Request
 		if err := tx.CreateRequest(ctx, r); err != nil {
 			return nil, err
 		}
-		return r, s.appendEvent(ctx, tx, now, tenantID, "request.created", r.ID, r)
+		return r, s.appendEvent(ctx, tx, now, tenantID, EventRequestCreated, r.ID, r)
 	})
 }
 
@@ -438,7 +448,7 @@ func (s *Service) merchantAccount(ctx context.Context, tx Tx, now time.Time, ten
 	if err := tx.CreateAccount(ctx, a); err != nil {
 		return nil, err
 	}
-	return a, s.appendEvent(ctx, tx, now, tenantID, "account.created", a.ID, a)
+	return a, s.appendEvent(ctx, tx, now, tenantID, EventAccountCreated, a.ID, a)
 }
 
 // FindMerchantAccount returns the account that the tenant's paid requests in

@@ -23,7 +23,7 @@ func TestRequest_CallbackTestVector(t *testing.T) {
 		Order: "abc123", Amount: paykit.MoneyFromMinor(2199, "ISK"), Status: paykit.RequestStatusPaid, CompletedAt: &completed}
 	snapshot, err := json.Marshal(r)
 	require.NoError(t, err)
-	body, err := e.svc.RenderDelivery(paykit.SchemeMemento, &paykit.Event{ID: "ev", Type: "request.paid", Data: snapshot}, signingKey)
+	body, err := e.svc.RenderDelivery(paykit.SchemeMemento, &paykit.Event{ID: "ev", Type: paykit.EventRequestPaid, Data: snapshot}, signingKey)
 	require.NoError(t, err)
 	require.Equal(t, `{"payment_request_id":"3e6975e8-77cb-48b7-7722-3dfe47677bbc",`+
 		`"transaction_id":"a917be59-f35a-478f-a5d9-19bf467972ad","amount":2199,"currency":"ISK","status":"paid",`+
@@ -89,9 +89,9 @@ func TestRequest_Callbacks(t *testing.T) {
 		require.NoError(t, err)
 
 		cbs := e.callbacksOf(t, tenant, r.ID)
-		require.Empty(t, cbs["request.created"], "creation is not a status change")
-		require.Len(t, cbs["request.paid"], 1)
-		cb, raw := requireCallback(t, cbs["request.paid"][0])
+		require.Empty(t, cbs[paykit.EventRequestCreated], "creation is not a status change")
+		require.Len(t, cbs[paykit.EventRequestPaid], 1)
+		cb, raw := requireCallback(t, cbs[paykit.EventRequestPaid][0])
 		require.Equal(t, signing.MementoCallback{PaymentRequestID: r.ID, TransactionID: paid.TransactionID, Amount: "10.99",
 			Currency: "USD", Status: "paid", Order: "abc123", Completed: epoch.Add(37 * time.Second).Unix(), Signature: cb.Signature}, cb)
 		require.Equal(t, "10.99", string(raw["amount"]), "a JSON number")
@@ -103,7 +103,7 @@ func TestRequest_Callbacks(t *testing.T) {
 		r := e.MustRequest(t, tenant, "alice", "10.50", time.Minute)
 		_, err := e.svc.DeclineRequest(ctx, tenant, r.ID)
 		require.NoError(t, err)
-		cb, raw := requireCallback(t, e.callbacksOf(t, tenant, r.ID)["request.declined"][0])
+		cb, raw := requireCallback(t, e.callbacksOf(t, tenant, r.ID)[paykit.EventRequestDeclined][0])
 		require.Equal(t, "rejected", cb.Status)
 		require.NotContains(t, raw, "transaction_id")
 		require.NotContains(t, raw, "terminal")
@@ -117,7 +117,7 @@ func TestRequest_Callbacks(t *testing.T) {
 		e.clock.Add(3 * time.Second)
 		_, err := e.svc.CancelRequest(ctx, tenant, r.ID)
 		require.NoError(t, err)
-		cb, _ := requireCallback(t, e.callbacksOf(t, tenant, r.ID)["request.canceled"][0])
+		cb, _ := requireCallback(t, e.callbacksOf(t, tenant, r.ID)[paykit.EventRequestCanceled][0])
 		require.Equal(t, "rejected", cb.Status)
 		require.Equal(t, epoch.Unix()+3, cb.Completed)
 	})
@@ -127,7 +127,7 @@ func TestRequest_Callbacks(t *testing.T) {
 		r := e.MustRequest(t, tenant, "alice", "10.00", time.Minute)
 		e.clock.Add(time.Hour) // the sweep runs late; completed is still the expiry
 		e.MustRunDue(t)
-		cb, _ := requireCallback(t, e.callbacksOf(t, tenant, r.ID)["request.expired"][0])
+		cb, _ := requireCallback(t, e.callbacksOf(t, tenant, r.ID)[paykit.EventRequestExpired][0])
 		require.Equal(t, "rejected", cb.Status)
 		require.Equal(t, r.ExpiresAt.Unix(), cb.Completed)
 	})
@@ -138,7 +138,7 @@ func TestRequest_Callbacks(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.svc.PayRequest(ctx, tenant, r.ID)
 		require.NoError(t, err)
-		require.Empty(t, e.callbacksOf(t, tenant, r.ID)["request.paid"])
+		require.Empty(t, e.callbacksOf(t, tenant, r.ID)[paykit.EventRequestPaid])
 	})
 
 	t.Run("RotatedKey", func(t *testing.T) {
@@ -148,7 +148,7 @@ func TestRequest_Callbacks(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.svc.PayRequest(ctx, tenant, r.ID)
 		require.NoError(t, err)
-		c := e.callbacksOf(t, tenant, r.ID)["request.paid"][0]
+		c := e.callbacksOf(t, tenant, r.ID)[paykit.EventRequestPaid][0]
 		require.Equal(t, "new-key", c.Secret, "signed with the key current at delivery")
 		var cb signing.MementoCallback
 		require.NoError(t, json.Unmarshal(c.Body, &cb))
@@ -161,6 +161,6 @@ func TestRequest_Callbacks(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.svc.PayRequest(ctx, tenant, r.ID)
 		require.NoError(t, err)
-		require.Empty(t, e.callbacksOf(t, tenant, r.ID)["request.paid"])
+		require.Empty(t, e.callbacksOf(t, tenant, r.ID)[paykit.EventRequestPaid])
 	})
 }

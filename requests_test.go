@@ -99,7 +99,7 @@ func TestRequest_Create(t *testing.T) {
 		require.Equal(t, epoch, r.CreatedAt)
 		require.Equal(t, r.CreatedAt, r.UpdatedAt)
 		require.Equal(t, epoch.Add(paykit.DefaultRequestTTL), r.ExpiresAt)
-		require.Equal(t, []string{"request.created"}, e.eventTypes(t, tenant, r.ID))
+		require.Equal(t, []string{paykit.EventRequestCreated}, e.eventTypes(t, tenant, r.ID))
 
 		got, err := e.svc.FindRequestByID(ctx, tenant, r.ID)
 		require.NoError(t, err)
@@ -175,7 +175,7 @@ func TestRequest_Create(t *testing.T) {
 				require.Contains(t, paykit.ErrorFields(err), tc.field)
 			})
 		}
-		require.NotContains(t, e.eventTypes(t, tenant, ""), "request.created", "nothing written")
+		require.NotContains(t, e.eventTypes(t, tenant, ""), paykit.EventRequestCreated, "nothing written")
 	})
 
 	t.Run("ErrNotifyWithoutKey", func(t *testing.T) {
@@ -206,7 +206,7 @@ func TestRequest_Create(t *testing.T) {
 			requireCode(t, tc.code, err)
 			require.Contains(t, paykit.ErrorFields(err), "recipient")
 		}
-		require.NotContains(t, e.eventTypes(t, tenant, ""), "request.created", "nothing written")
+		require.NotContains(t, e.eventTypes(t, tenant, ""), paykit.EventRequestCreated, "nothing written")
 	})
 
 	t.Run("ErrLimit", func(t *testing.T) {
@@ -214,7 +214,7 @@ func TestRequest_Create(t *testing.T) {
 		_, err := e.svc.CreateRequest(ctx, tenant, paykit.RequestCreate{Amount: dec("500.01"), Currency: "USD", Recipient: "alice"})
 		requireCode(t, paykit.ELIMIT, err)
 		require.Contains(t, paykit.ErrorFields(err), "amount")
-		require.NotContains(t, e.eventTypes(t, tenant, ""), "request.created", "nothing written")
+		require.NotContains(t, e.eventTypes(t, tenant, ""), paykit.EventRequestCreated, "nothing written")
 		e.MustRequest(t, tenant, "alice", "500.00", time.Minute) // at the limit is fine
 		_, err = e.svc.CreateRequest(ctx, tenant, paykit.RequestCreate{Amount: dec("999999"), Currency: "EUR", Recipient: "alice"})
 		require.NoError(t, err, "no limit in EUR")
@@ -254,7 +254,7 @@ func TestRequest_Pay(t *testing.T) {
 		require.Equal(t, at, paid.UpdatedAt)
 		require.Equal(t, &at, paid.CompletedAt)
 		require.Equal(t, r.ExpiresAt, paid.ExpiresAt)
-		require.Equal(t, []string{"request.created", "request.paid"}, e.eventTypes(t, tenant, r.ID))
+		require.Equal(t, []string{paykit.EventRequestCreated, paykit.EventRequestPaid}, e.eventTypes(t, tenant, r.ID))
 
 		got, err := e.svc.FindRequestByID(ctx, tenant, r.ID)
 		require.NoError(t, err)
@@ -333,7 +333,7 @@ func TestRequest_Decline(t *testing.T) {
 	require.Equal(t, epoch.Add(5*time.Second), got.UpdatedAt)
 	require.Equal(t, r.ExpiresAt, got.ExpiresAt)
 	require.Empty(t, got.TransactionID)
-	require.Equal(t, []string{"request.created", "request.declined"}, e.eventTypes(t, tenant, r.ID))
+	require.Equal(t, []string{paykit.EventRequestCreated, paykit.EventRequestDeclined}, e.eventTypes(t, tenant, r.ID))
 
 	requireFinal(t, e, tenant, r.ID)
 	e.RequireBalances(t, tenant, e.payerAccountID(t, tenant, alice.ID), "100.00", "100.00")
@@ -364,7 +364,7 @@ func TestRequest_Cancel(t *testing.T) {
 	requireCode(t, paykit.ECONFLICT, err)
 	e.clock.Add(time.Hour)
 	e.MustRunDue(t)
-	require.Equal(t, []string{"request.created", "request.canceled"}, e.eventTypes(t, tenant, r.ID))
+	require.Equal(t, []string{paykit.EventRequestCreated, paykit.EventRequestCanceled}, e.eventTypes(t, tenant, r.ID))
 	found, err := e.svc.FindRequestByID(ctx, tenant, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, got, found)
@@ -403,14 +403,14 @@ func TestRequest_Expire(t *testing.T) {
 			require.Contains(t, paykit.ErrorMessage(err), "expired", name)
 		}
 		e.RequireBalances(t, tenant, e.payerAccountID(t, tenant, alice.ID), "100.00", "100.00")
-		require.Equal(t, []string{"request.created"}, e.eventTypes(t, tenant, r.ID))
+		require.Equal(t, []string{paykit.EventRequestCreated}, e.eventTypes(t, tenant, r.ID))
 
 		// The sweep persists exactly what reads said, dated at the expiry, and
 		// fires its event once.
 		e.clock.Add(time.Minute)
 		e.MustRunDue(t)
 		e.MustRunDue(t)
-		require.Equal(t, []string{"request.created", "request.expired"}, e.eventTypes(t, tenant, r.ID))
+		require.Equal(t, []string{paykit.EventRequestCreated, paykit.EventRequestExpired}, e.eventTypes(t, tenant, r.ID))
 		got, err = e.svc.FindRequestByID(ctx, tenant, r.ID)
 		require.NoError(t, err)
 		require.Equal(t, &want, got)
@@ -424,11 +424,11 @@ func TestRequest_Expire(t *testing.T) {
 		later := e.MustRequest(t, tenant, "alice", "10.00", 11*time.Second)
 		e.clock.Add(10*time.Second - time.Microsecond)
 		e.MustRunDue(t)
-		require.Equal(t, []string{"request.created"}, e.eventTypes(t, tenant, r.ID))
+		require.Equal(t, []string{paykit.EventRequestCreated}, e.eventTypes(t, tenant, r.ID))
 		e.clock.Add(time.Microsecond)
 		e.MustRunDue(t)
-		require.Equal(t, []string{"request.created", "request.expired"}, e.eventTypes(t, tenant, r.ID))
-		require.Equal(t, []string{"request.created"}, e.eventTypes(t, tenant, later.ID))
+		require.Equal(t, []string{paykit.EventRequestCreated, paykit.EventRequestExpired}, e.eventTypes(t, tenant, r.ID))
+		require.Equal(t, []string{paykit.EventRequestCreated}, e.eventTypes(t, tenant, later.ID))
 	})
 }
 
@@ -495,7 +495,7 @@ func TestRequest_RegisterPayer(t *testing.T) {
 				require.Contains(t, paykit.ErrorFields(err), tc.field)
 			})
 		}
-		require.Equal(t, 2, strings.Count(strings.Join(e.eventTypes(t, tenant, ""), " "), "payer.registered"), "nothing written")
+		require.Equal(t, 2, strings.Count(strings.Join(e.eventTypes(t, tenant, ""), " "), paykit.EventPayerRegistered), "nothing written")
 	})
 }
 

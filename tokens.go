@@ -36,6 +36,24 @@ func (st TokenStatus) Valid() bool {
 	return false
 }
 
+// Events of tokens.
+const (
+	EventTokenCreated   = "token.created"   // reserved the payer's funds
+	EventTokenAccepted  = "token.accepted"  // the payee claimed it: its payment was created
+	EventTokenRejected  = "token.rejected"  // the payee refused it; the reservation is released
+	EventTokenExpired   = "token.expired"   // nobody claimed it before ExpiresAt
+	EventTokenSucceeded = "token.succeeded" // its payment completed
+	EventTokenClosed    = "token.closed"    // its payment was canceled or failed
+)
+
+// tokenEvents are the events of the moves moveToken makes.
+var tokenEvents = map[TokenStatus]string{
+	TokenStatusRejected:  EventTokenRejected,
+	TokenStatusExpired:   EventTokenExpired,
+	TokenStatusSucceeded: EventTokenSucceeded,
+	TokenStatusClosed:    EventTokenClosed,
+}
+
 // Token is a claimable offer to pay: the payer reserves Amount from
 // SourceAccountID, and whoever holds the token string may accept it into an
 // account of theirs until ExpiresAt.
@@ -69,12 +87,12 @@ const MaxTokenBatch = 100
 // DefaultTokenTTL is how long a token lives when its creator gives no expiry.
 const DefaultTokenTTL = 7 * 24 * time.Hour
 
-// TokenCreate is the input of CreateToken, named like GigPay's request body.
+// TokenCreate is the input of CreateToken.
 type TokenCreate struct {
 	AssetType       string          `json:"assetType"`
 	SourceAccountID string          `json:"sourceAccountId"`
 	Amount          decimal.Decimal `json:"amount"`
-	ExpiresAt       *time.Time      `json:"expiresAtUtc"` // nil: DefaultTokenTTL from now
+	ExpiresAt       *time.Time      `json:"expiresAt"` // nil: DefaultTokenTTL from now
 	Memo            string          `json:"memo"`
 }
 
@@ -112,9 +130,13 @@ func (t *Token) state() TokenStatus {
 	return t.Status
 }
 
-// moveToken changes t's status, writes it and fires token.<status>.
+// moveToken changes t's status, writes it and fires its event (tokenEvents).
 func (s *Service) moveToken(ctx context.Context, tx Tx, now time.Time, t *Token, to TokenStatus) error {
 	if err := tokenLifecycle.check(t.ID, t.state(), to); err != nil {
+		return err
+	}
+	typ, err := eventOf(tokenEvents, "token "+t.ID, to)
+	if err != nil {
 		return err
 	}
 	t.Status, t.UpdatedAt = to, now
@@ -124,7 +146,7 @@ func (s *Service) moveToken(ctx context.Context, tx Tx, now time.Time, t *Token,
 	if err := tx.UpdateToken(ctx, t); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, now, t.TenantID, "token."+string(to), t.ID, t)
+	return s.appendEvent(ctx, tx, now, t.TenantID, typ, t.ID, t)
 }
 
 // expiredAt reports whether t is past its expiry at now. A token expires at the
@@ -200,7 +222,7 @@ func (s *Service) createToken(ctx context.Context, tx Tx, now time.Time, tenantI
 	if in.ExpiresAt != nil {
 		expires = in.ExpiresAt.UTC().Truncate(time.Microsecond)
 		if !expires.After(now) {
-			v.Add(field+"expiresAtUtc", "Expiry must be in the future.")
+			v.Add(field+"expiresAt", "Expiry must be in the future.")
 		}
 	}
 	if len(in.Memo) > maxMemo {
@@ -236,7 +258,7 @@ func (s *Service) createToken(ctx context.Context, tx Tx, now time.Time, tenantI
 	if err := tx.CreateToken(ctx, t); err != nil {
 		return nil, err
 	}
-	return t, s.appendEvent(ctx, tx, now, tenantID, "token.created", t.ID, t)
+	return t, s.appendEvent(ctx, tx, now, tenantID, EventTokenCreated, t.ID, t)
 }
 
 // FindTokenByToken returns the token with the given token string, as it stands
@@ -341,10 +363,10 @@ func (s *Service) AcceptToken(ctx context.Context, tenantID, token, destinationA
 		if err := tx.UpdateToken(ctx, t); err != nil {
 			return nil, err
 		}
-		if err := s.appendEvent(ctx, tx, now, tenantID, "token.accepted", t.ID, t); err != nil {
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventTokenAccepted, t.ID, t); err != nil {
 			return nil, err
 		}
-		return &TokenAcceptance{Token: t, Payment: p}, s.appendEvent(ctx, tx, now, tenantID, "payment.created", p.ID, p)
+		return &TokenAcceptance{Token: t, Payment: p}, s.appendEvent(ctx, tx, now, tenantID, EventPaymentCreated, p.ID, p)
 	})
 }
 

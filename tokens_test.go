@@ -29,7 +29,7 @@ func TestToken_Create(t *testing.T) {
 		require.NotContains(t, tok.Token, "/")
 		require.Equal(t, "https://wallet.stage.gigpay.com/payment/"+tok.Token, e.svc.WalletLink(tok))
 		e.RequireBalances(t, tenant, src.ID, "74.50", "100.00") // reserved, not spent
-		require.Equal(t, []string{"token.created"}, e.eventTypes(t, tenant, tok.ID))
+		require.Equal(t, []string{paykit.EventTokenCreated}, e.eventTypes(t, tenant, tok.ID))
 
 		got, err := e.svc.FindTokenByToken(ctx, tenant, tok.Token)
 		require.NoError(t, err)
@@ -59,8 +59,8 @@ func TestToken_Create(t *testing.T) {
 			{"Negative", paykit.TokenCreate{AssetType: "usd", SourceAccountID: src.ID, Amount: dec("-5")}, "amount"},
 			{"OverPrecise", paykit.TokenCreate{AssetType: "usd", SourceAccountID: src.ID, Amount: dec("1.001")}, "amount"},
 			{"Huge", paykit.TokenCreate{AssetType: "usd", SourceAccountID: src.ID, Amount: dec("1e30")}, "amount"},
-			{"PastExpiry", paykit.TokenCreate{AssetType: "usd", SourceAccountID: src.ID, Amount: dec("1"), ExpiresAt: &past}, "expiresAtUtc"},
-			{"ExpiryNow", paykit.TokenCreate{AssetType: "usd", SourceAccountID: src.ID, Amount: dec("1"), ExpiresAt: &now}, "expiresAtUtc"},
+			{"PastExpiry", paykit.TokenCreate{AssetType: "usd", SourceAccountID: src.ID, Amount: dec("1"), ExpiresAt: &past}, "expiresAt"},
+			{"ExpiryNow", paykit.TokenCreate{AssetType: "usd", SourceAccountID: src.ID, Amount: dec("1"), ExpiresAt: &now}, "expiresAt"},
 			{"NoSource", paykit.TokenCreate{AssetType: "usd", Amount: dec("1")}, "sourceAccountId"},
 			{"UnknownSource", paykit.TokenCreate{AssetType: "usd", SourceAccountID: "nope", Amount: dec("1")}, "sourceAccountId"},
 			{"EURSource", paykit.TokenCreate{AssetType: "usd", SourceAccountID: eur.ID, Amount: dec("1")}, "sourceAccountId"},
@@ -191,8 +191,8 @@ func TestToken_Accept(t *testing.T) {
 		require.Equal(t, paykit.TokenStatusSucceeded, got.Status)
 		e.RequireBalances(t, tenant, src.ID, "60.00", "60.00")
 		e.RequireBalances(t, tenant, dst.ID, "40.00", "40.00")
-		require.Equal(t, []string{"token.created", "token.accepted", "token.succeeded"}, e.eventTypes(t, tenant, tok.ID))
-		require.Equal(t, []string{"payment.created", "payment.completed"}, e.eventTypes(t, tenant, p.ID))
+		require.Equal(t, []string{paykit.EventTokenCreated, paykit.EventTokenAccepted, paykit.EventTokenSucceeded}, e.eventTypes(t, tenant, tok.ID))
+		require.Equal(t, []string{paykit.EventPaymentCreated, paykit.EventPaymentCompleted}, e.eventTypes(t, tenant, p.ID))
 
 		_, err = e.svc.CompletePayment(ctx, tenant, p.ID)
 		requireCode(t, paykit.ECONFLICT, err)
@@ -320,7 +320,7 @@ func TestToken_Reject(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, paykit.TokenStatusRejected, got.Status)
 	e.RequireBalances(t, tenant, src.ID, "10.00", "10.00")
-	require.Equal(t, []string{"token.created", "token.rejected"}, e.eventTypes(t, tenant, tok.ID))
+	require.Equal(t, []string{paykit.EventTokenCreated, paykit.EventTokenRejected}, e.eventTypes(t, tenant, tok.ID))
 
 	_, err = e.svc.RejectToken(ctx, tenant, tok.Token)
 	requireCode(t, paykit.ECONFLICT, err)
@@ -358,17 +358,17 @@ func TestToken_Expire(t *testing.T) {
 	requireCode(t, paykit.EEXPIRED, err)
 	_, err = e.svc.RejectToken(ctx, tenant, tok.Token)
 	requireCode(t, paykit.EEXPIRED, err)
-	require.Equal(t, []string{"token.created"}, e.eventTypes(t, tenant, tok.ID), "no event until the sweep")
+	require.Equal(t, []string{paykit.EventTokenCreated}, e.eventTypes(t, tenant, tok.ID), "no event until the sweep")
 
 	e.MustRunDue(t)
-	require.Equal(t, []string{"token.created", "token.expired"}, e.eventTypes(t, tenant, tok.ID))
+	require.Equal(t, []string{paykit.EventTokenCreated, paykit.EventTokenExpired}, e.eventTypes(t, tenant, tok.ID))
 	e.RequireBalances(t, tenant, src.ID, "10.00", "10.00")
 	after, err := e.svc.FindTokenByToken(ctx, tenant, tok.Token)
 	require.NoError(t, err)
 	require.Equal(t, got, after, "the persisted expiry reads as the computed one did")
 
 	e.MustRunDue(t) // nothing left: no second event
-	require.Equal(t, []string{"token.created", "token.expired"}, e.eventTypes(t, tenant, tok.ID))
+	require.Equal(t, []string{paykit.EventTokenCreated, paykit.EventTokenExpired}, e.eventTypes(t, tenant, tok.ID))
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -19,6 +19,14 @@ import (
 // outbox, attempts, retries and the delivery log; deliveries_options.go its
 // options.
 
+// Events of webhook endpoints.
+const (
+	EventEndpointCreated  = "endpoint.created"
+	EventEndpointUpdated  = "endpoint.updated"
+	EventEndpointDeleted  = "endpoint.deleted"
+	EventEndpointDisabled = "endpoint.disabled" // by the delivery engine: its receiver is gone or kept failing
+)
+
 // Endpoint is a tenant's webhook subscription: where to post which events, and
 // how to sign them.
 type Endpoint struct {
@@ -102,9 +110,12 @@ type EndpointCreate struct {
 	Headers        map[string]string `json:"headers"`
 	Metadata       json.RawMessage   `json:"metadata"` // a JSON object
 	Enabled        *bool             `json:"enabled"`  // default true
-	// Catalog, when not nil, is the dialect's list of documented event names:
-	// every event of Events must be in it.
-	Catalog []string `json:"-"`
+	// Catalog, when not nil, is a dialect's catalog of the event names its
+	// vendor documents, each mapped to the event type it stands for: every
+	// event of Events must be one of its names, and the endpoint subscribes to
+	// their types. The dialect renders the types back as its names. Without a
+	// catalog, Events are event types.
+	Catalog map[string]string `json:"-"`
 }
 
 // EndpointUpdate is the input of UpdateEndpoint; nil fields are left as they
@@ -126,8 +137,10 @@ type EndpointUpdate struct {
 	// Enabled true re-enables a disabled endpoint and clears its failure
 	// streak; false disables it, failing its pending deliveries.
 	Enabled *bool `json:"enabled"`
-	// Catalog, when not nil, is the dialect's list of documented event names.
-	Catalog []string `json:"-"`
+	// Catalog, when not nil, is the dialect's catalog of event names, as in
+	// EndpointCreate. Without Events, the endpoint's event types must still
+	// be among its types.
+	Catalog map[string]string `json:"-"`
 }
 
 // Limits of an endpoint's fields.
@@ -175,7 +188,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in Endpoi
 		if err != nil {
 			return nil, fmt.Errorf("create endpoint: %w", err)
 		}
-		ev := &Event{ID: newID(), TenantID: tenantID, Type: "endpoint.created", SubjectID: e.ID, Data: data, CreatedAt: now}
+		ev := &Event{ID: newID(), TenantID: tenantID, Type: EventEndpointCreated, SubjectID: e.ID, Data: data, CreatedAt: now}
 		if err := tx.AppendEvent(ctx, ev); err != nil {
 			return nil, err
 		}
@@ -249,11 +262,17 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd E
 		if upd.Metadata != nil {
 			e.Metadata = *upd.Metadata
 		}
-		events := e.Events
+		events, catalog := e.Events, upd.Catalog
 		if upd.Events != nil {
 			events = *upd.Events
+		} else if catalog != nil {
+			// The endpoint's events are types already: each names itself.
+			catalog = make(map[string]string, len(upd.Catalog))
+			for _, typ := range upd.Catalog {
+				catalog[typ] = typ
+			}
 		}
-		e.Events = s.checkEndpoint(&v, e, events, upd.Catalog)
+		e.Events = s.checkEndpoint(&v, e, events, catalog)
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
@@ -275,7 +294,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd E
 				return nil, err
 			}
 		}
-		return e, s.appendEvent(ctx, tx, now, tenantID, "endpoint.updated", e.ID, e.redacted())
+		return e, s.appendEvent(ctx, tx, now, tenantID, EventEndpointUpdated, e.ID, e.redacted())
 	})
 }
 
@@ -290,7 +309,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 		if err := tx.DeleteEndpoint(ctx, tenantID, id); err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, s.appendEvent(ctx, tx, now, tenantID, "endpoint.deleted", e.ID, e.redacted())
+		return struct{}{}, s.appendEvent(ctx, tx, now, tenantID, EventEndpointDeleted, e.ID, e.redacted())
 	})
 	return err
 }
@@ -312,10 +331,10 @@ func endpointIDTaken(err error) error {
 	return &Error{Code: ECONFLICT, Message: endpointIDTakenMsg, Fields: map[string]string{"id": endpointIDTakenMsg}}
 }
 
-// checkEndpoint validates e (with events as its new event filter, checked
-// against catalog when that is not nil) into v, and returns the filter without
-// duplicates.
-func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events, catalog []string) []string {
+// checkEndpoint validates e (with events as its new event filter: event types,
+// or names of catalog when that is not nil) into v, and returns the filter's
+// event types without duplicates.
+func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events []string, catalog map[string]string) []string {
 	if err := s.checkURL(e.URL); err != nil {
 		v.Add("url", ErrorMessage(err))
 	}
@@ -354,13 +373,17 @@ func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events, catalog []st
 	}
 	out := make([]string, 0, len(events))
 	for _, ev := range events {
+		typ, known := ev, true
+		if catalog != nil {
+			typ, known = catalog[ev]
+		}
 		switch {
 		case strings.TrimSpace(ev) == "" || len(ev) > 128:
 			v.Add("events", "Event types are 1 to 128 characters.")
-		case catalog != nil && !slices.Contains(catalog, ev):
+		case !known:
 			v.Add("events", quote(ev)+" is not a known event.")
-		case !slices.Contains(out, ev):
-			out = append(out, ev)
+		case !slices.Contains(out, typ):
+			out = append(out, typ)
 		}
 	}
 	return out

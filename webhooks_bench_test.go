@@ -63,7 +63,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 			require.NoError(b, err)
 			for i := range bc.endpoints {
 				_, err := svc.CreateEndpoint(ctx, tn.ID, paykit.EndpointCreate{URL: fmt.Sprintf("%s/%d", rcv.URL, i),
-					Events: []string{"Payout.accepted"}, Scheme: bc.scheme})
+					Events: []string{paykit.EventPayoutAccepted}, Scheme: bc.scheme})
 				require.NoError(b, err)
 			}
 			appendEvents(b, db, tn.ID, b.N)
@@ -89,7 +89,7 @@ func appendEvents(tb testing.TB, s paykit.Store, tenantID string, n int) {
 		k := min(n, 500)
 		require.NoError(tb, s.InTx(ctx, func(tx paykit.Tx) error {
 			for range k {
-				err := tx.AppendEvent(ctx, &paykit.Event{ID: storeID(), TenantID: tenantID, Type: "Payout.accepted",
+				err := tx.AppendEvent(ctx, &paykit.Event{ID: storeID(), TenantID: tenantID, Type: paykit.EventPayoutAccepted,
 					SubjectID: "p", Data: benchData, CreatedAt: storetest.Base})
 				if err != nil {
 					return err

@@ -153,7 +153,7 @@ func TestWebhooks_Schemes(t *testing.T) {
 	require.NoError(t, err)
 	var rcv *receiver
 	e := MustOpen(t, paykit.WithTestCallback(func(_ context.Context, _ paykit.Store, ev *paykit.Event) ([]paykit.Callback, error) {
-		if ev.Type != "request.paid" {
+		if ev.Type != paykit.EventRequestPaid {
 			return nil, nil
 		}
 		return []paykit.Callback{{URL: rcv.URL + "/memento", Scheme: paykit.SchemeMemento, Secret: mementoKey}}, nil
@@ -170,7 +170,7 @@ func TestWebhooks_Schemes(t *testing.T) {
 	e.clock.Set(time.Unix(gigapayUnix, 0)) // the documented example's send time
 	tenant := e.MustTenant(t)
 
-	gigapay := e.mustEndpoint(t, tenant, rcv.URL+"/gigapay", []string{"Employee.claimed"}, func(in *paykit.EndpointCreate) {
+	gigapay := e.mustEndpoint(t, tenant, rcv.URL+"/gigapay", []string{paykit.EventEmployeeClaimed}, func(in *paykit.EndpointCreate) {
 		in.Scheme, in.Secret, in.StandardSecret = httpapi.SchemeGigapay, gigapaySecret, standardSecret
 		in.Headers = map[string]string{"X-Receiver-Key": "abc"}
 	})
@@ -182,13 +182,13 @@ func TestWebhooks_Schemes(t *testing.T) {
 	})
 	require.Equal(t, paykit.SchemeStandard, standard.Scheme)
 
-	evGigapay := e.mustEvent(t, tenant, "Employee.claimed", gigapayBody)
+	evGigapay := e.mustEvent(t, tenant, paykit.EventEmployeeClaimed, gigapayBody)
 	// The envelope of gigstack's vector: event "1" of 2024-01-15T10:30:00Z.
 	evGigstack := &paykit.Event{ID: "1", TenantID: tenant, Type: "payment.succeeded", Data: json.RawMessage(`{"amount":1160}`),
 		CreatedAt: time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)}
 	require.NoError(t, e.db.InTx(ctx, func(tx paykit.Tx) error { return tx.AppendEvent(ctx, evGigstack) }))
 	evStandard := e.mustEvent(t, tenant, "thing.happened", `{"n":1,"html":"<b>&</b>"}`)
-	evMemento := e.mustEvent(t, tenant, "request.paid", string(memento))
+	evMemento := e.mustEvent(t, tenant, paykit.EventRequestPaid, string(memento))
 	e.MustRunDue(t)
 
 	now := e.clock.Now()
@@ -397,7 +397,7 @@ func TestWebhooks_Crash(t *testing.T) {
 	db, svc := open()
 	tn, err := svc.CreateTenant(ctx, "", "Crashy")
 	require.NoError(t, err)
-	_, err = svc.CreateEndpoint(ctx, tn.ID, paykit.EndpointCreate{URL: rcv.URL, Events: []string{"account.created"}})
+	_, err = svc.CreateEndpoint(ctx, tn.ID, paykit.EndpointCreate{URL: rcv.URL, Events: []string{paykit.EventAccountCreated}})
 	require.NoError(t, err)
 	a, err := svc.CreateAccount(ctx, tn.ID, paykit.AccountCreate{Currency: "USD", BusinessAccountID: "biz"})
 	require.NoError(t, err)
@@ -521,7 +521,7 @@ func TestWebhooks_Gone(t *testing.T) {
 	ep := e.mustEndpoint(t, tenant, rcv.URL, []string{"thing.happened"}, func(in *paykit.EndpointCreate) {
 		in.Scheme = httpapi.SchemeGigapay
 	})
-	e.mustEndpoint(t, tenant, watcher.URL, []string{"endpoint.disabled"})
+	e.mustEndpoint(t, tenant, watcher.URL, []string{paykit.EventEndpointDisabled})
 	var evs []*paykit.Event
 	for i := range 6 {
 		evs = append(evs, e.mustEvent(t, tenant, "thing.happened", fmt.Sprintf(`{"n":%d}`, i)))
@@ -536,7 +536,7 @@ func TestWebhooks_Gone(t *testing.T) {
 		ds := e.mustDeliveries(t, tenant, ev.ID)
 		require.Equal(t, paykit.DeliveryStatusFailed, ds[0].Status)
 	}
-	require.Contains(t, e.eventTypes(t, tenant, ep.ID), "endpoint.disabled")
+	require.Contains(t, e.eventTypes(t, tenant, ep.ID), paykit.EventEndpointDisabled)
 	// The tenant's other endpoint hears of it, without the secret.
 	w := watcher.requests()
 	require.Len(t, w, 1)
@@ -813,23 +813,42 @@ func TestService_CreateEndpoint(t *testing.T) {
 		// The event carries the endpoint without its secrets.
 		evs, err := e.svc.FindEvents(ctx, tenant, paykit.EventFilter{SubjectID: &ep.ID})
 		require.NoError(t, err)
-		require.Equal(t, "endpoint.created", evs[0].Type)
+		require.Equal(t, paykit.EventEndpointCreated, evs[0].Type)
 		require.NotContains(t, string(evs[0].Data), ep.Secret)
 	})
 	t.Run("Gigapay", func(t *testing.T) {
-		catalog := []string{"Employee.created", "Payout.created"}
+		// A dialect's catalog: its vendor's names, checked, and the types the
+		// endpoint stores.
+		catalog := map[string]string{"Employee.created": paykit.EventEmployeeCreated, "Payout.created": paykit.EventPayoutCreated}
 		ep, err := e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{ID: "wh-1", URL: "https://example.com/g",
-			Events: []string{"Payout.created"}, Scheme: httpapi.SchemeGigapay, Catalog: catalog, Enabled: ptr(false)})
+			Events: []string{"Payout.created", "Payout.created"}, Scheme: httpapi.SchemeGigapay, Catalog: catalog, Enabled: ptr(false)})
 		require.NoError(t, err)
 		require.Equal(t, "wh-1", ep.ID)
+		require.Equal(t, []string{paykit.EventPayoutCreated}, ep.Events)
 		require.Len(t, ep.Secret, 32)
 		require.False(t, ep.Enabled)
 		_, err = e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{ID: "wh-1", URL: "https://example.com/g", Scheme: httpapi.SchemeGigapay})
 		requireCode(t, paykit.ECONFLICT, err)
-		_, err = e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: "https://example.com/g",
-			Events: []string{"Payout.created", "Payout.exploded"}, Scheme: httpapi.SchemeGigapay, Catalog: catalog})
+		for _, bad := range []string{"Payout.exploded", paykit.EventPayoutCreated} {
+			_, err = e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: "https://example.com/g",
+				Events: []string{"Payout.created", bad}, Scheme: httpapi.SchemeGigapay, Catalog: catalog})
+			requireCode(t, paykit.EINVALID, err)
+			require.Equal(t, `"`+bad+`" is not a known event.`, paykit.ErrorFields(err)["events"], "a type is not a name of the catalog")
+		}
+
+		// An update without events checks the stored types against the
+		// catalog's; with events, it takes names.
+		ep, err = e.svc.UpdateEndpoint(ctx, tenant, "wh-1", paykit.EndpointUpdate{Description: ptr("d"), Catalog: catalog})
+		require.NoError(t, err)
+		require.Equal(t, []string{paykit.EventPayoutCreated}, ep.Events)
+		ep, err = e.svc.UpdateEndpoint(ctx, tenant, "wh-1", paykit.EndpointUpdate{Events: &[]string{"Employee.created"}, Catalog: catalog})
+		require.NoError(t, err)
+		require.Equal(t, []string{paykit.EventEmployeeCreated}, ep.Events)
+		_, err = e.svc.UpdateEndpoint(ctx, tenant, "wh-1", paykit.EndpointUpdate{Events: &[]string{paykit.EventTokenCreated}})
+		require.NoError(t, err)
+		_, err = e.svc.UpdateEndpoint(ctx, tenant, "wh-1", paykit.EndpointUpdate{Description: ptr("e"), Catalog: catalog})
 		requireCode(t, paykit.EINVALID, err)
-		require.Contains(t, paykit.ErrorFields(err)["events"], "Payout.exploded")
+		require.Equal(t, `"token.created" is not a known event.`, paykit.ErrorFields(err)["events"])
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -959,7 +978,7 @@ func TestService_DeleteEndpoint(t *testing.T) {
 	_, err := e.svc.FindEndpointByID(ctx, tenant, ep.ID)
 	requireCode(t, paykit.ENOTFOUND, err)
 	requireCode(t, paykit.ENOTFOUND, e.svc.DeleteEndpoint(ctx, tenant, ep.ID))
-	require.Contains(t, e.eventTypes(t, tenant, ep.ID), "endpoint.deleted")
+	require.Contains(t, e.eventTypes(t, tenant, ep.ID), paykit.EventEndpointDeleted)
 }
 
 // TestWebhooks_Fanout checks who gets what: the subscribed, enabled endpoints
@@ -989,7 +1008,7 @@ func TestWebhooks_FanOut(t *testing.T) {
 		}
 	}
 	// The creation of the two endpoints after it, not its own.
-	require.ElementsMatch(t, []string{"endpoint.created", "endpoint.created", "thing.happened"}, toAll)
+	require.ElementsMatch(t, []string{paykit.EventEndpointCreated, paykit.EventEndpointCreated, "thing.happened"}, toAll)
 
 	t.Run("TenantIsolation", func(t *testing.T) {
 		_, err := e.svc.FindEndpointByID(ctx, b, all.ID)

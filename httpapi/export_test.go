@@ -3,3 +3,17 @@ package httpapi
 // RenderGigapayEvent exposes the Gigapay scheme's body renderer, so that the
 // external tests can say what a Gigapay webhook of a recorded event must be.
 var RenderGigapayEvent = renderGigapayEvent
+
+// GigapayEvents are the Gigapay event names, in the documentation's order, and
+// GigapayEventTypes the Service's event type each stands for.
+var GigapayEvents, GigapayEventTypes = func() ([]string, map[string]string) {
+	names := make([]string, len(gigapayEvents))
+	for i, e := range gigapayEvents {
+		names[i] = e.name
+	}
+	return names, gigapayEventTypes
+}()
+
+// GigapayMessage exposes the dialect's rewriting of the root's messages, for
+// those no request can provoke on demand (the store's, when two race).
+var GigapayMessage = gigapayMessage

@@ -338,7 +338,7 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 	}))
 	defer rcv.Close()
 	var all []string
-	for _, ev := range paykit.GigapayEvents {
+	for _, ev := range httpapi.GigapayEvents {
 		all = append(all, `"`+ev+`"`)
 	}
 	secret := str(t, e.MustDo(201, "POST", "/gigapay/v2/webhooks/",
@@ -356,21 +356,27 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 			e.MustDo(201, "POST", "/gigapay/v2/payouts/", `{"id":"p1","amount":"1000","currency":"SEK","description":"Lön genom Gigapay",
 				"employee":{"id":"25d2af38-59b9-4f73-9452-51787fed5c84","name":"Karl Karlsson","email":"karl.karlsson@gmail.com",
 				"country":"SWE","metadata":{"user_id":3}}}`)
-		}, []string{"Employee.created", "Invoice.created", "Payout.created"}},
-		{"2019-05-20T15:33:12.581720Z", func() { e.Sandbox("/employees/25d2af38-59b9-4f73-9452-51787fed5c84/notify/") }, []string{"Employee.notified"}},
-		{"2019-05-21T09:13:32.575721Z", func() { e.Sandbox("/employees/25d2af38-59b9-4f73-9452-51787fed5c84/claim/") }, []string{"Employee.claimed"}},
+		}, []string{paykit.EventEmployeeCreated, paykit.EventInvoiceCreated, paykit.EventPayoutCreated}},
+		{"2019-05-20T15:33:12.581720Z", func() { e.Sandbox("/employees/25d2af38-59b9-4f73-9452-51787fed5c84/notify/") }, []string{paykit.EventEmployeeNotified}},
+		{"2019-05-21T09:13:32.575721Z", func() { e.Sandbox("/employees/25d2af38-59b9-4f73-9452-51787fed5c84/claim/") }, []string{paykit.EventEmployeeClaimed}},
 		{"2019-05-21T09:13:40Z", func() {
 			inv := str(t, e.MustDo(200, "GET", "/gigapay/v2/payouts/p1/", "").JSON(t)["invoice"])
 			e.Sandbox("/invoices/" + inv + "/pay/")
-		}, []string{"Invoice.paid"}},
+		}, []string{paykit.EventInvoicePaid}},
 		{"2019-05-21T09:13:48.625263Z", func() { e.Sandbox("/employees/25d2af38-59b9-4f73-9452-51787fed5c84/verify/") },
-			[]string{"Employee.verified", "Payout.notified"}},
-		{"2019-05-21T10:00:00Z", func() { e.Sandbox("/payouts/p1/accept/") }, []string{"Payout.accepted"}},
+			[]string{paykit.EventEmployeeVerified, paykit.EventPayoutNotified}},
+		{"2019-05-21T10:00:00Z", func() { e.Sandbox("/payouts/p1/accept/") }, []string{paykit.EventPayoutAccepted}},
 		{"2019-05-21T11:00:00Z", func() { e.Sandbox("/payouts/p1/disburse/") }, nil},
 	}
 	// Each step's events are delivered before the next step; within a step
 	// the engine may post them in any order (Gigapay promises none), so a
 	// receiver tells them apart by their bodies.
+	// The outbox names the events as paykit does; the webhooks subscribed to
+	// them by Gigapay's names.
+	gigapayTypes := map[string]bool{}
+	for _, typ := range httpapi.GigapayEventTypes {
+		gigapayTypes[typ] = true
+	}
 	var want []string
 	var main, verified []delivery
 	ctx := context.Background()
@@ -383,7 +389,7 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 		require.NoError(t, err)
 		var types, bodies []string
 		for _, ev := range evs[seen:] {
-			if slices.Contains(paykit.GigapayEvents, ev.Type) {
+			if gigapayTypes[ev.Type] {
 				types = append(types, ev.Type)
 				// The event records a canonical snapshot; the Gigapay scheme
 				// posts the Gigapay object of it.
@@ -417,8 +423,9 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 		mu.Unlock()
 		require.ElementsMatch(t, bodies, step, "deliveries of the step at %s", s.at)
 	}
-	require.Equal(t, []string{"Employee.created", "Invoice.created", "Payout.created", "Employee.notified", "Employee.claimed",
-		"Invoice.paid", "Employee.verified", "Payout.notified", "Payout.accepted"}, want)
+	require.Equal(t, []string{paykit.EventEmployeeCreated, paykit.EventInvoiceCreated, paykit.EventPayoutCreated,
+		paykit.EventEmployeeNotified, paykit.EventEmployeeClaimed, paykit.EventInvoicePaid, paykit.EventEmployeeVerified,
+		paykit.EventPayoutNotified, paykit.EventPayoutAccepted}, want)
 	require.Len(t, main, len(want))
 
 	// The documentation's example of an Employee.verified notification, byte

@@ -8,9 +8,50 @@ import (
 )
 
 // The Gigapay dialect's one table of words: the root names a field as its
-// input's canonical JSON does and says paykit's own sentences; Gigapay's wire
-// names fields in snake_case and speaks Django REST Framework. errorBody passes
-// every error through it, before the Swedish translation.
+// input's canonical JSON does, says paykit's own sentences and names events
+// <noun>.<verb> in lower case; Gigapay's wire names fields in snake_case,
+// speaks Django REST Framework and names events <Type>.<verb>. errorBody
+// passes every error through it, before the Swedish translation; webhooks pass
+// their events through gigapayEvents.
+
+// gigapayEvents is the dialect's event catalog, in the documentation's order:
+// each event name Gigapay documents, the one a webhook subscribes to on the
+// wire, and the Service's event type it stands for, the one its endpoint
+// stores. Each <Type>.<verb> sets the <verb>_at field of its object.
+var gigapayEvents = []struct{ name, typ string }{
+	{"Employee.created", paykit.EventEmployeeCreated},
+	{"Employee.notified", paykit.EventEmployeeNotified},
+	{"Employee.claimed", paykit.EventEmployeeClaimed},
+	{"Employee.verified", paykit.EventEmployeeVerified},
+	{"Payout.created", paykit.EventPayoutCreated},
+	{"Payout.notified", paykit.EventPayoutNotified},
+	{"Payout.accepted", paykit.EventPayoutAccepted},
+	{"Invoice.created", paykit.EventInvoiceCreated},
+	{"Invoice.paid", paykit.EventInvoicePaid},
+}
+
+// gigapayEventTypes is gigapayEvents as the Service's endpoint catalog: the
+// Service checks a webhook's events against it, with the messages the wire
+// has always shown, and stores their types.
+var gigapayEventTypes = func() map[string]string {
+	m := make(map[string]string, len(gigapayEvents))
+	for _, e := range gigapayEvents {
+		m[e.name] = e.typ
+	}
+	return m
+}()
+
+// gigapayEventName returns the wire name of the event type typ. A type Gigapay
+// does not document, which an endpoint of the scheme made through the events
+// API may subscribe to, is shown as it is.
+func gigapayEventName(typ string) string {
+	for _, e := range gigapayEvents {
+		if e.typ == typ {
+			return e.name
+		}
+	}
+	return typ
+}
 
 // gigapayFields renames the root's field names, segment by segment of a dotted
 // path ("[2].employee.cellphoneNumber" is "[2].employee.cellphone_number").
@@ -55,6 +96,8 @@ var gigapayPatterns = []struct {
 	{regexp.MustCompile(`^A batch holds at most (\d+) payouts\.$`), "Ensure this list has no more than ${1} elements."},
 	{regexp.MustCompile(`^No employee has the id (".*")\.$`), "Object with id ${1} does not exist."},
 	{regexp.MustCompile(`^This id is taken by another (employee|payout|invoice|integration)\.$`), "${1} with this id already exists."},
+	// The store's words for the same, when two requests race for one id.
+	{regexp.MustCompile(`^An? (employee|invoice|integration) with this ID already exists\.$`), "${1} with this id already exists."},
 	{regexp.MustCompile(`^(".*") is not an ISO 3166-1 alpha-3 country code like SWE\.$`),
 		"${1} is not a valid choice: give an ISO 3166-1 alpha-3 code like SWE."},
 }

@@ -176,9 +176,9 @@ func gigapayWebhookOf(e *paykit.Endpoint) gigapayWebhook {
 	if len(md) == 0 {
 		md = json.RawMessage(`{}`)
 	}
-	events := e.Events
-	if events == nil {
-		events = []string{}
+	events := make([]string, len(e.Events))
+	for i, typ := range e.Events {
+		events[i] = gigapayEventName(typ)
 	}
 	return gigapayWebhook{ID: e.ID, URL: e.URL, Events: events, SecretKey: e.Secret, Metadata: md}
 }
@@ -197,27 +197,28 @@ func gigapayRatesOf(r paykit.PricingRates) gigapayRates {
 
 // renderGigapayEvent returns the body of a Gigapay webhook: the Gigapay
 // object of the event's canonical snapshot, byte for byte what the API returns
-// for it (an Invoice.paid body is GET /invoices/{id}/), unexpanded. Events of
-// other nouns, which a Gigapay webhook cannot subscribe to but an endpoint of
-// the scheme made through the engine may, are posted as their snapshot. The
-// secret is not needed: Gigapay signs in a header.
+// for it (an Invoice.paid body, of paykit.EventInvoicePaid, is GET
+// /invoices/{id}/), unexpanded. Events of other nouns, which a Gigapay webhook
+// cannot subscribe to but an endpoint of the scheme made through the engine
+// may, are posted as their snapshot. The secret is not needed: Gigapay signs
+// in a header.
 func renderGigapayEvent(ev *paykit.Event, secret string) (json.RawMessage, error) {
 	noun, _, _ := strings.Cut(ev.Type, ".")
 	var obj any
 	switch noun {
-	case "Employee":
+	case "employee":
 		var e paykit.Employee
 		if err := json.Unmarshal(ev.Data, &e); err != nil {
 			return nil, fmt.Errorf("gigapay body of event %s: %w", ev.ID, err)
 		}
 		obj = gigapayEmployeeOf(&e)
-	case "Payout":
+	case "payout":
 		var p paykit.Payout
 		if err := json.Unmarshal(ev.Data, &p); err != nil {
 			return nil, fmt.Errorf("gigapay body of event %s: %w", ev.ID, err)
 		}
 		obj = gigapayPayoutOf(&p, nil, nil)
-	case "Invoice":
+	case "invoice":
 		var inv paykit.Invoice
 		if err := json.Unmarshal(ev.Data, &inv); err != nil {
 			return nil, fmt.Errorf("gigapay body of event %s: %w", ev.ID, err)

@@ -61,7 +61,7 @@ func TestGigapay_EventBodies(t *testing.T) {
 	evs, err := e.Service.FindEvents(ctx, gpIntegration, paykit.EventFilter{Limit: 1000})
 	require.NoError(t, err)
 	ev := evs[len(evs)-1]
-	require.Equal(t, "Payout.accepted", ev.Type)
+	require.Equal(t, paykit.EventPayoutAccepted, ev.Type)
 	var snap paykit.Payout
 	require.NoError(t, json.Unmarshal(ev.Data, &snap))
 	require.Equal(t, "1314.20 SEK", snap.InvoicedAmount.String())
@@ -72,7 +72,7 @@ func TestGigapay_EventBodies(t *testing.T) {
 	require.Equal(t, bodies["Payout.accepted"], string(body))
 
 	// An event of another noun is posted as its snapshot.
-	other := &paykit.Event{ID: "ev", Type: "endpoint.updated", Data: json.RawMessage(`{"id":"wh","url":"https://x.se/&"}`)}
+	other := &paykit.Event{ID: "ev", Type: paykit.EventEndpointUpdated, Data: json.RawMessage(`{"id":"wh","url":"https://x.se/&"}`)}
 	body, err = httpapi.RenderGigapayEvent(other, "")
 	require.NoError(t, err)
 	require.Equal(t, string(other.Data), string(body))
@@ -123,5 +123,19 @@ func TestGigapay_Words(t *testing.T) {
 			r := e.MustDo(400, tc.method, tc.path, tc.body, "Accept-Language", tc.lang)
 			require.JSONEq(t, tc.want, string(r.Body))
 		})
+	}
+}
+
+// TestGigapay_StoreWords: the store's conflict when two requests race for one
+// id is paykit's sentence, and Gigapay's wire says it as Django REST Framework
+// does, like the Service's own check of the id.
+func TestGigapay_StoreWords(t *testing.T) {
+	for msg, want := range map[string]string{
+		"An employee with this ID already exists.":    "employee with this id already exists.",
+		"An invoice with this ID already exists.":     "invoice with this id already exists.",
+		"An integration with this ID already exists.": "integration with this id already exists.",
+		"This id is taken by another employee.":       "employee with this id already exists.",
+	} {
+		require.Equal(t, want, httpapi.GigapayMessage(msg), msg)
 	}
 }

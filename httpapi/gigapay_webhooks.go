@@ -8,7 +8,9 @@ import (
 )
 
 // Webhooks of the Gigapay dialect (see NewGigapay): the integration's webhook
-// endpoints of the Gigapay scheme, subscribed to events of GigapayEvents.
+// endpoints of the Gigapay scheme, subscribed to events of gigapayEvents. The
+// wire names the events as Gigapay documents them; the Service checks them
+// against the catalog and stores the event types they stand for.
 
 // webhookErr reports a taken id as Django REST Framework's unique validator
 // does: 400 {"id":["webhook with this id already exists."]}. Field names are
@@ -65,7 +67,7 @@ func (g *gigapay) createWebhook(c *gigapayCall) (int, any, error) {
 		return 0, nil, err
 	}
 	in := paykit.EndpointCreate{ID: f.str("id"), URL: f.str("url"), Scheme: SchemeGigapay,
-		Secret: f.str("secret_key"), Metadata: f.raw("metadata"), Catalog: paykit.GigapayEvents}
+		Secret: f.str("secret_key"), Metadata: f.raw("metadata"), Catalog: gigapayEventTypes}
 	if events := webhookEvents(f, true); events != nil {
 		in.Events = *events
 	}
@@ -111,7 +113,7 @@ func (g *gigapay) writeWebhook(c *gigapayCall, replace bool) (int, any, error) {
 		return 0, nil, err
 	}
 	upd := paykit.EndpointUpdate{ID: f.strPtr("id"), URL: f.strPtr("url"), Secret: f.strPtr("secret_key"),
-		Events: webhookEvents(f, replace), Catalog: paykit.GigapayEvents, Metadata: f.rawPtr("metadata")}
+		Events: webhookEvents(f, replace), Catalog: gigapayEventTypes, Metadata: f.rawPtr("metadata")}
 	if replace {
 		if upd.URL == nil {
 			f.bad("url", "This field is required.")

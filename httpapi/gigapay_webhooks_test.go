@@ -1,14 +1,21 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/signing"
 )
 
 // idTaken is the documented answer to a webhook id that is taken.
@@ -141,4 +148,65 @@ func TestGigapay_WebhookPages(t *testing.T) {
 	require.NoError(t, err)
 	e.MustDo(200, "PATCH", "/gigapay/v2/webhooks/"+newest[1]+"/", `{"id":"moved"}`)
 	require.Empty(t, ids(get(next.RequestURI())))
+}
+
+// TestGigapay_WebhookEventNames: a webhook subscribes by Gigapay's event names
+// on the wire, its endpoint stores paykit's event types, the fan-out matches
+// those, and the wire shows Gigapay's names again.
+func TestGigapay_WebhookEventNames(t *testing.T) {
+	e := MustGigapay(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	type post struct {
+		signature string
+		body      []byte
+	}
+	var got []post
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, post{r.Header.Get(signing.GigapayHeader), b})
+	}))
+	defer rcv.Close()
+
+	r := e.MustDo(201, "POST", "/gigapay/v2/webhooks/", `{"id":"accepted","url":"`+rcv.URL+`","events":["Payout.accepted"]}`)
+	require.Equal(t, `["Payout.accepted"]`, string(r.JSON(t)["events"]))
+	secret := str(t, r.JSON(t)["secret_key"])
+	ep, err := e.Service.FindEndpointByID(ctx, gpIntegration, "accepted")
+	require.NoError(t, err)
+	require.Equal(t, []string{paykit.EventPayoutAccepted}, ep.Events)
+	require.Equal(t, `["Payout.accepted"]`, string(e.MustDo(200, "GET", "/gigapay/v2/webhooks/accepted/", "").JSON(t)["events"]))
+
+	// paykit's own name is not one of Gigapay's.
+	r = e.MustDo(400, "POST", "/gigapay/v2/webhooks/", `{"url":"`+rcv.URL+`","events":["payout.accepted"]}`)
+	require.JSONEq(t, `{"events":["\"payout.accepted\" is not a known event."]}`, string(r.Body))
+
+	// Every other event of the payout's life passes it by; the acceptance is
+	// posted as the payout the API shows.
+	e.At("2024-01-09T12:00:00Z")
+	e.MustEmployee("67", "Albin Lindskog")
+	inv := str(t, e.MustDo(201, "POST", "/gigapay/v2/payouts/",
+		`{"id":"123","amount":"1000","currency":"SEK","description":"Lön genom Gigapay","employee":"67"}`).JSON(t)["invoice"])
+	e.Sandbox("/invoices/" + inv + "/pay/")
+	e.MustVerify("67")
+	e.At("2024-01-09T12:01:00Z")
+	e.Sandbox("/payouts/123/accept/")
+	e.MustDo(204, "POST", "/sandbox/gigapay/run-due/", "")
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, 1)
+	api := strings.TrimSuffix(string(e.MustDo(200, "GET", "/gigapay/v2/payouts/123/", "").Body), "\n")
+	require.Contains(t, api, `"accepted_at":"2024-01-09T12:01:00.000000Z"`)
+	require.Equal(t, api, string(got[0].body))
+	require.NoError(t, signing.VerifyGigapay(got[0].signature, got[0].body, secret, e.Clock.Now(), 0))
+
+	// A PATCH without events keeps the types; one with events takes names.
+	e.MustDo(200, "PATCH", "/gigapay/v2/webhooks/accepted/", `{"metadata":{"k":"v"}}`)
+	r = e.MustDo(200, "PATCH", "/gigapay/v2/webhooks/accepted/", `{"events":["Invoice.paid","Payout.accepted"]}`)
+	require.Equal(t, `["Invoice.paid","Payout.accepted"]`, string(r.JSON(t)["events"]))
+	ep, err = e.Service.FindEndpointByID(ctx, gpIntegration, "accepted")
+	require.NoError(t, err)
+	require.Equal(t, []string{paykit.EventInvoicePaid, paykit.EventPayoutAccepted}, ep.Events)
 }

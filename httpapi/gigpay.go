@@ -53,10 +53,35 @@ func writeGigPayError(w http.ResponseWriter, r *http.Request, err error) {
 	}{body})
 }
 
-// gigPayMessages keeps the words GigPay's wire has always said where the
-// root's sentences differ; the root's field names are already GigPay's.
+// GigPay's small table of words: where the root's field names and sentences
+// differ from what GigPay's wire has always said, GigPay's.
+
+// gigPayFields renames the root's field names, segment by segment of a dotted
+// path ("[2].expiresAt" is "[2].expiresAtUtc"). Names not in it are the same
+// on the wire. Only the Service's errors pass through it (gigPayErr): a
+// decoding error already names the wire's field.
+var gigPayFields = map[string]string{
+	"expiresAt": "expiresAtUtc", // a token's
+	"currency":  "assetType",    // an account's
+}
+
+// gigPayMessages rewrites the root's messages.
 var gigPayMessages = map[string]string{
 	"A value is required.": "This field is required.",
+}
+
+// gigPayErr returns err, an error of the Service, with its field names in
+// GigPay's words.
+func gigPayErr(err error) error {
+	return renameFields(err, func(f string) string {
+		parts := strings.Split(f, ".")
+		for i, p := range parts {
+			if w, ok := gigPayFields[p]; ok {
+				parts[i] = w
+			}
+		}
+		return strings.Join(parts, ".")
+	})
 }
 
 func gigPayMessage(msg string) string {
@@ -216,7 +241,7 @@ func (g *gigPay) createToken(w http.ResponseWriter, r *http.Request, t *paykit.T
 	}
 	tok, err := g.svc.CreateToken(r.Context(), t.ID, in.domain())
 	if err != nil {
-		return err
+		return gigPayErr(err)
 	}
 	writeJSON(w, http.StatusCreated, g.token(tok))
 	return nil
@@ -236,7 +261,7 @@ func (g *gigPay) createTokens(w http.ResponseWriter, r *http.Request, t *paykit.
 	toks, err := g.svc.CreateTokens(r.Context(), t.ID, tcs)
 	if err != nil {
 		// The root names a batch item's fields "[2].amount".
-		return renameFields(err, func(f string) string {
+		return renameFields(gigPayErr(err), func(f string) string {
 			if strings.HasPrefix(f, "[") {
 				return "tokens" + f
 			}
@@ -367,12 +392,7 @@ func (g *gigPay) createAccount(w http.ResponseWriter, r *http.Request, t *paykit
 	a, err := g.svc.CreateAccount(r.Context(), t.ID, paykit.AccountCreate{ID: in.ID, Currency: in.AssetType,
 		Name: in.Name, BusinessAccountID: in.BusinessAccountID, UserIdentityID: in.UserIdentityID})
 	if err != nil {
-		return renameFields(err, func(f string) string {
-			if f == "currency" {
-				return "assetType"
-			}
-			return f
-		})
+		return gigPayErr(err)
 	}
 	writeJSON(w, http.StatusCreated, gigPayAccountOf(a))
 	return nil

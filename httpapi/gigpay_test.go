@@ -259,6 +259,11 @@ func TestGigPay_Errors(t *testing.T) {
 		{"PastExpiry", "POST", "/gigpay/api/v1/payment-tokens", `{"assetType":"usd",` + src + `,"amount":1,"expiresAtUtc":"2024-01-09T11:59:59.999Z"}`, 400, "expiresAtUtc"},
 		{"ExpiryNow", "POST", "/gigpay/api/v1/payment-tokens", `{"assetType":"usd",` + src + `,"amount":1,"expiresAtUtc":"2024-01-09T12:00:00Z"}`, 400, "expiresAtUtc"},
 		{"BadExpiry", "POST", "/gigpay/api/v1/payment-tokens", `{"assetType":"usd",` + src + `,"amount":1,"expiresAtUtc":"tomorrow"}`, 400, "expiresAtUtc"},
+		// The root says expiresAt and currency; the wire, expiresAtUtc and
+		// assetType, but a decoding error names the field the client sent.
+		{"BatchPastExpiry", "POST", "/gigpay/api/v1/payment-tokens/batch", `{"tokens":[{"assetType":"usd",` + src + `,"amount":1},{"assetType":"usd",` + src + `,"amount":1,"expiresAtUtc":"2024-01-09T11:00:00Z"}]}`, 400, "tokens[1].expiresAtUtc"},
+		{"ExpiresAtUnknown", "POST", "/gigpay/api/v1/payment-tokens", `{"assetType":"usd",` + src + `,"amount":1,"expiresAt":"2024-01-10T12:00:00Z"}`, 400, "expiresAt"},
+		{"AccountCurrencyUnknown", "POST", "/gigpay/api/v1/accounts", `{"currency":"usd","userIdentityId":"u2"}`, 400, "currency"},
 		{"MissingSource", "POST", "/gigpay/api/v1/payment-tokens", `{"assetType":"usd","amount":1}`, 400, "sourceAccountId"},
 		{"UnknownSource", "POST", "/gigpay/api/v1/payment-tokens", `{"assetType":"usd","sourceAccountId":"nope","amount":1}`, 400, "sourceAccountId"},
 		{"InsufficientFunds", "POST", "/gigpay/api/v1/payment-tokens", `{"assetType":"usd",` + src + `,"amount":1000.01}`, 409, ""},

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -81,6 +82,39 @@ func TestOpen(t *testing.T) {
 			require.Equal(t, tn, got)
 			require.NoError(t, db.Close())
 		}
+	})
+	t.Run("MigratesEventTypes", func(t *testing.T) {
+		// A database whose Gigapay events, deliveries and subscriptions have
+		// Gigapay's names, as before 005_event_types, gets paykit's.
+		ctx := context.Background()
+		path := filepath.Join(t.TempDir(), "paykit.db")
+		db, err := store.Open(path)
+		require.NoError(t, err)
+		tn := storetest.MustTenant(t, db)
+		ep := storetest.MustEndpoint(t, db, tn.ID, func(e *paykit.Endpoint) {
+			e.Events = []string{"Payout.accepted", "thing.happened", "Invoice.paid"}
+		})
+		ev := storetest.MustEvent(t, db, tn.ID, "Payout.accepted", storetest.NewID())
+		other := storetest.MustEvent(t, db, tn.ID, paykit.EventTokenCreated, storetest.NewID())
+		d := storetest.MustDelivery(t, db, ev, ep)
+		require.NoError(t, db.Close())
+		raw, err := sql.Open("sqlite", path)
+		require.NoError(t, err)
+		_, err = raw.Exec(`DELETE FROM migrations WHERE name = 'migrations/005_event_types.sql'`)
+		require.NoError(t, err)
+		require.NoError(t, raw.Close())
+
+		db = MustOpenFile(t, path)
+		got, err := db.FindEndpointByID(ctx, tn.ID, ep.ID)
+		require.NoError(t, err)
+		require.Equal(t, []string{paykit.EventPayoutAccepted, "thing.happened", paykit.EventInvoicePaid}, got.Events)
+		evs, err := db.FindEvents(ctx, tn.ID, paykit.EventFilter{Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, evs, 2)
+		require.Equal(t, []string{paykit.EventPayoutAccepted, other.Type}, []string{evs[0].Type, evs[1].Type})
+		gotD, err := db.FindDeliveryByID(ctx, tn.ID, d.ID)
+		require.NoError(t, err)
+		require.Equal(t, paykit.EventPayoutAccepted, gotD.EventType)
 	})
 	t.Run("ErrMemory", func(t *testing.T) {
 		_, err := store.Open(":memory:")

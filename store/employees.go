@@ -43,7 +43,7 @@ func (t *tx) CreateEmployee(ctx context.Context, e *paykit.Employee) error {
 		string(e.Status), micros(e.CreatedAt), microsPtr(e.NotifiedAt), microsPtr(e.ClaimedAt),
 		microsPtr(e.VerifiedAt), microsPtr(e.ResentAt), micros(e.UpdatedAt))
 	if err != nil {
-		return conflict(err, "employee with this id already exists.", "create employee "+e.UID)
+		return conflict(err, "An employee with this ID already exists.", "create employee "+e.UID)
 	}
 	return nil
 }
@@ -97,7 +97,7 @@ func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
 		microsPtr(e.NotifiedAt), microsPtr(e.ClaimedAt), microsPtr(e.VerifiedAt), microsPtr(e.ResentAt),
 		micros(e.UpdatedAt), e.TenantID, e.UID)
 	if err != nil {
-		return conflict(err, "employee with this id already exists.", "update employee "+e.UID)
+		return conflict(err, "An employee with this ID already exists.", "update employee "+e.UID)
 	}
 	return affected(res, "Employee not found.")
 }

@@ -76,7 +76,7 @@ func (t *tx) CreateIntegration(ctx context.Context, in *paykit.Integration) erro
 		in.AddressLine1, in.AddressLine2, in.ZipCode, in.City, r[0], r[1], r[2], r[3], in.InvoiceBatching,
 		micros(in.CreatedAt), micros(in.UpdatedAt))
 	if err != nil {
-		return conflict(err, "integration with this id already exists.", "create integration "+in.ID)
+		return conflict(err, "An integration with this ID already exists.", "create integration "+in.ID)
 	}
 	return nil
 }

@@ -104,7 +104,7 @@ func (t *tx) UpdateInvoice(ctx context.Context, inv *paykit.Invoice) error {
 		inv.ID, inv.Open, inv.Price.Minor(), metadataText(inv.Metadata), microsPtr(inv.PaidAt), micros(inv.UpdatedAt),
 		inv.TenantID, inv.UID)
 	if err != nil {
-		return conflict(err, "invoice with this id already exists.", "update invoice "+inv.UID)
+		return conflict(err, "An invoice with this ID already exists.", "update invoice "+inv.UID)
 	}
 	return affected(res, "Invoice not found.")
 }

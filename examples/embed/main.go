@@ -49,7 +49,7 @@ func main() {
 	biz, err := svc.CreateTenant(ctx, "", "Acme Gigs")
 	check(err)
 	ep, err := svc.CreateEndpoint(ctx, biz.ID, paykit.EndpointCreate{URL: hooks.URL, Scheme: paykit.SchemeStandard,
-		Events: []string{"token.succeeded"}})
+		Events: []string{paykit.EventTokenSucceeded}})
 	check(err)
 	secret = ep.Secret
 

@@ -16,9 +16,9 @@ func testEvents(t *testing.T, s paykit.Store) {
 	subject := NewID()
 	var all []*paykit.Event
 	for i := range 7 {
-		typ, subj := "token.created", NewID()
+		typ, subj := paykit.EventTokenCreated, NewID()
 		if i%3 == 0 {
-			typ = "token.accepted"
+			typ = paykit.EventTokenAccepted
 		}
 		if i%2 == 0 {
 			subj = subject
@@ -56,12 +56,12 @@ func testEvents(t *testing.T, s paykit.Store) {
 		require.Equal(t, all, find(paykit.EventFilter{}))
 	})
 	t.Run("Filters", func(t *testing.T) {
-		require.Equal(t, filter(func(e *paykit.Event) bool { return e.Type == "token.accepted" }),
-			ids(find(paykit.EventFilter{Type: ptr("token.accepted")}), seq))
+		require.Equal(t, filter(func(e *paykit.Event) bool { return e.Type == paykit.EventTokenAccepted }),
+			ids(find(paykit.EventFilter{Type: ptr(paykit.EventTokenAccepted)}), seq))
 		require.Equal(t, filter(func(e *paykit.Event) bool { return e.SubjectID == subject }),
 			ids(find(paykit.EventFilter{SubjectID: &subject}), seq))
-		require.Equal(t, filter(func(e *paykit.Event) bool { return e.SubjectID == subject && e.Type == "token.created" }),
-			ids(find(paykit.EventFilter{SubjectID: &subject, Type: ptr("token.created")}), seq))
+		require.Equal(t, filter(func(e *paykit.Event) bool { return e.SubjectID == subject && e.Type == paykit.EventTokenCreated }),
+			ids(find(paykit.EventFilter{SubjectID: &subject, Type: ptr(paykit.EventTokenCreated)}), seq))
 		page, err := s.FindEvents(ctx, tn.ID, paykit.EventFilter{AfterSeq: all[len(all)-1].Seq})
 		require.NoError(t, err)
 		require.Empty(t, page)

@@ -20,7 +20,7 @@ import (
 func MustEndpoint(tb testing.TB, s paykit.Store, tenantID string, opts ...func(*paykit.Endpoint)) *paykit.Endpoint {
 	tb.Helper()
 	e := &paykit.Endpoint{ID: "wh_" + NewID(), TenantID: tenantID, URL: "https://example.com/hooks/" + NewID(),
-		Events: []string{"Payout.created", "Payout.accepted"}, Scheme: "gigapay", Secret: "s3cr3t",
+		Events: []string{paykit.EventPayoutCreated, paykit.EventPayoutAccepted}, Scheme: "gigapay", Secret: "s3cr3t",
 		StandardSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Enabled: true, Description: "payouts",
 		Headers: map[string]string{"X-Api-Key": "k"}, Metadata: json.RawMessage(`{"team":"ops"}`),
 		CreatedAt: Base, UpdatedAt: Base, FromSeq: 7}
@@ -90,7 +90,7 @@ func testWebhookEndpoints(t *testing.T, s paykit.Store) {
 	})
 	t.Run("Update", func(t *testing.T) {
 		e := MustEndpoint(t, s, tn.ID)
-		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+		ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 		d := MustDelivery(t, s, ev, e)
 		old := e.ID
 		e.ID, e.URL, e.Events, e.Scheme, e.Secret, e.StandardSecret = "renamed-"+NewID(), "https://example.org/x", []string{"a"}, paykit.SchemeStandard, "whsec_AAAA", ""
@@ -115,7 +115,7 @@ func testWebhookEndpoints(t *testing.T, s paykit.Store) {
 	})
 	t.Run("Delete", func(t *testing.T) {
 		e := MustEndpoint(t, s, tn.ID)
-		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+		ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 		d := MustDelivery(t, s, ev, e)
 		require.NoError(t, inTx(s, func(tx paykit.Tx) error {
 			return tx.CreateDeliveryAttempt(ctx, &paykit.DeliveryAttempt{DeliveryID: d.ID, TenantID: tn.ID, N: 1, URL: e.URL, At: Base})
@@ -306,7 +306,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 	ep := MustEndpoint(t, s, tn.ID)
 
 	t.Run("OK", func(t *testing.T) {
-		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+		ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 		for _, e := range []*paykit.Endpoint{ep, nil} {
 			d := MustDelivery(t, s, ev, e, func(d *paykit.Delivery) {
 				d.Secret, d.Attempts, d.Tries, d.LastAttemptAt = "cb-secret", 2, 1, ptr(Base.Add(-time.Second))
@@ -318,7 +318,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+		ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 		d := MustDelivery(t, s, ev, nil)
 		_, err := s.FindDeliveryByID(ctx, other.ID, d.ID)
 		RequireCode(t, err, paykit.ENOTFOUND)
@@ -327,7 +327,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateDelivery(ctx, &c) }), paykit.ENOTFOUND)
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
-		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+		ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 		d := MustDelivery(t, s, ev, ep)
 		dup := *d
 		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateDelivery(ctx, &dup) }), paykit.ECONFLICT)
@@ -338,7 +338,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 		MustDelivery(t, s, ev, nil)
 	})
 	t.Run("Update", func(t *testing.T) {
-		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+		ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 		d := MustDelivery(t, s, ev, ep)
 		d.Status, d.Attempts, d.Tries, d.NextAttemptAt, d.LastAttemptAt = paykit.DeliveryStatusSucceeded, 3, 3, nil, ptr(Base.Add(time.Hour))
 		d.LastStatusCode, d.LastError, d.LeaseUntil, d.UpdatedAt = 204, "", nil, Base.Add(time.Hour)
@@ -348,7 +348,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 		require.Equal(t, d, got)
 	})
 	t.Run("Attempts", func(t *testing.T) {
-		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+		ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 		d := MustDelivery(t, s, ev, ep)
 		want := []*paykit.DeliveryAttempt{
 			{DeliveryID: d.ID, TenantID: tn.ID, N: 1, URL: ep.URL, At: Base, StatusCode: 500, Response: "oops",
@@ -373,7 +373,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 		var all []*paykit.Delivery
 		var evs []*paykit.Event
 		for i := range 4 {
-			ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+			ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 			evs = append(evs, ev)
 			all = append(all, MustDelivery(t, s, ev, e1), MustDelivery(t, s, ev, e2, func(d *paykit.Delivery) {
 				if i%2 == 0 {
@@ -381,7 +381,7 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 				}
 			}), MustDelivery(t, s, ev, nil))
 		}
-		MustDelivery(t, s, MustEvent(t, s, other.ID, "Payout.created", NewID()), nil)
+		MustDelivery(t, s, MustEvent(t, s, other.ID, paykit.EventPayoutCreated, NewID()), nil)
 		find := func(f paykit.DeliveryFilter) []string {
 			f.Limit = 2
 			return ids(pages(t, 2, func(after string) ([]*paykit.Delivery, error) {
@@ -406,8 +406,8 @@ func testWebhookDeliveries(t *testing.T, s paykit.Store) {
 	})
 	t.Run("FailPendingDeliveries", func(t *testing.T) {
 		e := MustEndpoint(t, s, tn.ID)
-		ev := MustEvent(t, s, tn.ID, "Payout.created", NewID())
-		ev2 := MustEvent(t, s, tn.ID, "Payout.created", NewID())
+		ev := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
+		ev2 := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID())
 		pending := MustDelivery(t, s, ev, e, func(d *paykit.Delivery) { d.LeaseUntil = ptr(Base.Add(time.Minute)) })
 		done := MustDelivery(t, s, ev2, e, func(d *paykit.Delivery) { d.Status, d.NextAttemptAt = paykit.DeliveryStatusSucceeded, nil })
 		elsewhere := MustDelivery(t, s, ev, ep)
@@ -434,15 +434,15 @@ func testClaimDeliveries(t *testing.T, s paykit.Store) {
 	ctx := context.Background()
 	tn, other := MustTenant(t, s), MustTenant(t, s)
 	e1, e2 := MustEndpoint(t, s, tn.ID), MustEndpoint(t, s, other.ID)
-	ev, ev2 := MustEvent(t, s, tn.ID, "Payout.created", NewID()), MustEvent(t, s, other.ID, "Payout.created", NewID())
+	ev, ev2 := MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID()), MustEvent(t, s, other.ID, paykit.EventPayoutCreated, NewID())
 	at := func(d time.Duration) func(*paykit.Delivery) {
 		return func(dl *paykit.Delivery) { dl.NextAttemptAt = ptr(Base.Add(d)) }
 	}
 	// Lane e1: due at -3s, -1s, +1s (not yet due), and one succeeded.
 	a := MustDelivery(t, s, ev, e1, at(-3*time.Second))
-	b := MustDelivery(t, s, MustEvent(t, s, tn.ID, "Payout.created", NewID()), e1, at(-time.Second))
-	MustDelivery(t, s, MustEvent(t, s, tn.ID, "Payout.created", NewID()), e1, at(time.Second))
-	MustDelivery(t, s, MustEvent(t, s, tn.ID, "Payout.created", NewID()), e1, at(-time.Hour),
+	b := MustDelivery(t, s, MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID()), e1, at(-time.Second))
+	MustDelivery(t, s, MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID()), e1, at(time.Second))
+	MustDelivery(t, s, MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID()), e1, at(-time.Hour),
 		func(d *paykit.Delivery) { d.Status = paykit.DeliveryStatusSucceeded })
 	// Callbacks to one host share a lane, whatever the path; another host has its own.
 	c1 := MustDelivery(t, s, ev, nil, at(-2*time.Second))
@@ -494,7 +494,7 @@ func testClaimDeliveries(t *testing.T, s paykit.Store) {
 		e := MustEndpoint(t, s, tn.ID)
 		want := map[string]bool{}
 		for range 20 {
-			want[MustDelivery(t, s, MustEvent(t, s, tn.ID, "Payout.created", NewID()), e).ID] = true
+			want[MustDelivery(t, s, MustEvent(t, s, tn.ID, paykit.EventPayoutCreated, NewID()), e).ID] = true
 		}
 		lanes, err := s.FindDueDeliveryLanes(ctx, Base, 100)
 		require.NoError(t, err)
