@@ -29,7 +29,7 @@ import (
 //	GET    /webhook-deliveries/{id}         → 200 delivery with "attempts":[attempt]
 //
 // An event's data is the canonical snapshot of its subject after the change:
-// the root type's own JSON (paykit.Payout's for Payout.created, say), not any
+// the root type's own JSON (paykit.Payout's for payout.created, say), not any
 // dialect's wire object; a delivery's body is what its scheme posts.
 //
 // Lists are {"data":[...],"hasMore","nextCursor"}, oldest first; pass
