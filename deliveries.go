@@ -55,13 +55,16 @@ const (
 	DeliveryStatusFailed    DeliveryStatus = "failed"
 )
 
+// deliveryStatuses are the DeliveryStatus values.
+var deliveryStatuses = []DeliveryStatus{DeliveryStatusPending, DeliveryStatusSucceeded, DeliveryStatusFailed}
+
 // Valid reports whether st is one of the delivery statuses.
-func (st DeliveryStatus) Valid() bool {
-	switch st {
-	case DeliveryStatusPending, DeliveryStatusSucceeded, DeliveryStatusFailed:
-		return true
-	}
-	return false
+func (st DeliveryStatus) Valid() bool { return slices.Contains(deliveryStatuses, st) }
+
+// ParseDeliveryStatus returns the DeliveryStatus s names, exactly. It returns
+// EINVALID naming field for any other s.
+func ParseDeliveryStatus(field, s string) (DeliveryStatus, error) {
+	return parseEnum(field, "Status", s, deliveryStatuses)
 }
 
 // deliveryLifecycle is the delivery lifecycle. A pending delivery stays

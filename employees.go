@@ -492,3 +492,21 @@ func (s *Service) matchEmployee(ctx context.Context, tx Store, tenantID string, 
 	}
 	return nil, nil
 }
+
+// EmployeeStore reads employees (see PayoutStore for their keys and lists).
+type EmployeeStore interface {
+	FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*Employee, error)
+	FindEmployeeByID(ctx context.Context, tenantID, id string) (*Employee, error)
+	FindEmployees(ctx context.Context, tenantID string, f EmployeeFilter) ([]*Employee, int, error)
+}
+
+// EmployeeTx writes employees.
+type EmployeeTx interface {
+	// CreateEmployee inserts e; ECONFLICT when its UID, or its ID in its
+	// tenant, is taken.
+	CreateEmployee(ctx context.Context, e *Employee) error
+	// UpdateEmployee writes every field of e but UID, TenantID and CreatedAt;
+	// ECONFLICT when a new ID is taken.
+	UpdateEmployee(ctx context.Context, e *Employee) error
+	DeleteEmployee(ctx context.Context, tenantID, uid string) error
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -153,4 +154,17 @@ func checkMetadata(v *Validation, field string, raw json.RawMessage) json.RawMes
 func invalid(field, format string, args ...any) *Error {
 	msg := fmt.Sprintf(format, args...)
 	return &Error{Code: EINVALID, Message: msg, Fields: map[string]string{field: msg}}
+}
+
+// parseEnum returns s as an E when it is one of values, and otherwise an
+// EINVALID for field that lists them: "<noun> must be one of a, b, c.".
+func parseEnum[E ~string](field, noun, s string, values []E) (E, error) {
+	if e := E(s); slices.Contains(values, e) {
+		return e, nil
+	}
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return "", invalid(field, "%s must be one of %s.", noun, strings.Join(names, ", "))
 }

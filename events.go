@@ -73,3 +73,29 @@ func encodeJSON(v any) ([]byte, error) {
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
+
+// EventStore reads the events outbox.
+type EventStore interface {
+	FindEvents(ctx context.Context, tenantID string, f EventFilter) ([]*Event, error)
+	// FindEventByID returns the tenant's event with id. Returns ENOTFOUND.
+	FindEventByID(ctx context.Context, tenantID, id string) (*Event, error)
+	// FindEventsAfter returns up to limit events of every tenant whose Seq is
+	// greater than seq, in Seq order.
+	FindEventsAfter(ctx context.Context, seq int64, limit int) ([]*Event, error)
+	// FindWebhookCursor returns the Seq of the last event fanned out, 0 before
+	// the first.
+	FindWebhookCursor(ctx context.Context) (int64, error)
+}
+
+// EventTx appends to the events outbox and moves the fan-out cursor.
+//
+// Fan-out reads the events table as a queue through FindEventsAfter and a
+// persisted cursor, so AppendEvent must hand out Seq in commit order: once an
+// event is visible, no event with a lower Seq may become visible later.
+// SQLite, with one writer at a time, does so by construction.
+type EventTx interface {
+	// AppendEvent inserts e and sets e.Seq.
+	AppendEvent(ctx context.Context, e *Event) error
+	// UpdateWebhookCursor sets the Seq of the last event fanned out.
+	UpdateWebhookCursor(ctx context.Context, seq int64) error
+}

@@ -121,3 +121,17 @@ func fingerprint(op string, input any) ([]byte, error) {
 	h.Write(b)
 	return h.Sum(nil), nil
 }
+
+// IdempotencyStore reads idempotency records.
+type IdempotencyStore interface {
+	FindIdempotencyRecord(ctx context.Context, tenantID, key string) (*IdempotencyRecord, error)
+}
+
+// IdempotencyTx writes idempotency records.
+type IdempotencyTx interface {
+	// PutIdempotencyRecord inserts r, replacing an expired record with the same key.
+	PutIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
+	// DeleteIdempotencyRecords deletes up to limit records expired at now, of
+	// every tenant, and returns how many it deleted.
+	DeleteIdempotencyRecords(ctx context.Context, now time.Time, limit int) (int, error)
+}

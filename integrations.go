@@ -446,3 +446,22 @@ func (s *Service) UpdateIntegrationSettings(ctx context.Context, id string, in I
 // PricingRatesOf returns the rates that price the integration's payouts: its
 // own, or the Service's defaults.
 func (s *Service) PricingRatesOf(integ *Integration) PricingRates { return s.ratesFor(integ) }
+
+// IntegrationStore reads integrations, the tenants of the payout nouns.
+type IntegrationStore interface {
+	// FindIntegrationByID returns the integration of tenant id, whoever owns
+	// it. ENOTFOUND.
+	FindIntegrationByID(ctx context.Context, id string) (*Integration, error)
+	FindIntegrations(ctx context.Context, f IntegrationFilter) ([]*Integration, int, error)
+}
+
+// IntegrationTx writes integrations.
+type IntegrationTx interface {
+	// CreateIntegration inserts in; ECONFLICT when its tenant has one.
+	CreateIntegration(ctx context.Context, in *Integration) error
+	// UpdateIntegration writes every mutable field of in: Name, Logo,
+	// Metadata, Email, Recipient, the address, Rates, InvoiceBatching and
+	// UpdatedAt.
+	UpdateIntegration(ctx context.Context, in *Integration) error
+	DeleteIntegration(ctx context.Context, id string) error
+}

@@ -266,3 +266,24 @@ func (s *Service) PayInvoice(ctx context.Context, tenantID, id string) (*Invoice
 		return inv, s.notifyPayouts(ctx, tx, now, tenantID, PayoutFilter{InvoiceUID: &inv.UID})
 	})
 }
+
+// InvoiceStore reads invoices (see PayoutStore for their keys and lists).
+type InvoiceStore interface {
+	FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*Invoice, error)
+	FindInvoiceByID(ctx context.Context, tenantID, id string) (*Invoice, error)
+	// FindOpenInvoice returns the tenant's open invoice in currency c.
+	FindOpenInvoice(ctx context.Context, tenantID string, c Currency) (*Invoice, error)
+	FindInvoices(ctx context.Context, tenantID string, f InvoiceFilter) ([]*Invoice, int, error)
+}
+
+// InvoiceTx writes invoices.
+type InvoiceTx interface {
+	// CreateInvoice inserts inv and sets inv.Number, a positive integer unique
+	// across every tenant and never reused; ECONFLICT when its UID, its ID in
+	// its tenant, or an open invoice of its tenant in its currency exists.
+	CreateInvoice(ctx context.Context, inv *Invoice) error
+	// UpdateInvoice writes ID, Open, Price, Metadata, PaidAt and UpdatedAt;
+	// ECONFLICT when a new ID is taken.
+	UpdateInvoice(ctx context.Context, inv *Invoice) error
+	DeleteInvoice(ctx context.Context, tenantID, uid string) error
+}

@@ -291,3 +291,25 @@ func (s *Service) CheckLedger(ctx context.Context, tenantID string) error {
 	}
 	return b.err(tenantID)
 }
+
+// LedgerStore reads accounts and transfers.
+type LedgerStore interface {
+	FindAccountByID(ctx context.Context, tenantID, id string) (*Account, error)
+	// FindAccountByCode finds a system account by its code and currency.
+	FindAccountByCode(ctx context.Context, tenantID, code string, c Currency) (*Account, error)
+	FindAccounts(ctx context.Context, tenantID string, f AccountFilter) ([]*Account, error)
+	FindTransferByID(ctx context.Context, tenantID, id string) (*Transfer, error)
+	// LedgerSums returns the tenant's accounts and, per account ID, the balance
+	// columns recomputed from its transfers (pending ones as pending, posted ones as
+	// posted, voided ones not at all).
+	LedgerSums(ctx context.Context, tenantID string) ([]*Account, map[string]BalanceDelta, error)
+}
+
+// LedgerTx writes accounts and transfers.
+type LedgerTx interface {
+	CreateAccount(ctx context.Context, a *Account) error
+	UpdateAccountBalances(ctx context.Context, tenantID, id string, d BalanceDelta, now time.Time) error
+	CreateTransfer(ctx context.Context, t *Transfer) error
+	// UpdateTransfer writes Status and UpdatedAt.
+	UpdateTransfer(ctx context.Context, t *Transfer) error
+}

@@ -3,6 +3,7 @@ package paykit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,18 @@ const (
 	PaymentTypeWithdrawal PaymentType = "withdrawal" // account → external storage, through the rail
 )
 
+// paymentTypes are the PaymentType values, in their documented order.
+var paymentTypes = []PaymentType{PaymentTypeDeposit, PaymentTypeTransfer, PaymentTypeWithdrawal}
+
+// Valid reports whether t is one of the PaymentType constants.
+func (t PaymentType) Valid() bool { return slices.Contains(paymentTypes, t) }
+
+// ParsePaymentType returns the PaymentType s names, exactly. It returns
+// EINVALID naming field for any other s.
+func ParsePaymentType(field, s string) (PaymentType, error) {
+	return parseEnum(field, "Type", s, paymentTypes)
+}
+
 // PaymentStatus is where a payment is in its lifecycle.
 type PaymentStatus string
 
@@ -31,13 +44,17 @@ const (
 	PaymentStatusFailed     PaymentStatus = "failed"   // failed for an unexpected reason
 )
 
+// paymentStatuses are the PaymentStatus values, in their documented order.
+var paymentStatuses = []PaymentStatus{PaymentStatusPending, PaymentStatusProcessing, PaymentStatusCompleted,
+	PaymentStatusCanceled, PaymentStatusFailed}
+
 // Valid reports whether st is one of the documented payment statuses.
-func (st PaymentStatus) Valid() bool {
-	switch st {
-	case PaymentStatusPending, PaymentStatusProcessing, PaymentStatusCompleted, PaymentStatusCanceled, PaymentStatusFailed:
-		return true
-	}
-	return false
+func (st PaymentStatus) Valid() bool { return slices.Contains(paymentStatuses, st) }
+
+// ParsePaymentStatus returns the PaymentStatus s names, exactly. It returns
+// EINVALID naming field for any other s.
+func ParsePaymentStatus(field, s string) (PaymentStatus, error) {
+	return parseEnum(field, "Status", s, paymentStatuses)
 }
 
 // Events of payments.
@@ -97,6 +114,19 @@ const (
 	PaymentSortAmountAsc   PaymentSort = "amount"
 	PaymentSortAmountDesc  PaymentSort = "-amount"
 )
+
+// paymentSorts are the PaymentSort values.
+var paymentSorts = []PaymentSort{PaymentSortCreatedAsc, PaymentSortCreatedDesc, PaymentSortAmountAsc, PaymentSortAmountDesc}
+
+// Valid reports whether o is one of the PaymentSort constants; the empty sort,
+// which lists take as PaymentSortCreatedAsc, is not one.
+func (o PaymentSort) Valid() bool { return slices.Contains(paymentSorts, o) }
+
+// ParsePaymentSort returns the PaymentSort s names, exactly. It returns
+// EINVALID naming field for any other s.
+func ParsePaymentSort(field, s string) (PaymentSort, error) {
+	return parseEnum(field, "Sort", s, paymentSorts)
+}
 
 // PaymentFilter selects payments; nil fields match all.
 type PaymentFilter struct {
@@ -345,4 +375,22 @@ func (s *Service) FindPayments(ctx context.Context, tenantID string, f PaymentFi
 	}
 	f.Limit = clampLimit(f.Limit)
 	return s.store.FindPayments(ctx, tenantID, f)
+}
+
+// PaymentStore reads payments.
+type PaymentStore interface {
+	FindPaymentByID(ctx context.Context, tenantID, id string) (*Payment, error)
+	FindPayments(ctx context.Context, tenantID string, f PaymentFilter) ([]*Payment, error)
+}
+
+// PaymentTx writes payments and leases them to the rail.
+type PaymentTx interface {
+	CreatePayment(ctx context.Context, p *Payment) error
+	// UpdatePayment writes every mutable field of p: Status, FailureReason,
+	// RailReference, SubmittedAt, LeaseUntil and UpdatedAt.
+	UpdatePayment(ctx context.Context, p *Payment) error
+	// ClaimPaymentsToSubmit leases, until leaseUntil, up to limit payments of every
+	// tenant that are pending or processing, not yet submitted to the rail, and
+	// not leased at now, and returns them with LeaseUntil set.
+	ClaimPaymentsToSubmit(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Payment, error)
 }

@@ -590,54 +590,19 @@ func (s *Service) ledgerAccount(ctx context.Context, tx Tx, now time.Time, tenan
 	return a, tx.CreateAccount(ctx, a)
 }
 
-// PayoutStore persists the Gigapay nouns: integrations, employees, invoices and
-// payouts (see Store for the contract every method follows). Employees,
-// invoices and payouts have a surrogate UID and a client ID unique per tenant;
-// references between them are by UID, so changing a client ID is one update.
-// Lists are newest first, by (CreatedAt, UID), and also return how many rows
-// the filter selects in all.
+// PayoutStore reads payouts (see Store for the contract every method
+// follows). Employees, invoices and payouts have a surrogate UID and a client
+// ID unique per tenant; references between them are by UID, so changing a
+// client ID is one update. Their lists are newest first, by (CreatedAt, UID),
+// and also return how many rows the filter selects in all.
 type PayoutStore interface {
-	// FindIntegrationByID returns the integration of tenant id, whoever owns
-	// it. ENOTFOUND.
-	FindIntegrationByID(ctx context.Context, id string) (*Integration, error)
-	FindIntegrations(ctx context.Context, f IntegrationFilter) ([]*Integration, int, error)
-	FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*Employee, error)
-	FindEmployeeByID(ctx context.Context, tenantID, id string) (*Employee, error)
-	FindEmployees(ctx context.Context, tenantID string, f EmployeeFilter) ([]*Employee, int, error)
-	FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*Invoice, error)
-	FindInvoiceByID(ctx context.Context, tenantID, id string) (*Invoice, error)
-	// FindOpenInvoice returns the tenant's open invoice in currency c.
-	FindOpenInvoice(ctx context.Context, tenantID string, c Currency) (*Invoice, error)
-	FindInvoices(ctx context.Context, tenantID string, f InvoiceFilter) ([]*Invoice, int, error)
 	FindPayoutByUID(ctx context.Context, tenantID, uid string) (*Payout, error)
 	FindPayoutByID(ctx context.Context, tenantID, id string) (*Payout, error)
 	FindPayouts(ctx context.Context, tenantID string, f PayoutFilter) ([]*Payout, int, error)
 }
 
-// PayoutTx writes the Gigapay nouns (see PayoutStore).
+// PayoutTx writes payouts.
 type PayoutTx interface {
-	// CreateIntegration inserts in; ECONFLICT when its tenant has one.
-	CreateIntegration(ctx context.Context, in *Integration) error
-	// UpdateIntegration writes every mutable field of in: Name, Logo,
-	// Metadata, Email, Recipient, the address, Rates, InvoiceBatching and
-	// UpdatedAt.
-	UpdateIntegration(ctx context.Context, in *Integration) error
-	DeleteIntegration(ctx context.Context, id string) error
-	// CreateEmployee inserts e; ECONFLICT when its UID, or its ID in its
-	// tenant, is taken.
-	CreateEmployee(ctx context.Context, e *Employee) error
-	// UpdateEmployee writes every field of e but UID, TenantID and CreatedAt;
-	// ECONFLICT when a new ID is taken.
-	UpdateEmployee(ctx context.Context, e *Employee) error
-	DeleteEmployee(ctx context.Context, tenantID, uid string) error
-	// CreateInvoice inserts inv and sets inv.Number, a positive integer unique
-	// across every tenant and never reused; ECONFLICT when its UID, its ID in
-	// its tenant, or an open invoice of its tenant in its currency exists.
-	CreateInvoice(ctx context.Context, inv *Invoice) error
-	// UpdateInvoice writes ID, Open, Price, Metadata, PaidAt and UpdatedAt;
-	// ECONFLICT when a new ID is taken.
-	UpdateInvoice(ctx context.Context, inv *Invoice) error
-	DeleteInvoice(ctx context.Context, tenantID, uid string) error
 	// CreatePayout inserts p; ECONFLICT when its UID, or its ID in its tenant,
 	// is taken.
 	CreatePayout(ctx context.Context, p *Payout) error

@@ -145,3 +145,18 @@ func checkClientID(field, id string) error {
 	}
 	return nil
 }
+
+// TenantStore reads tenants and their API keys.
+type TenantStore interface {
+	FindTenantByID(ctx context.Context, id string) (*Tenant, error)
+	// FindTenants returns a page of every tenant, in ID order.
+	FindTenants(ctx context.Context, f TenantFilter) ([]*Tenant, error)
+	FindAPIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+}
+
+// TenantTx writes tenants and their API keys.
+type TenantTx interface {
+	CreateTenant(ctx context.Context, t *Tenant) error
+	UpdateTenant(ctx context.Context, t *Tenant) error
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+}

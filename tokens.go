@@ -400,3 +400,21 @@ func (s *Service) expireTokens(ctx context.Context) (int, error) {
 		return nil
 	})
 }
+
+// TokenStore reads payment tokens.
+type TokenStore interface {
+	FindTokenByID(ctx context.Context, tenantID, id string) (*Token, error)
+	FindTokenByToken(ctx context.Context, tenantID, token string) (*Token, error)
+	FindTokens(ctx context.Context, tenantID string, f TokenFilter) ([]*Token, error)
+	// FindExpiredTokens returns up to limit active, unaccepted tokens of every
+	// tenant whose ExpiresAt is at or before now, oldest expiry first.
+	FindExpiredTokens(ctx context.Context, now time.Time, limit int) ([]*Token, error)
+}
+
+// TokenTx writes payment tokens.
+type TokenTx interface {
+	CreateToken(ctx context.Context, t *Token) error
+	// UpdateToken writes every mutable field of t: Status, PaymentID, AcceptedAt,
+	// ReservationID and UpdatedAt.
+	UpdateToken(ctx context.Context, t *Token) error
+}
