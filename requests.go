@@ -2,7 +2,6 @@ package paykit
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -21,12 +20,6 @@ import (
 // The merchant is the tenant. Payers are registered per tenant (payers.go), so
 // one tenant's requests, payers and money never meet another's, and every
 // tenant's ledger still sums to zero on its own.
-
-// SchemeMemento is the scheme of payment request callbacks: a Memento
-// notify_url callback, rendered from the request's snapshot and signed within
-// the body with the merchant's signing key. The Memento dialect (httpapi)
-// registers it; without it a request cannot have a notify_url.
-const SchemeMemento SignatureScheme = "memento"
 
 // RequestStatus is where a payment request is in its lifecycle. The values are
 // Memento's, exactly as documented: rejected covers a decline, an expiry and a
@@ -455,43 +448,6 @@ func (s *Service) merchantAccount(ctx context.Context, tx Tx, now time.Time, ten
 // currency c credit. Returns ENOTFOUND until a request in c is paid.
 func (s *Service) FindMerchantAccount(ctx context.Context, tenantID string, c Currency) (*Account, error) {
 	return s.store.FindAccountByCode(ctx, tenantID, accountCodeMerchant, c)
-}
-
-// requestCallbacks is the callbackFunc of payment requests: each change of a
-// request with a notify_url to a final status asks for one callback in the
-// memento scheme, which renders it from the event's snapshot and signs it with
-// the merchant's current signing key.
-func (s *Service) requestCallbacks(ctx context.Context, tx Store, ev *Event) ([]Callback, error) {
-	if !isRequestFinalEvent(ev.Type) {
-		return nil, nil
-	}
-	var r Request
-	if err := json.Unmarshal(ev.Data, &r); err != nil {
-		return nil, fmt.Errorf("callback of %s %s: %w", ev.Type, ev.SubjectID, err)
-	}
-	if r.NotifyURL == "" || r.Status == RequestStatusPending || r.CompletedAt == nil {
-		return nil, nil
-	}
-	m, err := merchantOf(ctx, tx, ev.TenantID)
-	if err != nil {
-		return nil, err
-	}
-	if m.SigningKey == "" {
-		// CreateRequest refuses a notify_url without a key, so the key was removed
-		// since; an unsigned callback would fail every receiver's check.
-		s.log.Warn("paykit: no signing key for a Memento callback", "tenant", ev.TenantID, "request", r.ID)
-		return nil, nil
-	}
-	return []Callback{{URL: r.NotifyURL, Scheme: SchemeMemento, Secret: m.SigningKey}}, nil
-}
-
-func isRequestFinalEvent(typ string) bool {
-	for _, t := range requestEvents {
-		if t == typ {
-			return true
-		}
-	}
-	return false
 }
 
 // RequestStore persists payment requests, their payers and the merchants' settings

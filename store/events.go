@@ -66,3 +66,40 @@ func (t *view) FindEvents(ctx context.Context, tenantID string, f paykit.EventFi
 	}
 	return out, nil
 }
+
+// Events, as the fan-out reads them.
+
+func (t *view) FindEventByID(ctx context.Context, tenantID, id string) (*paykit.Event, error) {
+	var r eventRow
+	if err := t.get(ctx, &r, `SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+		return nil, notFound(err, "Event not found.", "find event "+id)
+	}
+	return r.event(), nil
+}
+
+func (t *view) FindEventsAfter(ctx context.Context, seq int64, n int) ([]*paykit.Event, error) {
+	var rows []eventRow
+	if err := t.selectAll(ctx, &rows, `SELECT `+eventColumns+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit(n)); err != nil {
+		return nil, fmt.Errorf("find events after %d: %w", seq, err)
+	}
+	out := make([]*paykit.Event, len(rows))
+	for i := range rows {
+		out[i] = rows[i].event()
+	}
+	return out, nil
+}
+
+func (t *view) FindWebhookCursor(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := t.get(ctx, &seq, `SELECT seq FROM webhook_cursor WHERE id = 1`); err != nil {
+		return 0, fmt.Errorf("find webhook cursor: %w", err)
+	}
+	return seq, nil
+}
+
+func (t *tx) UpdateWebhookCursor(ctx context.Context, seq int64) error {
+	if _, err := t.exec(ctx, `UPDATE webhook_cursor SET seq = ? WHERE id = 1`, seq); err != nil {
+		return fmt.Errorf("update webhook cursor: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package paykit
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Fan-out, the first stage of the delivery engine (attempts.go): every event
+// of the outbox becomes one delivery per subscribed endpoint and callback, in
+// the transaction that moves the cursor past it.
+
+// fanOutEvents turns the next batch of events past the cursor into deliveries,
+// and moves the cursor past them, in one transaction.
+func (s *Service) fanOutEvents(ctx context.Context) (int, error) {
+	n := 0
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		cursor, err := tx.FindWebhookCursor(ctx)
+		if err != nil {
+			return err
+		}
+		evs, err := tx.FindEventsAfter(ctx, cursor, s.batchSize)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		now := s.now()
+		endpoints := make(map[string][]*Endpoint) // by tenant
+		for _, ev := range evs {
+			eps, ok := endpoints[ev.TenantID]
+			if !ok {
+				if eps, err = enabledEndpoints(ctx, tx, ev.TenantID); err != nil {
+					return err
+				}
+				endpoints[ev.TenantID] = eps
+			}
+			if err := s.fanOut(ctx, tx, now, ev, eps); err != nil {
+				return fmt.Errorf("fan out event %s: %w", ev.ID, err)
+			}
+		}
+		n = len(evs)
+		return tx.UpdateWebhookCursor(ctx, evs[len(evs)-1].Seq)
+	})
+	return n, err
+}
+
+// fanOut creates the deliveries of one event: one per endpoint of eps that
+// subscribes to it and was created before it, and one per callback.
+func (s *Service) fanOut(ctx context.Context, tx Tx, now time.Time, ev *Event, eps []*Endpoint) error {
+	for _, ep := range eps {
+		if !ep.wants(ev.Type) || ev.Seq <= ep.FromSeq {
+			continue
+		}
+		d, err := s.endpointDelivery(ev, ep, now)
+		if err != nil {
+			return err
+		}
+		// A conflict means RedeliverEvent delivered it before its fan-out.
+		if err := tx.CreateDelivery(ctx, d); err != nil && ErrorCode(err) != ECONFLICT {
+			return err
+		}
+	}
+	for _, fn := range s.callbacks {
+		cbs, err := fn(ctx, tx, ev)
+		if err != nil {
+			return err
+		}
+		for _, cb := range cbs {
+			ws, body, err := s.render(cb.Scheme, ev, cb.Secret)
+			if err != nil {
+				return fmt.Errorf("callback to %s: %w", cb.URL, err)
+			}
+			d := s.newDelivery(ev, now)
+			d.URL, d.Scheme, d.Body = cb.URL, cb.Scheme, body
+			if ws.Sign != nil {
+				d.Secret = cb.Secret // the attempts sign with it
+			}
+			if err := tx.CreateDelivery(ctx, d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// newDelivery returns a pending delivery of ev, due after the schedule's first
+// delay.
+func (s *Service) newDelivery(ev *Event, now time.Time) *Delivery {
+	due := now.Add(s.webhooks.schedule[0])
+	return &Delivery{ID: newID(), TenantID: ev.TenantID, EventID: ev.ID, EventType: ev.Type,
+		Status: DeliveryStatusPending, NextAttemptAt: &due, CreatedAt: now, UpdatedAt: now}
+}
+
+// endpointDelivery returns a new delivery of ev to ep, its body rendered in
+// ep's scheme.
+func (s *Service) endpointDelivery(ev *Event, ep *Endpoint, now time.Time) (*Delivery, error) {
+	_, body, err := s.render(ep.Scheme, ev, ep.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %s: %w", ep.ID, err)
+	}
+	d := s.newDelivery(ev, now)
+	d.EndpointID, d.URL, d.Scheme, d.Body = ep.ID, ep.URL, ep.Scheme, body
+	return d, nil
+}
+
+// enabledEndpoints returns every enabled endpoint of the tenant.
+func enabledEndpoints(ctx context.Context, tx Tx, tenantID string) ([]*Endpoint, error) {
+	enabled := true
+	var out []*Endpoint
+	for after := ""; ; {
+		page, err := tx.FindEndpoints(ctx, tenantID, EndpointFilter{Enabled: &enabled, After: after, Limit: MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < MaxLimit {
+			return out, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}

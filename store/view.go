@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// The statements of the Store: a view runs them on the writer's transaction,
+// the read pool or a read-only snapshot, prepared once where it can.
+
+// queryer is what a tx runs statements on: the writer's transaction or the read
+// pool.
+type queryer interface {
+	sqlx.QueryerContext
+	sqlx.ExecerContext
+}
+
+// view runs the reads of the Store: inside a write transaction (inTx set), on
+// the read pool for reads outside a transaction (pooled), or in a read-only
+// transaction (neither). The DB embeds its pooled view, so its read methods
+// are the DB's.
+type view struct {
+	db     *DB
+	q      queryer
+	inTx   bool // a write transaction on the writer's connection
+	state  *txState
+	pooled bool
+}
+
+// ctx strips cancellation inside a transaction: SQLite answers an interrupted
+// write by rolling back the whole transaction, which is every op of the batch.
+func (t *view) ctx(ctx context.Context) context.Context {
+	if t.inTx {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// raw runs a statement that is not worth preparing, such as a savepoint's.
+func (t *view) raw(ctx context.Context, query string) (sql.Result, error) {
+	if t.state.broken != nil {
+		return nil, t.state.broken
+	}
+	res, err := t.q.ExecContext(context.WithoutCancel(ctx), query)
+	return res, t.check(err)
+}
+
+// stmt returns query prepared, once per DB: on the writer's connection, which
+// only the leader of a batch uses, or on the read pool (database/sql prepares it
+// again on each pooled connection as needed). Parsing SQL is otherwise a
+// quarter of a write's CPU. In a read-only transaction it returns nil, and the
+// query runs unprepared.
+func (t *view) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	switch {
+	case t.inTx:
+		if s, ok := t.db.wstmts[query]; ok {
+			return s, nil
+		}
+		s, err := t.db.wconn.PreparexContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		t.db.wstmts[query] = s
+		return s, nil
+	case t.pooled:
+		t.db.stmtsMu.Lock()
+		defer t.db.stmtsMu.Unlock()
+		if s, ok := t.db.stmts[query]; ok {
+			return s, nil
+		} else if t.db.stmts == nil {
+			return nil, errors.New("store: closed")
+		}
+		s, err := t.db.reader.PreparexContext(context.Background(), query)
+		if err != nil {
+			return nil, err
+		}
+		t.db.stmts[query] = s
+		return s, nil
+	}
+	return nil, nil
+}
+
+func (t *view) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.state != nil && t.state.broken != nil {
+		return nil, t.state.broken
+	}
+	ctx = t.ctx(ctx)
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, t.check(err)
+	} else if s == nil {
+		res, err := t.q.ExecContext(ctx, query, args...)
+		return res, t.check(err)
+	}
+	res, err := s.ExecContext(ctx, args...)
+	return res, t.check(err)
+}
+
+func (t *view) get(ctx context.Context, dest any, query string, args ...any) error {
+	return t.read(ctx, query,
+		func(ctx context.Context, s *sqlx.Stmt) error { return s.GetContext(ctx, dest, args...) },
+		func(ctx context.Context) error { return sqlx.GetContext(ctx, t.q, dest, query, args...) })
+}
+
+func (t *view) selectAll(ctx context.Context, dest any, query string, args ...any) error {
+	return t.read(ctx, query,
+		func(ctx context.Context, s *sqlx.Stmt) error { return s.SelectContext(ctx, dest, args...) },
+		func(ctx context.Context) error { return sqlx.SelectContext(ctx, t.q, dest, query, args...) })
+}
+
+// read runs query prepared when it can be (see stmt), and unprepared in a
+// read-only transaction.
+func (t *view) read(ctx context.Context, query string, prepared func(context.Context, *sqlx.Stmt) error, unprepared func(context.Context) error) error {
+	if t.state != nil && t.state.broken != nil {
+		return t.state.broken
+	}
+	ctx = t.ctx(ctx)
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return t.check(err)
+	} else if s == nil {
+		return t.check(unprepared(ctx))
+	}
+	return t.check(prepared(ctx, s))
+}
+
+// check marks the transaction broken after an error that may have rolled it
+// back entirely (https://www.sqlite.org/lang_transaction.html, "Response To
+// Errors Within A Transaction"), so that later statements cannot run outside
+// it, in autocommit mode.
+func (t *view) check(err error) error {
+	var se *sqlite.Error
+	if err == nil || t.state == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_INTERRUPT:
+		t.state.broken = err
+	}
+	return err
+}
+
+// readTx runs fn on one snapshot: in a transaction that is the transaction, on
+// the read pool a read-only transaction, so several queries agree.
+func (t *view) readTx(ctx context.Context, fn func(t *view) error) error {
+	if !t.pooled {
+		return fn(t)
+	}
+	rtx, err := t.db.reader.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer rtx.Rollback()
+	return fn(&view{db: t.db, q: rtx})
+}
