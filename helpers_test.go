@@ -29,13 +29,13 @@ type env struct {
 // MustOpen returns a Service on a fresh database file, with the webhook schemes
 // of every dialect registered, as a server mounting them has. When the test ends it
 // checks every invariant of every tenant in the database (see
-// RequireInvariants), so every test is also a test of the ledger, the
+// Service.CheckAllInvariants), so every test is also a test of the ledger, the
 // lifecycles and the links between nouns.
 func MustOpen(tb testing.TB, opts ...paykit.Option) *env {
 	tb.Helper()
 	e := MustOpenUnchecked(tb, opts...)
 	// Cleanups run last in, first out: this one before MustOpenUnchecked's Close.
-	tb.Cleanup(func() { RequireInvariants(tb, e.svc, e.db) })
+	tb.Cleanup(func() { require.NoError(tb, e.svc.CheckAllInvariants(context.Background())) })
 	return e
 }
 
@@ -53,24 +53,6 @@ func MustOpenUnchecked(tb testing.TB, opts ...paykit.Option) *env {
 	e.svc = paykit.New(db, append([]paykit.Option{paykit.WithClock(mock)}, opts...)...)
 	httpapi.RegisterSchemes(e.svc)
 	return e
-}
-
-// RequireInvariants fails tb unless every tenant in db keeps every invariant
-// (paykit.Service.CheckInvariants).
-func RequireInvariants(tb testing.TB, svc *paykit.Service, db paykit.Store) {
-	tb.Helper()
-	ctx := context.Background()
-	for after := ""; ; {
-		ts, err := db.FindTenants(ctx, paykit.TenantFilter{After: after, Limit: paykit.MaxLimit})
-		require.NoError(tb, err)
-		for _, t := range ts {
-			require.NoError(tb, svc.CheckInvariants(ctx, t.ID))
-		}
-		if len(ts) < paykit.MaxLimit {
-			return
-		}
-		after = ts[len(ts)-1].ID
-	}
 }
 
 // MustTenant creates a tenant.

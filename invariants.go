@@ -2,6 +2,7 @@ package paykit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,6 +90,21 @@ func (s *Service) CheckInvariants(ctx context.Context, tenantID string) error {
 		}
 	}
 	return b.err(tenantID)
+}
+
+// CheckAllInvariants runs CheckInvariants for every tenant of the Store and
+// returns every tenant's breaches, joined.
+func (s *Service) CheckAllInvariants(ctx context.Context) error {
+	var errs []error
+	err := pageAll(func(after string) ([]*Tenant, error) {
+		return s.store.FindTenants(ctx, TenantFilter{After: after, Limit: MaxLimit})
+	}, func(t *Tenant) string { return t.ID }, func(t *Tenant) error {
+		if err := s.CheckInvariants(ctx, t.ID); err != nil {
+			errs = append(errs, err)
+		}
+		return nil
+	})
+	return errors.Join(append(errs, err)...)
 }
 
 // pageAll calls each with every item of a keyset-paginated list, page by page:

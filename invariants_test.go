@@ -256,8 +256,10 @@ func TestService_CheckInvariants(t *testing.T) {
 			tc.corrupt(t, e, w)
 			err := e.svc.CheckInvariants(context.Background(), w.tenant)
 			requireCode(t, paykit.EINTERNAL, err)
+			all := e.svc.CheckAllInvariants(context.Background())
 			for _, want := range tc.want(w) {
 				require.Contains(t, paykit.ErrorMessage(err), want)
+				require.ErrorContains(t, all, want, "every tenant's check names it too")
 			}
 		})
 	}

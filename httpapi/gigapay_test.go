@@ -68,7 +68,7 @@ func MustGigapay(tb testing.TB, opts ...paykit.Option) *GP {
 		Email: "invoices@gigatron.se", Recipient: "Gigatron AB", AddressLine1: "Sveavägen 1", ZipCode: "111 57", City: "Stockholm"})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
-		RequireInvariants(tb, svc, db)
+		require.NoError(tb, svc.CheckAllInvariants(context.Background()))
 		require.NoError(tb, db.Close())
 	})
 	return e

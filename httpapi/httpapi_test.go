@@ -50,7 +50,7 @@ func MustEnv(tb testing.TB) *Env {
 	clk.Set(start)
 	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithWalletEnv("stage"))
 	tb.Cleanup(func() {
-		RequireInvariants(tb, svc, db)
+		require.NoError(tb, svc.CheckAllInvariants(context.Background()))
 		require.NoError(tb, db.Close())
 	})
 	mux := http.NewServeMux()
@@ -75,26 +75,6 @@ func MustEnv(tb testing.TB) *Env {
 	_, err = svc.CompletePayment(ctx, "acme", p.ID)
 	require.NoError(tb, err)
 	return e
-}
-
-// RequireInvariants fails tb unless every tenant in db keeps every invariant
-// (paykit.Service.CheckInvariants). Every test environment runs it when its
-// test ends, so every HTTP test is also a test of the ledger, the lifecycles
-// and the links between nouns.
-func RequireInvariants(tb testing.TB, svc *paykit.Service, db paykit.Store) {
-	tb.Helper()
-	ctx := context.Background()
-	for after := ""; ; {
-		ts, err := db.FindTenants(ctx, paykit.TenantFilter{After: after, Limit: paykit.MaxLimit})
-		require.NoError(tb, err)
-		for _, t := range ts {
-			require.NoError(tb, svc.CheckInvariants(ctx, t.ID))
-		}
-		if len(ts) < paykit.MaxLimit {
-			return
-		}
-		after = ts[len(ts)-1].ID
-	}
 }
 
 // Response is a recorded HTTP response.

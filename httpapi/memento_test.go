@@ -75,7 +75,7 @@ func mustMementoEnv(tb testing.TB) *mementoEnv {
 		if e.closed {
 			return
 		}
-		RequireInvariants(tb, svc, db)
+		require.NoError(tb, svc.CheckAllInvariants(context.Background()))
 		require.NoError(tb, db.Close())
 	})
 	return e
