@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/httpapi"
 	"github.com/paykit/paykit/store"
@@ -61,9 +62,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	dbPath := fs.String("db", "paykit.db", "SQLite database file")
-	demo := fs.Bool("demo", false, "seed a demo tenant, API key and funded accounts (idempotent)")
-	demoKey := fs.String("demo-key", "demo", "API key of the demo tenant (with -demo)")
-	walletEnv := fs.String("wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
+	var o options
+	fs.BoolVar(&o.demo, "demo", false, "seed a demo tenant, API key and funded accounts (idempotent)")
+	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
+	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,33 +82,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 			logger.Error("close database", "err", err)
 		}
 	}()
-	svc := paykit.New(db, paykit.WithLogger(logger), paykit.WithWalletEnv(*walletEnv))
-
-	if *demo {
-		if err := seedDemo(ctx, svc, *demoKey); err != nil {
-			return fmt.Errorf("seed demo: %w", err)
-		}
-		logger.Info("demo tenant ready", "tenant", demoTenantID, "api_key", *demoKey,
-			"business_account", demoBusinessAccount, "payee_account", demoPayeeAccount)
+	svc, mux, err := wire(ctx, db, clock.New(), logger, o)
+	if err != nil {
+		return err
 	}
-
-	mux := http.NewServeMux()
-	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
-	mux.Handle("/gigapay/", http.StripPrefix("/gigapay", httpapi.NewGigapay(svc)))
-	mux.Handle("/memento/", http.StripPrefix("/memento", httpapi.NewMemento(svc)))
-	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", httpapi.NewEvents(svc, httpapi.BearerAuth(svc))))
-	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", httpapi.NewSandbox(svc)))
-	mux.Handle("/sandbox/gigapay/", http.StripPrefix("/sandbox/gigapay", httpapi.NewGigapaySandbox(svc)))
-	mux.Handle("/sandbox/memento/", http.StripPrefix("/sandbox/memento", httpapi.NewMementoSandbox(svc)))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"apis":[`+
-			`{"name":"GigPay","baseUrl":"/gigpay","example":"POST /gigpay/api/v1/payment-tokens"},`+
-			`{"name":"Gigapay v2","baseUrl":"/gigapay","example":"GET /gigapay/v2/payouts/"},`+
-			`{"name":"Memento","baseUrl":"/memento","example":"POST /memento/v1/requests"},`+
-			`{"name":"Events and webhooks","baseUrl":"/webhooks","example":"GET /webhooks/events"},`+
-			`{"name":"Sandbox controls","baseUrl":"/sandbox","example":"POST /sandbox/payments/{id}/complete"}]}`+"\n")
-	})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -141,6 +120,45 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		err = nil
 	}
 	return err
+}
+
+// options are the example server's settings that shape the Service and the
+// routes, from its flags.
+type options struct {
+	demo      bool   // seed the demo tenant
+	demoKey   string // the demo tenant's API key
+	walletEnv string // GigPay wallet link environment
+}
+
+// wire builds the example server's Service on db and clk, seeds the demo when
+// asked, and mounts every dialect on one mux: the tests use it as run does.
+func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Logger, o options) (*paykit.Service, http.Handler, error) {
+	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv))
+	mux := http.NewServeMux()
+	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
+	mux.Handle("/gigapay/", http.StripPrefix("/gigapay", httpapi.NewGigapay(svc)))
+	mux.Handle("/memento/", http.StripPrefix("/memento", httpapi.NewMemento(svc)))
+	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", httpapi.NewEvents(svc, httpapi.BearerAuth(svc))))
+	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", httpapi.NewSandbox(svc)))
+	mux.Handle("/sandbox/gigapay/", http.StripPrefix("/sandbox/gigapay", httpapi.NewGigapaySandbox(svc)))
+	mux.Handle("/sandbox/memento/", http.StripPrefix("/sandbox/memento", httpapi.NewMementoSandbox(svc)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"apis":[`+
+			`{"name":"GigPay","baseUrl":"/gigpay","example":"POST /gigpay/api/v1/payment-tokens"},`+
+			`{"name":"Gigapay v2","baseUrl":"/gigapay","example":"GET /gigapay/v2/payouts/"},`+
+			`{"name":"Memento","baseUrl":"/memento","example":"POST /memento/v1/requests"},`+
+			`{"name":"Events and webhooks","baseUrl":"/webhooks","example":"GET /webhooks/events"},`+
+			`{"name":"Sandbox controls","baseUrl":"/sandbox","example":"POST /sandbox/payments/{id}/complete"}]}`+"\n")
+	})
+	if o.demo {
+		if err := seedDemo(ctx, svc, o.demoKey); err != nil {
+			return nil, nil, fmt.Errorf("seed demo: %w", err)
+		}
+		logger.Info("demo tenant ready", "tenant", demoTenantID, "api_key", o.demoKey,
+			"business_account", demoBusinessAccount, "payee_account", demoPayeeAccount)
+	}
+	return svc, mux, nil
 }
 
 // seedDemo creates what the demo needs unless it exists. Each step is

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/store"
+)
+
+// epoch is where every demo server's mock clock starts.
+var epoch = time.Date(2026, 1, 9, 12, 0, 0, 0, time.UTC)
+
+// demoServer is the example server's own wiring (wire) on a fresh database
+// file, seeded with the demo, driven by a mock clock and served by an
+// httptest server: what a client of `go run ./examples/server -demo` talks to.
+type demoServer struct {
+	tb    testing.TB
+	svc   *paykit.Service
+	clock *clock.Mock
+	db    *store.DB
+	url   string
+}
+
+// response is one answer of the demo server.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// mustDemo starts a demo server; opts adjust its options before wiring. When
+// the test ends it checks every invariant of every tenant.
+func mustDemo(tb testing.TB, opts ...func(*options)) *demoServer {
+	tb.Helper()
+	db, err := store.Open(filepath.Join(tb.TempDir(), "paykit.db"))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
+	mock := clock.NewMock()
+	mock.Set(epoch)
+	o := options{demo: true, demoKey: "demo", walletEnv: "stage"}
+	for _, f := range opts {
+		f(&o)
+	}
+	svc, mux, err := wire(context.Background(), db, mock, slog.New(slog.DiscardHandler), o)
+	require.NoError(tb, err)
+	srv := httptest.NewServer(mux)
+	tb.Cleanup(srv.Close)
+	tb.Cleanup(func() { require.NoError(tb, svc.CheckAllInvariants(context.Background())) })
+	return &demoServer{tb: tb, svc: svc, clock: mock, db: db, url: srv.URL}
+}
+
+// do sends a request with body (JSON unless a Content-Type header says
+// otherwise) and headers given as name, value pairs.
+func (d *demoServer) do(method, path, body string, headers ...string) response {
+	d.tb.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, d.url+path, r)
+	require.NoError(d.tb, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(d.tb, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(d.tb, err)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// mustDo is do that requires the status want.
+func (d *demoServer) mustDo(want int, method, path, body string, headers ...string) response {
+	d.tb.Helper()
+	r := d.do(method, path, body, headers...)
+	require.Equal(d.tb, want, r.Status, "%s %s: %s", method, path, r.Body)
+	return r
+}
+
+// runDue performs the work due now by the mock clock.
+func (d *demoServer) runDue() {
+	d.tb.Helper()
+	require.NoError(d.tb, d.svc.RunDue(context.Background()))
+}
+
+// TestDemoServer_Wiring: the demo answers on every mount.
+func TestDemoServer_Wiring(t *testing.T) {
+	d := mustDemo(t)
+	d.mustDo(200, "GET", "/", "")
+	d.mustDo(200, "GET", "/gigpay/api/v1/accounts/"+demoBusinessAccount, "", "Authorization", "Bearer demo")
+	d.mustDo(200, "GET", "/gigapay/v2/payouts/", "", "Authorization", "Token demo", "Integration-ID", "demo")
+	d.mustDo(200, "GET", "/webhooks/events", "", "Authorization", "Bearer demo")
+}
