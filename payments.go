@@ -3,6 +3,7 @@ package paykit
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -358,29 +359,62 @@ func (s *Service) FindPaymentByID(ctx context.Context, tenantID, id string) (*Pa
 // FindPayments lists the tenant's payments, filtered, sorted and paginated by
 // keyset. Returns EINVALID for an unknown sort, type or status.
 func (s *Service) FindPayments(ctx context.Context, tenantID string, f PaymentFilter) ([]*Payment, error) {
-	if f.Sort == "" {
-		f.Sort = PaymentSortCreatedAsc
-	} else if _, err := ParsePaymentSort("sort", string(f.Sort)); err != nil {
+	if err := checkPaymentFilter(&f); err != nil {
 		return nil, err
-	}
-	if f.Type != nil {
-		if _, err := ParsePaymentType("type", string(*f.Type)); err != nil {
-			return nil, err
-		}
-	}
-	if f.Status != nil {
-		if _, err := ParsePaymentStatus("status", string(*f.Status)); err != nil {
-			return nil, err
-		}
 	}
 	f.Limit = clampLimit(f.Limit)
 	return s.store.FindPayments(ctx, tenantID, f)
 }
 
+// FindAllPayments yields every payment of the tenant that f selects, in f.Sort's
+// order, after the payment f.After when it is set; f.Limit is ignored. The
+// payments come from one query on one snapshot, one at a time, so a caller
+// can pass any number of them along in constant memory (GigPay's list, which
+// "will return all payments"). An EINVALID for an unknown sort, type or status
+// is yielded before any payment; a failure of the query ends the sequence with
+// its error. Breaking out of the loop ends the query.
+func (s *Service) FindAllPayments(ctx context.Context, tenantID string, f PaymentFilter) iter.Seq2[*Payment, error] {
+	if err := checkPaymentFilter(&f); err != nil {
+		return func(yield func(*Payment, error) bool) { yield(nil, err) }
+	}
+	f.Limit = 0
+	return s.store.FindAllPayments(ctx, tenantID, f)
+}
+
+// checkPaymentFilter validates f's enums and fills in the default sort.
+func checkPaymentFilter(f *PaymentFilter) error {
+	if f.Sort == "" {
+		f.Sort = PaymentSortCreatedAsc
+	} else if _, err := ParsePaymentSort("sort", string(f.Sort)); err != nil {
+		return err
+	}
+	if f.Type != nil {
+		if _, err := ParsePaymentType("type", string(*f.Type)); err != nil {
+			return err
+		}
+	}
+	if f.Status != nil {
+		if _, err := ParsePaymentStatus("status", string(*f.Status)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PaymentStore reads payments.
 type PaymentStore interface {
 	FindPaymentByID(ctx context.Context, tenantID, id string) (*Payment, error)
+	// FindPayments returns up to f.Limit payments that f selects, in f.Sort's
+	// order (ties broken by ID), after the payment f.After when it is set.
 	FindPayments(ctx context.Context, tenantID string, f PaymentFilter) ([]*Payment, error)
+	// FindAllPayments yields every payment FindPayments would return without a
+	// limit, in the same order, from ONE query on one snapshot, holding one row
+	// at a time: memory stays flat at any count. A failure is yielded once, as
+	// the last pair. Breaking out of the loop releases the query. Outside a
+	// transaction the loop body may use the Store; inside one, it must not run
+	// other statements on the Tx until the loop ends (one connection cannot
+	// always interleave them).
+	FindAllPayments(ctx context.Context, tenantID string, f PaymentFilter) iter.Seq2[*Payment, error]
 }
 
 // PaymentTx writes payments and leases them to the rail.

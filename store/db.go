@@ -1,10 +1,12 @@
 // Package store is paykit's SQLite Store, on modernc.org/sqlite (pure Go, no
 // cgo) and sqlx.
 //
-// A DB keeps two connection pools on one database file: a single writer
+// A DB keeps its connection pools on one database file: a single writer
 // connection, on which every write transaction runs, and a pool of read-only
 // connections, on which reads outside a transaction run. In WAL mode readers
-// never wait for the writer, and the writer never waits for readers.
+// never wait for the writer, and the writer never waits for readers. A third,
+// read-only pool serves the reads whose rows are handed out one at a time
+// (FindAllPayments), which last as long as their consumer takes.
 //
 // Writes are group-committed: concurrent InTx calls are gathered into one
 // SQLite transaction, each in its own savepoint, and committed with a single
@@ -58,6 +60,10 @@ type DB struct {
 	// they need no lock.
 	wstmts map[string]*sqlx.Stmt
 	reader *sqlx.DB // query_only connections for reads outside transactions
+	// streams are query_only connections for the queries whose rows are
+	// handed out one at a time (FindAllPayments), kept apart so that slow
+	// consumers never starve the reader pool.
+	streams *sqlx.DB
 
 	stmtsMu sync.Mutex
 	stmts   map[string]*sqlx.Stmt // prepared on the read pool, kept for the DB's life
@@ -165,6 +171,13 @@ func Open(dsn string, opts ...Option) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
 	}
+	d.streams, err = sqlx.Open("sqlite", withParams(dsn, append(common, "_pragma=query_only(1)")...))
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
+	d.streams.SetMaxOpenConns(n)
+	d.streams.SetMaxIdleConns(1)
 	d.view = &view{db: d, q: d.reader, pooled: true}
 	return d, nil
 }
@@ -180,6 +193,9 @@ func (d *DB) Close() error {
 	d.stmtsMu.Unlock()
 	if d.reader != nil {
 		errs = append(errs, d.reader.Close())
+	}
+	if d.streams != nil {
+		errs = append(errs, d.streams.Close())
 	}
 	// Wait for a running batch; later batches find wstmts nil and fail.
 	d.lead <- struct{}{}

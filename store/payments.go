@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sort"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/paykit/paykit"
 )
@@ -84,6 +87,43 @@ func (t *view) FindPaymentByID(ctx context.Context, tenantID, id string) (*payki
 }
 
 func (t *view) FindPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, error) {
+	where, order, args, err := paymentsQuery(tenantID, f)
+	if err != nil {
+		return nil, err
+	}
+	var rows []paymentRow
+	err = t.selectAll(ctx, &rows, `SELECT `+paymentColumns+` FROM payments WHERE `+where+` ORDER BY `+order+` LIMIT ?`,
+		append(args, limit(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("find payments: %w", err)
+	}
+	return payments(rows), nil
+}
+
+func (t *view) FindAllPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) iter.Seq2[*paykit.Payment, error] {
+	return func(yield func(*paykit.Payment, error) bool) {
+		where, order, args, err := paymentsQuery(tenantID, f)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		err = t.stream(ctx, `SELECT `+paymentColumns+` FROM payments WHERE `+where+` ORDER BY `+order, args,
+			func(rows *sqlx.Rows) (bool, error) {
+				var r paymentRow
+				if err := rows.StructScan(&r); err != nil {
+					return false, err
+				}
+				return yield(r.payment(), nil), nil
+			})
+		if err != nil {
+			yield(nil, fmt.Errorf("find all payments: %w", err))
+		}
+	}
+}
+
+// paymentsQuery returns the WHERE clause, the ORDER BY and the arguments of a
+// payment list.
+func paymentsQuery(tenantID string, f paykit.PaymentFilter) (where, order string, args []any, err error) {
 	var key, dir, cmp string
 	switch f.Sort {
 	case "", paykit.PaymentSortCreatedAsc:
@@ -95,7 +135,7 @@ func (t *view) FindPayments(ctx context.Context, tenantID string, f paykit.Payme
 	case paykit.PaymentSortAmountDesc:
 		key, dir, cmp = "amount_minor", "DESC", "<"
 	default:
-		return nil, &paykit.Error{Code: paykit.EINVALID, Message: fmt.Sprintf("Unknown sort %q.", f.Sort),
+		return "", "", nil, &paykit.Error{Code: paykit.EINVALID, Message: fmt.Sprintf("Unknown sort %q.", f.Sort),
 			Fields: map[string]string{"sort": fmt.Sprintf("Unknown sort %q.", f.Sort)}}
 	}
 	q := newQuery("tenant_id = ?", tenantID)
@@ -122,13 +162,7 @@ func (t *view) FindPayments(ctx context.Context, tenantID string, f paykit.Payme
 		// comparison walks the (tenant_id, key, id) index from there.
 		q.add(fmt.Sprintf("(%s, id) %s (SELECT %s, id FROM payments WHERE tenant_id = ? AND id = ?)", key, cmp, key), tenantID, f.After)
 	}
-	var rows []paymentRow
-	err := t.selectAll(ctx, &rows, `SELECT `+paymentColumns+` FROM payments WHERE `+q.clause()+
-		fmt.Sprintf(` ORDER BY %s %s, id %s LIMIT ?`, key, dir, dir), append(q.args, limit(f.Limit))...)
-	if err != nil {
-		return nil, fmt.Errorf("find payments: %w", err)
-	}
-	return payments(rows), nil
+	return q.clause(), fmt.Sprintf("%s %s, id %s", key, dir, dir), q.args, nil
 }
 
 func (t *tx) UpdatePayment(ctx context.Context, p *paykit.Payment) error {

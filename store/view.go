@@ -113,6 +113,46 @@ func (t *view) selectAll(ctx context.Context, dest any, query string, args ...an
 		func(ctx context.Context) error { return sqlx.SelectContext(ctx, t.q, dest, query, args...) })
 }
 
+// stream runs query and calls each with the rows positioned on each row in
+// turn, until each returns false or an error, or the rows end; it closes the
+// rows. Outside a transaction it runs on a connection of the stream pool, so
+// that a consumer that takes its time (a client downloading a long list)
+// holds none of the read pool's connections, which every other read needs.
+// The query is not prepared: parsing it is nothing beside the rows it reads.
+func (t *view) stream(ctx context.Context, query string, args []any, each func(*sqlx.Rows) (bool, error)) error {
+	if t.state != nil && t.state.broken != nil {
+		return t.state.broken
+	}
+	ctx = t.ctx(ctx)
+	var rows *sqlx.Rows
+	var err error
+	switch {
+	case t.inTx:
+		var s *sqlx.Stmt
+		if s, err = t.stmt(ctx, query); err == nil {
+			rows, err = s.QueryxContext(ctx, args...)
+		}
+	case t.pooled:
+		rows, err = t.db.streams.QueryxContext(ctx, query, args...)
+	default:
+		rows, err = t.q.QueryxContext(ctx, query, args...)
+	}
+	if err != nil {
+		return t.check(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		more, err := each(rows)
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+	return t.check(rows.Err())
+}
+
 // read runs query prepared when it can be (see stmt), and unprepared in a
 // read-only transaction.
 func (t *view) read(ctx context.Context, query string, prepared func(context.Context, *sqlx.Stmt) error, unprepared func(context.Context) error) error {

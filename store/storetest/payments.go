@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -162,9 +164,75 @@ func testFindPayments(t *testing.T, s paykit.Store) {
 					}, id)
 					require.Equal(t, ids(want, id), ids(got, id), "limit %d", limit)
 				}
+				// FindAllPayments: the same list without pages, from the start or
+				// after any cursor; it ignores Limit.
+				f := tc.f
+				f.Sort, f.Limit = sort, 2
+				require.Equal(t, ids(want, id), ids(collect(t, s.FindAllPayments(ctx, tn.ID, f)), id))
+				for i := range want {
+					f.After = want[i].ID
+					require.Equal(t, ids(want[i+1:], id), ids(collect(t, s.FindAllPayments(ctx, tn.ID, f)), id), "after %d", i)
+				}
 			})
 		}
 	}
+	t.Run("FindAllPayments", func(t *testing.T) {
+		got := collect(t, s.FindAllPayments(ctx, tn.ID, paykit.PaymentFilter{}))
+		require.Equal(t, all, got) // every field, oldest first
+		require.Empty(t, collect(t, s.FindAllPayments(ctx, NewID(), paykit.PaymentFilter{})))
+
+		// Breaking out releases the query: many times over, more than any pool
+		// holds, and the Store still reads and writes.
+		for range 50 {
+			for p, err := range s.FindAllPayments(ctx, tn.ID, paykit.PaymentFilter{}) {
+				require.NoError(t, err)
+				require.Equal(t, all[0].ID, p.ID)
+				break
+			}
+		}
+		// The loop body may read the Store.
+		n := 0
+		for p, err := range s.FindAllPayments(ctx, tn.ID, paykit.PaymentFilter{}) {
+			require.NoError(t, err)
+			got, err := s.FindPaymentByID(ctx, tn.ID, p.ID)
+			require.NoError(t, err)
+			require.Equal(t, p, got)
+			n++
+		}
+		require.Equal(t, len(all), n)
+
+		// Inside a transaction it sees the transaction's own writes.
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
+			p := &paykit.Payment{ID: NewID(), TenantID: tn.ID, Type: paykit.PaymentTypeDeposit,
+				Status: paykit.PaymentStatusPending, Amount: paykit.MoneyFromMinor(1, "USD"),
+				TransferID: NewID(), CreatedAt: Base.Add(time.Hour), UpdatedAt: Base.Add(time.Hour)}
+			if err := tx.CreatePayment(ctx, p); err != nil {
+				return err
+			}
+			var got []string
+			for q, err := range tx.FindAllPayments(ctx, tn.ID, paykit.PaymentFilter{After: all[len(all)-1].ID}) {
+				if err != nil {
+					return err
+				}
+				got = append(got, q.ID)
+			}
+			if !slices.Equal(got, []string{p.ID}) {
+				return fmt.Errorf("in a transaction: %v, want [%s]", got, p.ID)
+			}
+			return errRollback
+		})
+		require.ErrorIs(t, err, errRollback)
+
+		// A canceled context ends the sequence with its error.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		var errs []error
+		for _, err := range s.FindAllPayments(cctx, tn.ID, paykit.PaymentFilter{}) {
+			errs = append(errs, err)
+		}
+		require.Len(t, errs, 1)
+		require.ErrorIs(t, errs[0], context.Canceled)
+	})
 	t.Run("DefaultLimit", func(t *testing.T) {
 		got, err := s.FindPayments(ctx, tn.ID, paykit.PaymentFilter{})
 		require.NoError(t, err)
@@ -251,4 +319,18 @@ func testClaimPaymentsToSubmit(t *testing.T, s paykit.Store) {
 		return nil
 	})
 	require.NoError(t, err)
+}
+
+// errRollback rolls a test's transaction back.
+var errRollback = errors.New("roll back")
+
+// collect returns every payment of seq, failing tb on an error.
+func collect(tb testing.TB, seq iter.Seq2[*paykit.Payment, error]) []*paykit.Payment {
+	tb.Helper()
+	var out []*paykit.Payment
+	for p, err := range seq {
+		require.NoError(tb, err)
+		out = append(out, p)
+	}
+	return out
 }
