@@ -17,3 +17,9 @@ var GigapayEvents, GigapayEventTypes = func() ([]string, map[string]string) {
 // GigapayMessage exposes the dialect's rewriting of the root's messages, for
 // those no request can provoke on demand (the store's, when two race).
 var GigapayMessage = gigapayMessage
+
+// ParseTime exposes the one date-time parser of every dialect.
+var ParseTime = parseTime
+
+// WriteListStream exposes the streamed list writer, for a list of numbers.
+var WriteListStream = writeListStream[int, int]

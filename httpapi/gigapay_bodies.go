@@ -232,7 +232,7 @@ func (f *form) time(k string) *time.Time {
 	if s == nil || *s == "" {
 		return nil
 	}
-	t, err := parseGigapayTime(*s)
+	t, err := parseTime(*s)
 	if err != nil {
 		f.bad(k, "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].")
 		return nil
@@ -295,19 +295,4 @@ func (f *form) strings(k string) *[]string {
 		out = []string{}
 	}
 	return &out
-}
-
-// parseGigapayTime reads an ISO 8601 date-time, as Django does: with a T or a
-// space, seconds and fraction optional, and UTC when it has no offset.
-func parseGigapayTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(strings.Replace(s, " ", "T", 1))
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC().Truncate(time.Microsecond), nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02T15:04Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC().Truncate(time.Microsecond), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("bad date-time %q", s)
 }

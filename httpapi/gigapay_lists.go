@@ -49,7 +49,7 @@ func (q *query) time(field string) paykit.TimeFilter {
 		dst    **time.Time
 	}{{"_after", &f.After}, {"_before", &f.Before}} {
 		if s := q.q.Get(field + side.suffix); s != "" {
-			t, err := parseGigapayTime(s)
+			t, err := parseTime(s)
 			if err != nil {
 				q.v.Add(field+side.suffix, "Enter a valid date/time.")
 				continue

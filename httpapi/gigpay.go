@@ -100,11 +100,11 @@ type gigPayErrorBody struct {
 // Requests.
 
 type gigPayTokenCreate struct {
-	AssetType       string     `json:"assetType"`
-	SourceAccountID string     `json:"sourceAccountId"`
-	Amount          jsonNumber `json:"amount"`
-	ExpiresAtUTC    *isoTime   `json:"expiresAtUtc"`
-	Memo            string     `json:"memo"`
+	AssetType       string      `json:"assetType"`
+	SourceAccountID string      `json:"sourceAccountId"`
+	Amount          jsonNumber  `json:"amount"`
+	ExpiresAtUTC    *millisTime `json:"expiresAtUtc"`
+	Memo            string      `json:"memo"`
 }
 
 func (c gigPayTokenCreate) domain() paykit.TokenCreate {
@@ -148,21 +148,21 @@ type gigPayToken struct {
 	AssetType       string             `json:"assetType"`
 	Amount          jsonNumber         `json:"amount"`
 	SourceAccountID string             `json:"sourceAccountId"`
-	Memo            string             `json:"memo"`
+	Memo            *string            `json:"memo"`
 	Status          paykit.TokenStatus `json:"status"`
-	ExpiresAtUTC    isoTime            `json:"expiresAtUtc"`
-	CreatedAtUTC    isoTime            `json:"createdAtUtc"`
-	ModifiedAtUTC   isoTime            `json:"modifiedAtUtc"`
+	ExpiresAtUTC    millisTime         `json:"expiresAtUtc"`
+	CreatedAtUTC    millisTime         `json:"createdAtUtc"`
+	ModifiedAtUTC   millisTime         `json:"modifiedAtUtc"`
 	PaymentID       *string            `json:"paymentId"`
-	AcceptedAtUTC   *isoTime           `json:"acceptedAtUtc"`
+	AcceptedAtUTC   *millisTime        `json:"acceptedAtUtc"`
 }
 
 func (g *gigPay) token(t *paykit.Token) gigPayToken {
 	return gigPayToken{
 		PaymentTokenID: t.ID, Token: t.Token, Link: g.svc.WalletLink(t), AssetType: assetType(t.Amount.Currency),
-		Amount: jsonNumber{t.Amount.Amount}, SourceAccountID: t.SourceAccountID, Memo: t.Memo, Status: t.Status,
-		ExpiresAtUTC: isoTime{t.ExpiresAt}, CreatedAtUTC: isoTime{t.CreatedAt}, ModifiedAtUTC: isoTime{t.UpdatedAt},
-		PaymentID: nullable(t.PaymentID), AcceptedAtUTC: isoTimePtr(t.AcceptedAt),
+		Amount: jsonNumber{t.Amount.Amount}, SourceAccountID: t.SourceAccountID, Memo: nullable(t.Memo), Status: t.Status,
+		ExpiresAtUTC: millisTime{t.ExpiresAt}, CreatedAtUTC: millisTime{t.CreatedAt}, ModifiedAtUTC: millisTime{t.UpdatedAt},
+		PaymentID: nullable(t.PaymentID), AcceptedAtUTC: millisTimePtr(t.AcceptedAt),
 	}
 }
 
@@ -174,8 +174,8 @@ type gigPayPayment struct {
 	AssetType      string               `json:"assetType"`
 	Status         paykit.PaymentStatus `json:"status"`
 	Type           paykit.PaymentType   `json:"type"`
-	CreatedAtUTC   isoTime              `json:"createdAtUtc"`
-	ModifiedAtUTC  isoTime              `json:"modifiedAtUtc"`
+	CreatedAtUTC   millisTime           `json:"createdAtUtc"`
+	ModifiedAtUTC  millisTime           `json:"modifiedAtUtc"`
 	Source         gigPayParty          `json:"source"`
 	Destination    gigPayParty          `json:"destination"`
 	PaymentTokenID *string              `json:"paymentTokenId"`
@@ -192,7 +192,7 @@ type gigPayParty struct {
 func gigPayPaymentOf(p *paykit.Payment) gigPayPayment {
 	return gigPayPayment{
 		PaymentID: p.ID, Amount: jsonNumber{p.Amount.Amount}, AssetType: assetType(p.Amount.Currency),
-		Status: p.Status, Type: p.Type, CreatedAtUTC: isoTime{p.CreatedAt}, ModifiedAtUTC: isoTime{p.UpdatedAt},
+		Status: p.Status, Type: p.Type, CreatedAtUTC: millisTime{p.CreatedAt}, ModifiedAtUTC: millisTime{p.UpdatedAt},
 		Source: gigPayPartyOf(p.Source), Destination: gigPayPartyOf(p.Destination),
 		PaymentTokenID: nullable(p.PaymentTokenID), FailureReason: nullable(p.FailureReason),
 	}
@@ -214,8 +214,8 @@ type gigPayAccount struct {
 	Available         jsonNumber `json:"available"`
 	Reserved          jsonNumber `json:"reserved"`
 	Incoming          jsonNumber `json:"incoming"`
-	CreatedAtUTC      isoTime    `json:"createdAtUtc"`
-	ModifiedAtUTC     isoTime    `json:"modifiedAtUtc"`
+	CreatedAtUTC      millisTime `json:"createdAtUtc"`
+	ModifiedAtUTC     millisTime `json:"modifiedAtUtc"`
 }
 
 func gigPayAccountOf(a *paykit.Account) gigPayAccount {
@@ -225,7 +225,7 @@ func gigPayAccountOf(a *paykit.Account) gigPayAccount {
 		ExternalStorage: nullable(a.ExternalStorage),
 		Balance:         jsonNumber{a.Balance().Amount}, Available: jsonNumber{a.Available().Amount},
 		Reserved: jsonNumber{a.Reserved().Amount}, Incoming: jsonNumber{a.Incoming().Amount},
-		CreatedAtUTC: isoTime{a.CreatedAt}, ModifiedAtUTC: isoTime{a.UpdatedAt},
+		CreatedAtUTC: millisTime{a.CreatedAt}, ModifiedAtUTC: millisTime{a.UpdatedAt},
 	}
 }
 
@@ -320,7 +320,8 @@ func (g *gigPay) rejectToken(w http.ResponseWriter, r *http.Request, t *paykit.T
 }
 
 // findPayments lists payments with GigPay's {"data":[...]}, plus hasMore and
-// nextCursor for keyset pagination.
+// nextCursor for keyset pagination: all of them, streamed, unless the client
+// asks for a page with limit.
 func (g *gigPay) findPayments(w http.ResponseWriter, r *http.Request, t *paykit.Tenant) error {
 	q := r.URL.Query()
 	var v paykit.Validation
@@ -352,14 +353,19 @@ func (g *gigPay) findPayments(w http.ResponseWriter, r *http.Request, t *paykit.
 	if f.CreatedUntil, err = queryTime(q.Get("createdUntil")); err != nil {
 		v.Add("createdUntil", err.Error())
 	}
-	limit := paykit.DefaultLimit
-	if q.Has("limit") { // present and empty is invalid here
+	// Without a limit, every payment, as GigPay's document says ("this will
+	// return all payments"), streamed; with one, a page.
+	paged, limit := q.Has("limit"), 0
+	if paged { // present and empty is invalid here
 		if limit, err = paykit.ParseLimit("limit", q.Get("limit")); err != nil {
 			v.Add("limit", paykit.ErrorMessage(err))
 		}
 	}
 	if err := v.Err(); err != nil {
 		return err
+	}
+	if !paged {
+		return writeListStream(w, r, g.svc.FindAllPayments(r.Context(), t.ID, f), gigPayPaymentOf)
 	}
 	out, err := hookPage(limit, func(n int, after **paykit.Payment) ([]*paykit.Payment, error) {
 		f := f

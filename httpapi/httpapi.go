@@ -25,27 +25,34 @@
 // Auth: "Authorization: Bearer <key>" on every route (the scheme is matched
 // case-insensitively); 401 without a key or with a wrong one. Bodies and
 // responses are camelCase JSON; amounts are JSON numbers decoded exactly
-// (never through float64); times are UTC ISO-8601 like 2024-01-09T19:19:27.693Z,
-// to the millisecond, or to the microsecond when a time has a finer part.
+// (never through float64); times are written in UTC to the millisecond, like
+// 2024-01-09T19:19:27.693Z (a finer part is truncated), and read as ISO 8601
+// with or without an offset, none meaning UTC (2030-01-09T18:00:56.246, as a
+// .NET client sends a DateTime of unspecified kind).
 //
 //	POST /api/v1/payment-tokens                  create a token: {"assetType":"usd","sourceAccountId","amount","expiresAtUtc"?,"memo"?} → 201 token
 //	POST /api/v1/payment-tokens/batch            {"tokens":[...up to 100 of the above]} → 201 {"data":[tokens]}, all or nothing
 //	GET  /api/v1/payment-tokens/{token}          → 200 token, as it stands now (expired at the instant of expiresAtUtc)
 //	POST /api/v1/payment-tokens/{token}/accept   {"destinationAccountId"} → 200 {"paymentToken":token,"payment":payment}
 //	POST /api/v1/payment-tokens/{token}/reject   → 200 token
-//	GET  /api/v1/payments                        → 200 {"data":[payments],"hasMore","nextCursor"}
+//	GET  /api/v1/payments                        → 200 {"data":[every payment],"hasMore":false,"nextCursor":null}, streamed
 //	GET  /api/v1/payments/{paymentId}            → 200 payment
 //	POST /api/v1/accounts                        {"id"?,"assetType","name"?,"businessAccountId"|"userIdentityId"} → 201 account
 //	GET  /api/v1/accounts/{id}                   → 200 account with balances
 //	POST /api/v1/deposits                        {"destinationAccountId","amount","assetType","externalStorage"?} → 201 payment (processing)
 //	POST /api/v1/withdrawals                     {"sourceAccountId","amount","assetType","externalStorage"} → 201 payment (pending)
 //
-// GET /api/v1/payments takes the query parameters type (deposit, transfer,
+// GET /api/v1/payments returns all the tenant's payments, oldest first, as
+// the document says ("Currently, this will return all payments"), written as
+// they are read from one query, so memory stays flat at any count. As
+// extensions it takes the query parameters type (deposit, transfer,
 // withdrawal), status (pending, processing, completed, canceled, failed),
 // paymentTokenId, accountId (source or destination), createdFrom (inclusive)
-// and createdUntil (exclusive) as RFC 3339 times, sort (createdAt, -createdAt,
-// amount, -amount; default createdAt), limit (1 to 1000, default 25) and
-// startingAfter (the nextCursor of the previous page, a paymentId).
+// and createdUntil (exclusive) as date-times, sort (createdAt, -createdAt,
+// amount, -amount; default createdAt) and startingAfter (a paymentId: the
+// payments after it), which narrow or order the whole list; and limit (1 to
+// 1000), which asks for one page: {"data","hasMore","nextCursor"}, nextCursor
+// being the startingAfter of the next page.
 //
 // Shapes:
 //
@@ -78,11 +85,13 @@
 package httpapi
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -176,6 +185,77 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
+// streamStall is how long a streamed response waits for a client to take its
+// next chunk before giving up on it, so that a client that stops reading
+// releases the query that feeds it.
+const streamStall = time.Minute
+
+// writeListStream writes 200 {"data":[...],"hasMore":false,"nextCursor":null}
+// with every item seq yields, rendered and written as it comes: memory stays
+// flat however many there are. The bytes are those writeJSON would write for
+// the whole list. An error before the first bytes have gone out is returned,
+// for the dialect's error response; after, the status has gone, so the
+// response is aborted (the client sees a broken body, never a short list that
+// parses).
+func writeListStream[S, T any](w http.ResponseWriter, r *http.Request, seq iter.Seq2[S, error], render func(S) T) error {
+	sw := &stallWriter{w: w, rc: http.NewResponseController(w)}
+	bw := bufio.NewWriterSize(sw, 32<<10)
+	bw.WriteString(`{"data":[`)
+	first := true
+	fail := func(err error) error {
+		if !sw.started {
+			return err
+		}
+		slog.ErrorContext(r.Context(), "httpapi: list stream aborted", "method", r.Method, "path", r.URL.Path, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	for it, err := range seq {
+		if err != nil {
+			return fail(err)
+		}
+		b, err := encodeJSON(render(it))
+		if err != nil {
+			return fail(err)
+		}
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		if _, err := bw.Write(b); err != nil {
+			return fail(err)
+		}
+	}
+	bw.WriteString(`],"hasMore":false,"nextCursor":null}` + "\n")
+	if err := bw.Flush(); err != nil {
+		return fail(err)
+	}
+	// The deadline was this response's: a next request on the connection
+	// starts without one (or with the server's own).
+	sw.rc.SetWriteDeadline(time.Time{})
+	return nil
+}
+
+// stallWriter sends a streamed list's status and headers with its first
+// bytes, and gives each write to the client streamStall to complete.
+type stallWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	started bool
+}
+
+func (s *stallWriter) Write(p []byte) (int, error) {
+	if !s.started {
+		s.started = true
+		s.w.Header().Set("Content-Type", "application/json")
+		s.w.WriteHeader(http.StatusOK)
+	}
+	// Real time, not the Service's Clock: a socket deadline is the network's,
+	// and a mock clock would never reach it. A writer without deadlines (a
+	// recorder) does without.
+	s.rc.SetWriteDeadline(time.Now().Add(streamStall))
+	return s.w.Write(p)
+}
+
 // encodeJSON encodes v as every response and webhook body is: without
 // escaping <, > and & for HTML (as the vendors' own servers write them), and
 // without a trailing newline.
@@ -256,8 +336,8 @@ func wireTypeName(t reflect.Type) string {
 	switch t {
 	case reflect.TypeFor[jsonNumber]():
 		return "a JSON number"
-	case reflect.TypeFor[isoTime]():
-		return "an RFC 3339 date-time string like 2024-01-09T18:00:56.246Z"
+	case reflect.TypeFor[isoTime](), reflect.TypeFor[millisTime]():
+		return "an ISO 8601 date-time string like 2024-01-09T18:00:56.246Z (UTC when it has no offset)"
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -300,72 +380,6 @@ func (n *jsonNumber) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON implements json.Marshaler.
 func (n jsonNumber) MarshalJSON() ([]byte, error) { return []byte(n.Decimal.String()), nil }
-
-// isoTime is a UTC time that travels as an ISO-8601 string with a Z: to the
-// millisecond when it has no finer part (2024-01-09T19:19:27.693Z), otherwise to
-// the microsecond. It decodes any RFC 3339 time, with any fraction and offset.
-type isoTime struct{ time.Time }
-
-// MarshalJSON implements json.Marshaler.
-func (t isoTime) MarshalJSON() ([]byte, error) { return []byte(`"` + formatISO(t.Time) + `"`), nil }
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (t *isoTime) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[isoTime]()}
-	}
-	v, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return &json.UnmarshalTypeError{Value: "string " + strconv.Quote(s), Type: reflect.TypeFor[isoTime]()}
-	}
-	t.Time = v.UTC()
-	return nil
-}
-
-// ptr returns a pointer to t's time, or nil when t was absent or null.
-func (t *isoTime) ptr() *time.Time {
-	if t == nil || t.IsZero() {
-		return nil
-	}
-	v := t.Time
-	return &v
-}
-
-// formatISO renders t in UTC to the millisecond, or to the microsecond when it
-// has a finer part.
-func formatISO(t time.Time) string {
-	t = t.UTC()
-	if t.Nanosecond()%int(time.Millisecond) == 0 {
-		return t.Format("2006-01-02T15:04:05.000Z")
-	}
-	return t.Format("2006-01-02T15:04:05.000000Z")
-}
-
-// isoTimePtr returns t as an isoTime, or nil (JSON null) for a nil t.
-func isoTimePtr(t *time.Time) *isoTime {
-	if t == nil {
-		return nil
-	}
-	return &isoTime{*t}
-}
-
-// queryTime parses an optional RFC 3339 query parameter; "" is nil.
-func queryTime(s string) (*time.Time, error) {
-	if s == "" {
-		return nil, nil
-	}
-	// An unencoded "+" of an offset arrives as a space.
-	t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(s, " ", "+"))
-	if err != nil {
-		return nil, errors.New("Must be an RFC 3339 date-time like 2024-01-09T18:00:56.246Z.")
-	}
-	t = t.UTC()
-	return &t, nil
-}
 
 // nullable returns s, or nil (JSON null) when s is empty.
 func nullable(s string) *string {

@@ -9,11 +9,12 @@
 //	go run ./examples/server -demo
 //
 // With -demo it seeds, idempotently, a tenant "demo" whose API key is the value
-// of -demo-key: a business account 3fa85f64-5717-4562-b3fc-2c963f66afa6 funded
-// with 10000.00 USD and a payee account 4fa85f64-5717-4562-b3fc-2c963f66afa6
-// (GigPay); the web app integration "demo" (Gigapay); and the Memento merchant
-// settings, signing callbacks with the demo key, with a payer "demopayer" at
-// +14155551212 holding 1000.00 USD.
+// of -demo-key: a business account 3fa85f64-5717-4562-b3fc-2c963f66afa6 of the
+// business 5fa85f64-5717-4562-b3fc-2c963f66afa6, funded with 10000.00 USD, and a
+// payee account 4fa85f64-5717-4562-b3fc-2c963f66afa6 of the user identity
+// 6fa85f64-5717-4562-b3fc-2c963f66afa6 (GigPay); the web app integration "demo"
+// (Gigapay); and the Memento merchant settings, signing callbacks with the demo
+// key, with a payer "demopayer" at +14155551212 holding 1000.00 USD.
 package main
 
 import (
@@ -42,6 +43,11 @@ const (
 	demoTenantID        = "demo"
 	demoBusinessAccount = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 	demoPayeeAccount    = "4fa85f64-5717-4562-b3fc-2c963f66afa6"
+	// The owners of the two accounts are UUIDs, as in GigPay's examples, so
+	// that a client typing businessAccountId and userIdentityId as Guid
+	// parses them.
+	demoBusinessID      = "5fa85f64-5717-4562-b3fc-2c963f66afa6"
+	demoPayeeIdentityID = "6fa85f64-5717-4562-b3fc-2c963f66afa6"
 	demoPayerUsername   = "demopayer"
 	demoPayerPhone      = "+14155551212"
 )
@@ -128,11 +134,17 @@ type options struct {
 	demo      bool   // seed the demo tenant
 	demoKey   string // the demo tenant's API key
 	walletEnv string // GigPay wallet link environment
+	// wrapStore, when set, decorates the Store the Service runs on (the
+	// tests count its queries with it).
+	wrapStore func(paykit.Store) paykit.Store
 }
 
 // wire builds the example server's Service on db and clk, seeds the demo when
 // asked, and mounts every dialect on one mux: the tests use it as run does.
 func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Logger, o options) (*paykit.Service, http.Handler, error) {
+	if o.wrapStore != nil {
+		db = o.wrapStore(db)
+	}
 	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv))
 	mux := http.NewServeMux()
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
@@ -174,7 +186,7 @@ func seedDemo(ctx context.Context, svc *paykit.Service, key string) error {
 
 	// GigPay: a funded business account and a payee.
 	_, err := svc.CreateAccount(ctx, demoTenantID, paykit.AccountCreate{ID: demoBusinessAccount, Currency: "USD",
-		Name: "Demo business", BusinessAccountID: "demo-business"})
+		Name: "Demo business", BusinessAccountID: demoBusinessID})
 	if err != nil && paykit.ErrorCode(err) != paykit.ECONFLICT {
 		return err
 	}
@@ -182,7 +194,7 @@ func seedDemo(ctx context.Context, svc *paykit.Service, key string) error {
 		return err
 	}
 	_, err = svc.CreateAccount(ctx, demoTenantID, paykit.AccountCreate{ID: demoPayeeAccount, Currency: "USD",
-		Name: "Demo payee", UserIdentityID: "demo-payee"})
+		Name: "Demo payee", UserIdentityID: demoPayeeIdentityID})
 	if err != nil && paykit.ErrorCode(err) != paykit.ECONFLICT {
 		return err
 	}

@@ -33,7 +33,7 @@ func TestSeedDemo(t *testing.T) {
 	require.Equal(t, "10000.00 USD", a.Available().String())
 	a, err = svc.FindAccountByID(ctx, demoTenantID, demoPayeeAccount)
 	require.NoError(t, err)
-	require.Equal(t, "demo-payee", a.UserIdentityID)
+	require.Equal(t, demoPayeeIdentityID, a.UserIdentityID)
 	_, err = svc.FindIntegrationByID(ctx, demoTenantID, demoTenantID)
 	require.NoError(t, err)
 	m, err := svc.FindMerchant(ctx, demoTenantID)
@@ -52,7 +52,7 @@ func TestSeedDemo_AfterCrash(t *testing.T) {
 	ctx := context.Background()
 	_, err = svc.CreateTenant(ctx, demoTenantID, "Demo")
 	require.NoError(t, err)
-	_, err = svc.CreateAccount(ctx, demoTenantID, paykit.AccountCreate{ID: demoBusinessAccount, Currency: "USD", BusinessAccountID: "demo-business"})
+	_, err = svc.CreateAccount(ctx, demoTenantID, paykit.AccountCreate{ID: demoBusinessAccount, Currency: "USD", BusinessAccountID: demoBusinessID})
 	require.NoError(t, err)
 	_, err = svc.CreateDeposit(ctx, demoTenantID, paykit.DepositCreate{DestinationAccountID: demoBusinessAccount,
 		Amount: decimal.RequireFromString("10000.00"), AssetType: "usd"})

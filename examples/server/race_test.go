@@ -1,0 +1,7 @@
+//go:build race
+
+package main
+
+// raceEnabled reports whether the tests run under the race detector, which the
+// largest tests skip.
+const raceEnabled = true
