@@ -160,13 +160,6 @@ func (g *gigapay) getPayout(c *gigapayCall) (int, any, error) {
 	return http.StatusOK, out, err
 }
 
-func (g *gigapay) deletePayout(c *gigapayCall) (int, any, error) {
-	if err := g.svc.DeletePayout(c.ctx, c.tenantID, c.r.PathValue("id")); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
-}
-
 func (g *gigapay) resendPayout(c *gigapayCall) (int, any, error) {
 	if _, err := c.readBody(); err != nil {
 		return 0, nil, err
