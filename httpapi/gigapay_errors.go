@@ -84,7 +84,12 @@ func (c *gigapayCall) errorBody(err error) (int, any) {
 	if fs := paykit.ErrorFields(err); len(fs) > 0 {
 		fields = make(map[string]string, len(fs))
 		for k, m := range fs {
-			fields[gigapayField(k)] = gigapayMessage(m)
+			w := gigapayField(k)
+			fields[w] = gigapayMessage(m)
+			if how, ok := c.empty[w]; ok {
+				// The Service refused a value that arrived empty: say how.
+				fields[w] = gigapayEmpty[how]
+			}
 		}
 	}
 	switch {

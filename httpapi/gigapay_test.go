@@ -229,9 +229,12 @@ func TestGigapay_Errors(t *testing.T) {
 		require.Equal(t, `{"detail":"Not found."}`+"\n", string(r.Body))
 	})
 	t.Run("Validation", func(t *testing.T) {
-		// The documentation's example: a field's messages under its name.
+		// The documentation's example: a field's messages under its name,
+		// blank when given as "" (issue 9), required when left out.
 		e.MustEmployee("67", "Albin Lindskog")
 		r := e.MustDo(400, "POST", "/gigapay/v2/payouts/", `{"amount":"100","currency":"SEK","employee":"67","description":""}`)
+		require.Equal(t, `{"description":["This field may not be blank."]}`+"\n", string(r.Body))
+		r = e.MustDo(400, "POST", "/gigapay/v2/payouts/", `{"amount":"100","currency":"SEK","employee":"67"}`)
 		require.Equal(t, `{"description":["This field is required."]}`+"\n", string(r.Body))
 		r = e.MustDo(400, "POST", "/gigapay/v2/payouts/", `{"amount":"100","cost":"120","currency":"SEK","employee":"67","description":"d"}`)
 		require.Equal(t, `{"non_field_errors":["Exactly one of amount, invoiced_amount and cost is required."]}`+"\n", string(r.Body))
@@ -246,7 +249,7 @@ func TestGigapay_Errors(t *testing.T) {
 		// An inline employee's errors nest under employee.
 		r = e.MustDo(400, "POST", "/gigapay/v2/payouts/?expand=employee",
 			`{"amount":"100","currency":"SEK","description":"d","employee":{"name":"","country":"SWE"}}`)
-		require.JSONEq(t, `{"employee":{"name":["This field is required."],"non_field_errors":["Either email or cellphone_number is required."]}}`, string(r.Body))
+		require.JSONEq(t, `{"employee":{"name":["This field may not be blank."],"non_field_errors":["Either email or cellphone_number is required."]}}`, string(r.Body))
 	})
 	t.Run("Bulk", func(t *testing.T) {
 		// A bulk request's errors are a list aligned with its items.
