@@ -288,6 +288,7 @@ func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *
 			return err
 		}
 		gone := res.status == http.StatusGone
+		schedule := s.retrySchedule(d.Scheme)
 		d.LastAttemptAt, d.LastStatusCode, d.LastError, d.LeaseUntil, d.UpdatedAt = &res.at, res.status, a.Error, nil, now
 		switch {
 		case res.ok:
@@ -297,13 +298,13 @@ func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *
 			d.NextAttemptAt = nil
 		case d.Status != DeliveryStatusPending:
 			// Failed meanwhile, when its endpoint was disabled.
-		case gone || d.Tries >= len(s.webhooks.schedule):
+		case gone || d.Tries >= len(schedule):
 			if err := moveDelivery(d, DeliveryStatusFailed); err != nil {
 				return err
 			}
 			d.NextAttemptAt = nil
 		default:
-			next := res.at.Add(s.webhooks.schedule[d.Tries])
+			next := res.at.Add(schedule[d.Tries])
 			d.NextAttemptAt = &next
 		}
 		if err := tx.UpdateDelivery(ctx, d); err != nil {

@@ -12,7 +12,8 @@ import (
 
 // DefaultRetrySchedule is when a delivery is attempted: at once, then after
 // each failure the next delay, counted from the failed attempt. Eight attempts
-// over about 28 hours, like Svix's.
+// over about 28 hours, like Svix's. It is the standard scheme's, and any
+// scheme's without a RetrySchedule of its own.
 var DefaultRetrySchedule = []time.Duration{
 	0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
 }
@@ -26,7 +27,7 @@ const (
 
 // webhookConfig is the delivery engine's configuration, set by options.
 type webhookConfig struct {
-	schedule     []time.Duration
+	schedule     []time.Duration // nil: each scheme's (retrySchedule)
 	timeout      time.Duration
 	concurrency  int
 	disableAfter time.Duration
@@ -36,17 +37,24 @@ type webhookConfig struct {
 	sem chan struct{} // bounds the attempts in flight, across concurrent RunDue calls
 }
 
-// WithRetrySchedule sets when deliveries are attempted: schedule[0] after the
-// event is fanned out (0: at once), and schedule[i] after the i-th failed
-// attempt; a delivery fails for good once the schedule is spent. An empty
-// schedule means DefaultRetrySchedule; negative delays count as 0.
+// WithRetrySchedule sets when deliveries are attempted, whatever their
+// scheme: schedule[0] after the event is fanned out (0: at once), and
+// schedule[i] after the i-th failed attempt; a delivery fails for good once
+// the schedule is spent. Negative delays count as 0. Without it (or with an
+// empty schedule) each scheme's RetrySchedule applies, DefaultRetrySchedule
+// for the standard scheme.
 func WithRetrySchedule(schedule []time.Duration) Option {
-	return func(s *Service) {
-		s.webhooks.schedule = nil
-		for _, d := range schedule {
-			s.webhooks.schedule = append(s.webhooks.schedule, max(d, 0))
-		}
+	return func(s *Service) { s.webhooks.schedule = nonNegative(schedule) }
+}
+
+// nonNegative returns a copy of schedule with negative delays as 0; nil for
+// an empty one.
+func nonNegative(schedule []time.Duration) []time.Duration {
+	var out []time.Duration
+	for _, d := range schedule {
+		out = append(out, max(d, 0))
 	}
+	return out
 }
 
 // WithDeliveryTimeout bounds each delivery attempt, from dialing to reading the
@@ -105,9 +113,6 @@ func defaultWebhookConfig() webhookConfig {
 // initWebhooks completes the configuration once every option is applied.
 func (s *Service) initWebhooks() {
 	w := &s.webhooks
-	if len(w.schedule) == 0 {
-		w.schedule = DefaultRetrySchedule
-	}
 	if w.timeout <= 0 {
 		w.timeout = DefaultDeliveryTimeout
 	}

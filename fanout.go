@@ -69,8 +69,8 @@ func (s *Service) fanOut(ctx context.Context, tx Tx, now time.Time, ev *Event, e
 			if err != nil {
 				return fmt.Errorf("callback to %s: %w", cb.URL, err)
 			}
-			d := s.newDelivery(ev, now)
-			d.URL, d.Scheme, d.Body = cb.URL, cb.Scheme, body
+			d := s.newDelivery(ev, cb.Scheme, now)
+			d.URL, d.Body = cb.URL, body
 			if ws.Sign != nil {
 				d.Secret = cb.Secret // the attempts sign with it
 			}
@@ -82,11 +82,11 @@ func (s *Service) fanOut(ctx context.Context, tx Tx, now time.Time, ev *Event, e
 	return nil
 }
 
-// newDelivery returns a pending delivery of ev, due after the schedule's first
-// delay.
-func (s *Service) newDelivery(ev *Event, now time.Time) *Delivery {
-	due := now.Add(s.webhooks.schedule[0])
-	return &Delivery{ID: newID(), TenantID: ev.TenantID, EventID: ev.ID, EventType: ev.Type,
+// newDelivery returns a pending delivery of ev in scheme, due after the
+// first delay of the scheme's schedule.
+func (s *Service) newDelivery(ev *Event, scheme SignatureScheme, now time.Time) *Delivery {
+	due := now.Add(s.retrySchedule(scheme)[0])
+	return &Delivery{ID: newID(), TenantID: ev.TenantID, EventID: ev.ID, EventType: ev.Type, Scheme: scheme,
 		Status: DeliveryStatusPending, NextAttemptAt: &due, CreatedAt: now, UpdatedAt: now}
 }
 
@@ -97,8 +97,8 @@ func (s *Service) endpointDelivery(ev *Event, ep *Endpoint, now time.Time) (*Del
 	if err != nil {
 		return nil, fmt.Errorf("endpoint %s: %w", ep.ID, err)
 	}
-	d := s.newDelivery(ev, now)
-	d.EndpointID, d.URL, d.Scheme, d.Body = ep.ID, ep.URL, ep.Scheme, body
+	d := s.newDelivery(ev, ep.Scheme, now)
+	d.EndpointID, d.URL, d.Body = ep.ID, ep.URL, body
 	return d, nil
 }
 

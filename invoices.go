@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -28,8 +29,8 @@ type Invoice struct {
 	Open     bool            `json:"open"`  // payouts still join it
 	Price    Money           `json:"price"` // the sum of its payouts' cost: what the client owes
 	Metadata json.RawMessage `json:"metadata"`
-	AppURL   string          `json:"appUrl"` // where the client pays it
-	PDFURL   string          `json:"pdfUrl"` // its PDF
+	AppURL   string          `json:"appUrl"` // where the client pays it: <base>/i/<ID>/?token=<Token> (WithInvoiceAppURL)
+	PDFURL   string          `json:"pdfUrl"` // its PDF: <base>/invoice/<UID>/?token=<Token>&language=en
 	// Token is the capability in AppURL and PDFURL. It is not in the JSON:
 	// the URLs carry it, and a snapshot has no use for it apart.
 	Token     string     `json:"-"`
@@ -93,11 +94,28 @@ type InvoiceUpdate struct {
 const DefaultInvoiceAppURL = "https://app.gigapay.se"
 
 // WithInvoiceAppURL sets the base URL of the web app where invoices are paid
-// and downloaded: an invoice's app link is <base>/i/<uid>/?token=… and its pdf
-// link <base>/invoice/<uid>/?token=…&language=en. The default is
-// DefaultInvoiceAppURL.
+// and downloaded, which a host serves: an invoice's app link is
+// <base>/i/<id>/?token=…, with the invoice's id as its clients see it (the
+// link follows the id when it changes), and its pdf link
+// <base>/invoice/<uid>/?token=…&language=en, as Gigapay's. The token, drawn
+// for each invoice, is the capability the page checks. The default is
+// DefaultInvoiceAppURL; the links of an invoice are made with the base the
+// Service has when it opens the invoice (or changes its id).
 func WithInvoiceAppURL(base string) Option {
 	return func(s *Service) { s.gigapay.appURL = strings.TrimRight(base, "/") }
+}
+
+// invoiceBase returns the base URL of invoice links.
+func (s *Service) invoiceBase() string {
+	if s.gigapay.appURL == "" {
+		return DefaultInvoiceAppURL
+	}
+	return s.gigapay.appURL
+}
+
+// invoiceAppURL returns the app link of inv, by its id.
+func (s *Service) invoiceAppURL(inv *Invoice) string {
+	return s.invoiceBase() + "/i/" + url.PathEscape(inv.ID) + "/?token=" + inv.Token
 }
 
 // openInvoice returns the integration's open invoice in currency c, opening a
@@ -108,16 +126,12 @@ func (s *Service) openInvoice(ctx context.Context, tx Tx, now time.Time, integ *
 	if ErrorCode(err) != ENOTFOUND {
 		return inv, false, err
 	}
-	base := s.gigapay.appURL
-	if base == "" {
-		base = DefaultInvoiceAppURL
-	}
 	uid, token := newID(), strings.ToLower(randomString(32))
 	inv = &Invoice{UID: uid, TenantID: integ.ID, ID: uid, Currency: c, Open: true, Price: MoneyFromMinor(0, c),
 		Metadata: json.RawMessage(`{}`), Token: token,
-		AppURL:    base + "/i/" + uid + "/?token=" + token,
-		PDFURL:    base + "/invoice/" + uid + "/?token=" + token + "&language=en",
+		PDFURL:    s.invoiceBase() + "/invoice/" + uid + "/?token=" + token + "&language=en",
 		CreatedAt: now, UpdatedAt: now}
+	inv.AppURL = s.invoiceAppURL(inv)
 	if err := tx.CreateInvoice(ctx, inv); err != nil {
 		return nil, false, err
 	}
@@ -126,6 +140,7 @@ func (s *Service) openInvoice(ctx context.Context, tx Tx, now time.Time, integ *
 	id := strconv.FormatInt(inv.Number, 10)
 	if _, err := tx.FindInvoiceByID(ctx, integ.ID, id); ErrorCode(err) == ENOTFOUND {
 		inv.ID = id
+		inv.AppURL = s.invoiceAppURL(inv) // written with its first payouts' price
 	} else if err != nil {
 		return nil, false, err
 	}
@@ -165,6 +180,7 @@ func (s *Service) UpdateInvoice(ctx context.Context, tenantID, id string, upd In
 				checkIDFree(ctx, &v, "id", "invoice", func() error { _, err := tx.FindInvoiceByID(ctx, tenantID, *upd.ID); return err })
 			}
 			inv.ID = *upd.ID
+			inv.AppURL = s.invoiceAppURL(inv)
 		}
 		if upd.Metadata != nil {
 			inv.Metadata = checkMetadata(&v, "metadata", *upd.Metadata)
@@ -282,8 +298,8 @@ type InvoiceTx interface {
 	// across every tenant and never reused; ECONFLICT when its UID, its ID in
 	// its tenant, or an open invoice of its tenant in its currency exists.
 	CreateInvoice(ctx context.Context, inv *Invoice) error
-	// UpdateInvoice writes ID, Open, Price, Metadata, PaidAt and UpdatedAt;
-	// ECONFLICT when a new ID is taken.
+	// UpdateInvoice writes ID, AppURL, Open, Price, Metadata, PaidAt and
+	// UpdatedAt; ECONFLICT when a new ID is taken.
 	UpdateInvoice(ctx context.Context, inv *Invoice) error
 	DeleteInvoice(ctx context.Context, tenantID, uid string) error
 }

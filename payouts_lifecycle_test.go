@@ -405,3 +405,29 @@ func countOf(ss []string, s string) int {
 	}
 	return n
 }
+
+// TestInvoice_AppURL: an invoice's app link is under WithInvoiceAppURL and
+// names the invoice by the id its clients see, also after they change it, in
+// what the API returns and in what the store keeps; the pdf link keeps the
+// invoice's uid.
+func TestInvoice_AppURL(t *testing.T) {
+	ctx := context.Background()
+	e := MustOpen(t, paykit.WithInvoiceAppURL("https://pay.example.com/"))
+	tn := e.MustIntegration(t)
+	e.MustEmployee(t, tn, "67")
+	p, err := e.svc.CreatePayout(ctx, tn, payoutOf("123", "67", "1000.00"))
+	require.NoError(t, err)
+	inv, err := e.svc.FindInvoiceByID(ctx, tn, p.InvoiceID)
+	require.NoError(t, err)
+	require.NotEqual(t, inv.UID, inv.ID)
+	require.Equal(t, "https://pay.example.com/i/"+inv.ID+"/?token="+inv.Token, inv.AppURL)
+	require.Equal(t, "https://pay.example.com/invoice/"+inv.UID+"/?token="+inv.Token+"&language=en", inv.PDFURL)
+
+	upd, err := e.svc.UpdateInvoice(ctx, tn, inv.ID, paykit.InvoiceUpdate{ID: ptr("inv-1")})
+	require.NoError(t, err)
+	require.Equal(t, "https://pay.example.com/i/inv-1/?token="+inv.Token, upd.AppURL)
+	again, err := e.svc.FindInvoiceByID(ctx, tn, "inv-1")
+	require.NoError(t, err)
+	require.Equal(t, upd.AppURL, again.AppURL)
+	require.Equal(t, inv.PDFURL, again.PDFURL)
+}

@@ -68,6 +68,11 @@ type WebhookScheme struct {
 	// which then only serves callbacks (such as a payment request's
 	// notify_url); it is the message an endpoint that names the scheme gets.
 	EndpointRefusal string
+	// RetrySchedule is when the scheme's deliveries are attempted, as
+	// WithRetrySchedule describes, so that each vendor's documented retries
+	// are the default; nil is DefaultRetrySchedule. A Service given
+	// WithRetrySchedule uses that for every scheme.
+	RetrySchedule []time.Duration
 }
 
 // schemeRegistry holds the schemes registered with a Service. Its zero value
@@ -99,6 +104,7 @@ func (s *Service) RegisterScheme(ws WebhookScheme) {
 		panic("paykit: RegisterScheme: the standard scheme is built in")
 	}
 	ws.Headers = slices.Clone(ws.Headers)
+	ws.RetrySchedule = nonNegative(ws.RetrySchedule)
 	r := &s.schemes
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -118,6 +124,20 @@ func (s *Service) scheme(name SignatureScheme) (*WebhookScheme, bool) {
 	defer r.mu.RUnlock()
 	ws, ok := r.m[name]
 	return ws, ok
+}
+
+// retrySchedule returns when deliveries of scheme are attempted: the
+// Service's WithRetrySchedule when it has one, or else the scheme's own
+// RetrySchedule, or else DefaultRetrySchedule. A delivery of a scheme this
+// process lacks (it fails to render or sign anyway) gets the default.
+func (s *Service) retrySchedule(scheme SignatureScheme) []time.Duration {
+	if len(s.webhooks.schedule) > 0 {
+		return s.webhooks.schedule
+	}
+	if ws, ok := s.scheme(scheme); ok && len(ws.RetrySchedule) > 0 {
+		return ws.RetrySchedule
+	}
+	return DefaultRetrySchedule
 }
 
 // registeredSchemes returns every registered scheme, by name.

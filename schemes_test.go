@@ -196,7 +196,7 @@ func TestService_UnregisteredScheme(t *testing.T) {
 		require.Len(t, ds, 1)
 		d := ds[0]
 		require.Equal(t, 1, d.Attempts)
-		e.clock.Add(5 * time.Second)
+		e.clock.Add(httpapi.GigapayRetrySchedule[1]) // the gigapay scheme's first retry
 		err = bare.RunDue(ctx)
 		require.ErrorContains(t, err, `scheme "gigapay" is not registered`)
 		d, _ = e.mustDelivery(t, tenant, d.ID)
@@ -210,5 +210,47 @@ func TestService_UnregisteredScheme(t *testing.T) {
 		reqs := rcv.requests()
 		require.Len(t, reqs, 2)
 		require.NoError(t, signing.VerifyGigapay(reqs[1].Header.Get("Gigapay-Signature"), reqs[1].Body, ep.Secret, e.clock.Now(), 0))
+	})
+}
+
+// TestService_RetrySchedule: a scheme's deliveries follow its RetrySchedule,
+// the standard scheme's DefaultRetrySchedule, and WithRetrySchedule overrides
+// every scheme's.
+func TestService_RetrySchedule(t *testing.T) {
+	// Paced waits a minute before its first attempt and makes three in all
+	// (a negative delay counts as 0).
+	paced := paykit.WebhookScheme{Name: "paced", Render: bareSnapshot,
+		RetrySchedule: []time.Duration{time.Minute, -time.Second, time.Hour}}
+	// attempts runs an event to two endpoints that always fail, one paced and
+	// one standard, and returns how many attempts each got at once, and in all
+	// after ten RunDues 11 hours apart, longer than any delay (so one attempt
+	// per delivery each), in less than the 5 days that disable an endpoint.
+	attempts := func(t *testing.T, opts ...paykit.Option) (pacedNow, standardNow, pacedAll, standardAll int) {
+		e := MustOpen(t, opts...)
+		e.svc.RegisterScheme(paced)
+		tenant := e.MustTenant(t)
+		failing := func(int, *http.Request) int { return http.StatusInternalServerError }
+		rp, rs := newReceiver(t, failing), newReceiver(t, failing)
+		e.mustEndpoint(t, tenant, rp.URL, []string{"thing.happened"}, func(in *paykit.EndpointCreate) { in.Scheme = "paced" })
+		e.mustEndpoint(t, tenant, rs.URL, []string{"thing.happened"})
+		e.mustEvent(t, tenant, "thing.happened", `{"n":1}`)
+		e.MustRunDue(t)
+		pacedNow, standardNow = len(rp.requests()), len(rs.requests())
+		for range 10 {
+			e.clock.Add(11 * time.Hour)
+			e.MustRunDue(t)
+		}
+		return pacedNow, standardNow, len(rp.requests()), len(rs.requests())
+	}
+	t.Run("PerScheme", func(t *testing.T) {
+		pn, sn, pa, sa := attempts(t)
+		require.Equal(t, 0, pn, "the paced scheme's first attempt waits its first delay")
+		require.Equal(t, 1, sn)
+		require.Equal(t, 3, pa)
+		require.Equal(t, len(paykit.DefaultRetrySchedule), sa, "the standard scheme keeps the default")
+	})
+	t.Run("WithRetrySchedule", func(t *testing.T) {
+		pn, sn, pa, sa := attempts(t, paykit.WithRetrySchedule([]time.Duration{0, time.Second}))
+		require.Equal(t, []int{1, 1, 2, 2}, []int{pn, sn, pa, sa}, "the Service's schedule is every scheme's")
 	})
 }

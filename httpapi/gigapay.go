@@ -18,10 +18,11 @@ import (
 //
 // Auth is "Authorization: Token <key>" plus "Integration-ID: <id>" naming an
 // integration the key's tenant owns, or the key's own tenant (not needed on
-// /v2/integrations/ and the API root). Header names match in any case. Without
-// credentials: 403 {"detail":"Authentication credentials were not provided."};
-// a wrong key: 401 {"detail":"Invalid token."} with WWW-Authenticate: Token; a
-// missing, unknown or foreign Integration-ID: 403 {"detail":...}.
+// /v2/integrations/ and the API root). Header names match in any case. Every
+// authentication failure is 403, as the documentation says, with Django REST
+// Framework's detail: without credentials {"detail":"Authentication
+// credentials were not provided."}, a wrong key {"detail":"Invalid token."};
+// a missing, unknown or foreign Integration-ID: 403 {"detail":...}.
 //
 // Every path ends in a slash; one without gets a 307 to it, keeping the query
 // and the prefix the dialect is mounted under (also behind http.StripPrefix,
@@ -42,19 +43,20 @@ import (
 // read-only fields are ignored, as Django REST Framework does.
 //
 // Errors have Django REST Framework's shapes: {"detail":"..."} (404 "Not
-// found.", 401, 403, 405 "Method \"DELETE\" not allowed." with Allow, 409 when
+// found.", 403, 405 "Method \"DELETE\" not allowed." with Allow, 409 when
 // the state forbids the action, 429 for a resend within 24 hours, 415, 413),
 // and for 400 {"<field>":["..."]}, {"non_field_errors":["..."]}, nested for an
 // inline employee ({"employee":{"name":[...]}}) and, for a bulk request, a list
 // aligned with the input ([{}, {"amount":[...]}]). Guards the documentation
-// calls forbidden (deleting an employee with payouts, a payout or invoice once
-// paid, changing or deleting the integrations of types 1 and 2) are 403.
+// calls forbidden (deleting an employee with payouts, an invoice once paid,
+// changing or deleting the integrations of types 1 and 2) are 403.
 // Accept-Language: sv translates the common messages; the default is en.
 // POST routes and resend take Idempotency-Key: the same key replays the first
 // response, errors included, for 24 hours. OPTIONS describes a route. A client
 // that asks for text/html (a browser), or ?format=api, gets each response as a
 // readable HTML page; such a client may also authenticate with HTTP Basic, the
-// API key as user name and the integration id as password.
+// API key as user name and the integration id as password, and its
+// authentication failures are 401 with a Basic challenge, so that it asks.
 //
 // # Routes
 //
@@ -75,7 +77,6 @@ import (
 //	GET    /v2/payouts/                      ?employee=, ?invoice=, ?search=, start_at/end_at/created_at/notified_at/accepted_at filters
 //	POST   /v2/payouts/                      an object → 201 payout, or an array → 201 [payouts] on one invoice, all or nothing
 //	GET    /v2/payouts/{id}/
-//	DELETE /v2/payouts/{id}/                 → 204; 403 once its invoice is paid
 //	PATCH  /v2/payouts/{id}/resend/          → 204; PUT too; 409 before notified, 429 within 24 hours
 //	GET    /v2/pricing/                      the breakdowns of payouts, with the payout filters
 //	POST   /v2/pricing/                      a payout-shaped object or array → 200 breakdown(s), nothing created
@@ -110,7 +111,9 @@ func NewGigapay(svc *paykit.Service) http.Handler {
 		"PUT": g.replaceEmployee, "PATCH": g.updateEmployee, "DELETE": g.deleteEmployee})
 	rt.route("/v2/employees/{id}/resend/", "Employee Resend", accessIntegration, true, methods{"PUT": g.resendEmployee, "PATCH": g.resendEmployee})
 	rt.route("/v2/payouts/", "Payout List", accessIntegration, false, methods{"GET": g.listPayouts, "POST": g.createPayouts})
-	rt.route("/v2/payouts/{id}/", "Payout Instance", accessIntegration, false, methods{"GET": g.getPayout, "DELETE": g.deletePayout})
+	// No DELETE: the document's own example of an error is the 405 of
+	// DELETE /v2/payouts/123/ (Allow: GET, HEAD, OPTIONS).
+	rt.route("/v2/payouts/{id}/", "Payout Instance", accessIntegration, false, methods{"GET": g.getPayout})
 	rt.route("/v2/payouts/{id}/resend/", "Payout Resend", accessIntegration, true, methods{"PUT": g.resendPayout, "PATCH": g.resendPayout})
 	rt.route("/v2/pricing/", "Pricing List", accessIntegration, false, methods{"GET": g.listPricing, "POST": g.pricePayouts})
 	rt.route("/v2/pricing/{id}/", "Pricing Instance", accessIntegration, false, methods{"GET": g.getPricing})

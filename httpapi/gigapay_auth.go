@@ -43,10 +43,11 @@ func (c *gigapayCall) authenticate() error {
 	return nil
 }
 
-// errNoCredentials is a missing Authorization header: 403, as the Gigapay
-// documentation says, or in a browser a 401 that makes it ask for HTTP Basic
-// credentials.
-var errNoCredentials = paykit.Errorf(paykit.EFORBIDDEN, "Authentication credentials were not provided.")
+// errNoCredentials is a missing Authorization header. Like every
+// authentication failure of the dialect it is 403, as the Gigapay
+// documentation says, and in a browser a 401 that makes it ask for HTTP Basic
+// credentials (see render).
+var errNoCredentials = paykit.Errorf(paykit.EUNAUTHORIZED, "Authentication credentials were not provided.")
 
 // gigapayCredentials returns the API key of "Authorization: Token <key>" and
 // the Integration-ID header; in a browser also HTTP Basic, with the key as user
@@ -72,9 +73,6 @@ func gigapayCredentials(r *http.Request, html bool) (key, integrationID string, 
 			}
 			return user, integrationID, nil
 		}
-	}
-	if html {
-		return "", "", &statusError{http.StatusUnauthorized, errNoCredentials}
 	}
 	return "", "", errNoCredentials
 }

@@ -154,14 +154,36 @@ func jsonTypeName(b []byte) string {
 }
 
 // form reads the fields of one body object as Django REST Framework's fields
-// do, recording their errors (prefixed, for a nested or listed object) in v.
+// do, recording their errors (prefixed, for a nested or listed object) in v,
+// and in empty the strings that arrived empty.
 type form struct {
 	m      map[string]json.RawMessage
 	prefix string
 	v      *paykit.Validation
+	// empty records, by prefixed field name, each string given as null
+	// ("null") or as "" or only spaces ("blank"): the Service reads both as
+	// no value, and errorBody says which it was when the Service wanted one
+	// (gigapayEmpty). Shared by the forms of one request; nil records nothing.
+	empty map[string]string
+}
+
+// newForm returns a form of the request's body object m, recording in the
+// call which strings arrived empty.
+func (c *gigapayCall) newForm(m map[string]json.RawMessage, prefix string, v *paykit.Validation) *form {
+	if c.empty == nil {
+		c.empty = map[string]string{}
+	}
+	return &form{m: m, prefix: prefix, v: v, empty: c.empty}
 }
 
 func (f *form) bad(k, msg string) { f.v.Add(f.prefix+k, msg) }
+
+// arrived records how the string k arrived empty: "null" or "blank".
+func (f *form) arrived(k, how string) {
+	if f.empty != nil {
+		f.empty[f.prefix+k] = how
+	}
+}
 
 // present reports whether k was given, null included.
 func (f *form) present(k string) bool { _, ok := f.m[k]; return ok }
@@ -179,6 +201,7 @@ func (f *form) str(k string) string {
 }
 
 // strPtr is str that tells absent (nil) from null or empty (a pointer to "").
+// It records a null or blank value (see form.empty).
 func (f *form) strPtr(k string) *string {
 	raw, ok := f.m[k]
 	if !ok {
@@ -188,9 +211,12 @@ func (f *form) strPtr(k string) *string {
 	var s string
 	switch jsonKind(raw) {
 	case "null":
+		f.arrived(k, "null")
 	case "string":
 		if err := json.Unmarshal(raw, &s); err != nil {
 			f.bad(k, "Not a valid string.")
+		} else if strings.TrimSpace(s) == "" {
+			f.arrived(k, "blank") // trimmed, as a CharField does
 		}
 	case "number":
 		s = string(raw)

@@ -18,7 +18,7 @@ func (c *gigapayCall) objectForm() (*form, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &form{m: items[0], v: &paykit.Validation{}}, nil
+	return c.newForm(items[0], "", &paykit.Validation{}), nil
 }
 
 func employeeCreate(f *form) paykit.EmployeeCreate {

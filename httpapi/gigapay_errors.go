@@ -18,12 +18,11 @@ func (c *gigapayCall) render(status int, body any, err error) {
 	if err != nil {
 		logError(c.r, err)
 		status, body = c.errorBody(err)
-		if status == http.StatusUnauthorized {
-			if c.html {
-				c.w.Header().Set("WWW-Authenticate", `Basic realm="Gigapay API: the API key as user name, the Integration-ID as password", charset="UTF-8"`)
-			} else {
-				c.w.Header().Set("WWW-Authenticate", "Token")
-			}
+		if c.html && paykit.ErrorCode(err) == paykit.EUNAUTHORIZED {
+			// A browser is asked for HTTP Basic credentials instead, which
+			// only a 401 does.
+			status = http.StatusUnauthorized
+			c.w.Header().Set("WWW-Authenticate", `Basic realm="Gigapay API: the API key as user name, the Integration-ID as password", charset="UTF-8"`)
 		}
 	}
 	if status == http.StatusNoContent {
@@ -43,10 +42,14 @@ func (c *gigapayCall) render(status int, body any, err error) {
 	writeJSON(c.w, status, body)
 }
 
-// gigapayStatuses maps error codes to statuses in this dialect.
+// gigapayStatuses maps error codes to statuses in this dialect. Every
+// authentication failure is 403, a missing key and a wrong one alike: "API
+// requests without authentication will fail with the HTTP response code 403"
+// (Django REST Framework answers so when its first authentication class sends
+// no WWW-Authenticate challenge).
 var gigapayStatuses = map[string]int{
 	paykit.EINVALID:      http.StatusBadRequest,
-	paykit.EUNAUTHORIZED: http.StatusUnauthorized,
+	paykit.EUNAUTHORIZED: http.StatusForbidden,
 	paykit.EFORBIDDEN:    http.StatusForbidden,
 	paykit.ENOTFOUND:     http.StatusNotFound,
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
@@ -81,7 +84,12 @@ func (c *gigapayCall) errorBody(err error) (int, any) {
 	if fs := paykit.ErrorFields(err); len(fs) > 0 {
 		fields = make(map[string]string, len(fs))
 		for k, m := range fs {
-			fields[gigapayField(k)] = gigapayMessage(m)
+			w := gigapayField(k)
+			fields[w] = gigapayMessage(m)
+			if how, ok := c.empty[w]; ok {
+				// The Service refused a value that arrived empty: say how.
+				fields[w] = gigapayEmpty[how]
+			}
 		}
 	}
 	switch {

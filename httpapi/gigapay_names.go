@@ -86,6 +86,18 @@ var gigapayMessages = map[string]string{
 	"Either email or cellphoneNumber is required.":                "Either email or cellphone_number is required.",
 }
 
+// gigapayEmpty is what Django REST Framework says of a required string that
+// arrived empty, by how it arrived (see form.empty): the Service has one
+// sentence, "A value is required.", for a value that is missing, since its
+// inputs are Go strings that cannot tell absent, null and "" apart, and the
+// dialect, which read the body, words it as a CharField does. It applies to a
+// field the Service refused, so an optional string may still be "" or null
+// (no value), as before.
+var gigapayEmpty = map[string]string{
+	"blank": "This field may not be blank.", // "" or only spaces
+	"null":  "This field may not be null.",
+}
+
 // gigapayPatterns rewrites the root's messages that carry a value.
 var gigapayPatterns = []struct {
 	re   *regexp.Regexp

@@ -95,27 +95,27 @@ func TestGigapay_Words(t *testing.T) {
 		{"EmployeeSwedish", "POST", "/gigapay/v2/employees/", `{"name":"` + long + `","email":"bad","country":"SWE"}`, "sv",
 			`{"email":["Ange en giltig e-postadress."],"name":["Se till att detta fält inte har fler än 255 tecken."]}`},
 		{"EmployeeInput", "POST", "/gigapay/v2/employees/", `{"name":"x","country":""}`, "",
-			`{"country":["This field is required."],"non_field_errors":["Either email or cellphone_number is required."]}`},
+			`{"country":["This field may not be blank."],"non_field_errors":["Either email or cellphone_number is required."]}`},
 		{"Payout", "POST", "/gigapay/v2/payouts/", `{"id":"1","amount":"1","cost":"1","currency":"","description":"` + long + `","employee":"nobody","end_at":"2020-01-01T00:00:00Z","start_at":"2020-01-02T00:00:00Z"}`, "",
-			`{"currency":["This field is required."],"description":["Ensure this field has no more than 255 characters."],` +
+			`{"currency":["This field may not be blank."],"description":["Ensure this field has no more than 255 characters."],` +
 				`"employee":["Object with id \"nobody\" does not exist."],"end_at":["The gig cannot end before it starts."],` +
 				`"non_field_errors":["Exactly one of amount, invoiced_amount and cost is required."]}`},
 		{"PayoutSwedish", "POST", "/gigapay/v2/payouts/", `{"amount":"1","cost":"1","currency":"","description":"d","employee":"67"}`, "sv",
-			`{"currency":["Det här fältet är obligatoriskt."],"non_field_errors":["Exakt ett av amount, invoiced_amount och cost krävs."]}`},
+			`{"currency":["Det här fältet får inte vara blankt."],"non_field_errors":["Exakt ett av amount, invoiced_amount och cost krävs."]}`},
 		{"InvoicedAmount", "POST", "/gigapay/v2/payouts/", `{"invoiced_amount":"0","currency":"SEK","description":"d","employee":"67"}`, "",
 			`{"invoiced_amount":["Amount must be greater than zero."]}`},
 		{"Bulk", "POST", "/gigapay/v2/payouts/", `[{"id":"b","amount":"1","currency":"SEK","description":"a","employee":"67"},` +
 			`{"id":"b","amount":"1","currency":"SEK","description":"a","employee":{"name":"","country":"SWE","cellphone_number":"x"}}]`, "",
 			`[{},{"employee":{"cellphone_number":["Enter a valid phone number with its country code, like +46703000000."],` +
-				`"name":["This field is required."]},"id":["payout with this id already exists."]}]`},
+				`"name":["This field may not be blank."]},"id":["payout with this id already exists."]}]`},
 		{"Filters", "GET", "/gigapay/v2/payouts/?employee=x&invoice=y", "", "",
 			`{"employee":["Select a valid choice. That choice is not one of the available choices."],` +
 				`"invoice":["Select a valid choice. That choice is not one of the available choices."]}`},
 		{"Integration", "POST", "/gigapay/v2/integrations/", `{"id":"` + gpIntegration + `","name":"N","logo":"https://x.se/` + strings.Repeat("l", 2048) + `",` +
 			`"email":"a@b.se","recipient":"r","address_line_1":"","address_line_2":"` + long + `","zip_code":"","city":"c"}`, "",
-			`{"address_line_1":["This field is required."],"address_line_2":["Ensure this field has no more than 255 characters."],` +
+			`{"address_line_1":["This field may not be blank."],"address_line_2":["Ensure this field has no more than 255 characters."],` +
 				`"id":["integration with this id already exists."],"logo":["Ensure this URL has no more than 2048 characters."],` +
-				`"zip_code":["This field is required."]}`},
+				`"zip_code":["This field may not be blank."]}`},
 		{"Settings", "POST", "/sandbox/gigapay/settings/", `{"income_tax":"2"}`, "",
 			`{"income_tax":["Rates are fractions from 0 to 1 with at most 6 decimals."]}`},
 	} {

@@ -28,7 +28,7 @@ func (c *gigapayCall) payoutCreates() (in []paykit.PayoutCreate, list bool, err 
 		if list {
 			prefix = fmt.Sprintf("[%d].", i)
 		}
-		in = append(in, payoutCreate(&form{m: m, prefix: prefix, v: v}))
+		in = append(in, payoutCreate(c.newForm(m, prefix, v)))
 	}
 	if err := v.Err(); err != nil {
 		if list {
@@ -54,10 +54,15 @@ func payoutCreate(f *form) paykit.PayoutCreate {
 			f.bad("employee", "Invalid data. Expected a dictionary.")
 			return pc
 		}
-		e := employeeCreate(&form{m: sub[0], prefix: f.prefix + "employee.", v: f.v})
+		e := employeeCreate(&form{m: sub[0], prefix: f.prefix + "employee.", v: f.v, empty: f.empty})
 		pc.Employee = &e
 	} else {
 		pc.EmployeeID = f.str("employee")
+		if f.empty[f.prefix+"employee"] == "blank" {
+			// A relational field reads "" as null, as Django REST
+			// Framework's do.
+			f.arrived("employee", "null")
+		}
 	}
 	return pc
 }
@@ -158,13 +163,6 @@ func (g *gigapay) getPayout(c *gigapayCall) (int, any, error) {
 	}
 	out, err := c.payout(p)
 	return http.StatusOK, out, err
-}
-
-func (g *gigapay) deletePayout(c *gigapayCall) (int, any, error) {
-	if err := g.svc.DeletePayout(c.ctx, c.tenantID, c.r.PathValue("id")); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
 }
 
 func (g *gigapay) resendPayout(c *gigapayCall) (int, any, error) {

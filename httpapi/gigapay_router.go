@@ -103,7 +103,8 @@ type gigapayCall struct {
 	html     bool
 	base     string // scheme://host/prefix of the mount, without a trailing slash
 	expand   map[string]bool
-	cache    map[string]any // expanded objects already loaded, by kind and id
+	cache    map[string]any    // expanded objects already loaded, by kind and id
+	empty    map[string]string // the body's strings that arrived null or blank (see form.empty)
 }
 
 // ServeHTTP implements http.Handler.

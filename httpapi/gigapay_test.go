@@ -164,10 +164,12 @@ func TestGigapay_Authentication(t *testing.T) {
 		require.Equal(t, `{"detail":"Authentication credentials were not provided."}`+"\n", string(r.Body))
 	})
 	t.Run("InvalidToken", func(t *testing.T) {
-		r := e.MustDo(401, "GET", "/gigapay/v2/payouts/", "", "Authorization", "Token nope")
+		// 403 too, as the document says of every request without
+		// authentication (issue 9), and no challenge.
+		r := e.MustDo(403, "GET", "/gigapay/v2/payouts/", "", "Authorization", "Token nope")
 		require.Equal(t, `{"detail":"Invalid token."}`+"\n", string(r.Body))
-		require.Equal(t, "Token", r.Header.Get("WWW-Authenticate"))
-		r = e.MustDo(401, "GET", "/gigapay/v2/payouts/", "", "Authorization", "Token")
+		require.Empty(t, r.Header.Get("WWW-Authenticate"))
+		r = e.MustDo(403, "GET", "/gigapay/v2/payouts/", "", "Authorization", "Token")
 		require.Equal(t, `{"detail":"Invalid token header. No credentials provided."}`+"\n", string(r.Body))
 	})
 	t.Run("IntegrationID", func(t *testing.T) {
@@ -208,13 +210,15 @@ func TestGigapay_Authentication(t *testing.T) {
 func TestGigapay_Errors(t *testing.T) {
 	e := MustGigapay(t)
 	t.Run("MethodNotAllowed", func(t *testing.T) {
-		// The documentation's example of a 405, on a resource that allows only
+		// The documentation's example of a 405, a payout, which allows only
 		// GET: byte for byte, with its Allow header.
-		r := e.MustDo(405, "DELETE", "/gigapay/v2/pricing/123/", "")
+		r := e.MustDo(405, "DELETE", "/gigapay/v2/payouts/123/", "")
 		require.Equal(t, "GET, HEAD, OPTIONS", r.Header.Get("Allow"))
 		require.Equal(t, `{"detail":"Method \"DELETE\" not allowed."}`+"\n", string(r.Body))
+		r = e.MustDo(405, "DELETE", "/gigapay/v2/pricing/123/", "")
+		require.Equal(t, "GET, HEAD, OPTIONS", r.Header.Get("Allow"))
 		r = e.MustDo(405, "PUT", "/gigapay/v2/payouts/123/", "{}")
-		require.Equal(t, "GET, DELETE, HEAD, OPTIONS", r.Header.Get("Allow"))
+		require.Equal(t, "GET, HEAD, OPTIONS", r.Header.Get("Allow"))
 		r = e.MustDo(405, "POST", "/gigapay/v2/invoices/", "{}")
 		require.Equal(t, "GET, HEAD, OPTIONS", r.Header.Get("Allow"))
 	})
@@ -225,9 +229,12 @@ func TestGigapay_Errors(t *testing.T) {
 		require.Equal(t, `{"detail":"Not found."}`+"\n", string(r.Body))
 	})
 	t.Run("Validation", func(t *testing.T) {
-		// The documentation's example: a field's messages under its name.
+		// The documentation's example: a field's messages under its name,
+		// blank when given as "" (issue 9), required when left out.
 		e.MustEmployee("67", "Albin Lindskog")
 		r := e.MustDo(400, "POST", "/gigapay/v2/payouts/", `{"amount":"100","currency":"SEK","employee":"67","description":""}`)
+		require.Equal(t, `{"description":["This field may not be blank."]}`+"\n", string(r.Body))
+		r = e.MustDo(400, "POST", "/gigapay/v2/payouts/", `{"amount":"100","currency":"SEK","employee":"67"}`)
 		require.Equal(t, `{"description":["This field is required."]}`+"\n", string(r.Body))
 		r = e.MustDo(400, "POST", "/gigapay/v2/payouts/", `{"amount":"100","cost":"120","currency":"SEK","employee":"67","description":"d"}`)
 		require.Equal(t, `{"non_field_errors":["Exactly one of amount, invoiced_amount and cost is required."]}`+"\n", string(r.Body))
@@ -242,7 +249,7 @@ func TestGigapay_Errors(t *testing.T) {
 		// An inline employee's errors nest under employee.
 		r = e.MustDo(400, "POST", "/gigapay/v2/payouts/?expand=employee",
 			`{"amount":"100","currency":"SEK","description":"d","employee":{"name":"","country":"SWE"}}`)
-		require.JSONEq(t, `{"employee":{"name":["This field is required."],"non_field_errors":["Either email or cellphone_number is required."]}}`, string(r.Body))
+		require.JSONEq(t, `{"employee":{"name":["This field may not be blank."],"non_field_errors":["Either email or cellphone_number is required."]}}`, string(r.Body))
 	})
 	t.Run("Bulk", func(t *testing.T) {
 		// A bulk request's errors are a list aligned with its items.
@@ -284,8 +291,9 @@ func TestGigapay_Errors(t *testing.T) {
 		r = e.MustDo(409, "PATCH", "/gigapay/v2/payouts/g1/resend/", "")
 		require.Contains(t, string(r.Body), `{"detail":"The employee has not been notified of payout \"g1\" yet`)
 		e.Sandbox("/invoices/" + str(t, p["invoice"]) + "/pay/")
-		r = e.MustDo(403, "DELETE", "/gigapay/v2/payouts/g1/", "")
-		require.Contains(t, string(r.Body), `its invoice`)
+		// A payout has no DELETE (the seed's own 405); its paid invoice cannot go either.
+		r = e.MustDo(405, "DELETE", "/gigapay/v2/payouts/g1/", "")
+		require.Equal(t, "GET, HEAD, OPTIONS", r.Header.Get("Allow"))
 		e.MustDo(403, "DELETE", "/gigapay/v2/invoices/"+str(t, p["invoice"])+"/", "")
 		r = e.MustDo(409, "POST", "/sandbox/gigapay/payouts/g1/accept/", "")
 		require.Contains(t, string(r.Body), `"detail"`)

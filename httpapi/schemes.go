@@ -36,8 +36,17 @@ func RegisterSchemes(svc *paykit.Service) {
 	}
 }
 
+// GigapayRetrySchedule is when a Gigapay webhook's delivery is attempted,
+// unless the Service has a schedule of its own (paykit.WithRetrySchedule): the
+// documentation's "up to 10 retries with exponential backoff", so 11 attempts,
+// the first at once and each retry twice as long after the failed attempt as
+// the one before: 1, 2, 4, 8, 16, 32, 64, 128, 256 and 512 minutes, the last
+// about 17 hours after the first.
+var GigapayRetrySchedule = []time.Duration{0, 1 * time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute,
+	16 * time.Minute, 32 * time.Minute, 64 * time.Minute, 128 * time.Minute, 256 * time.Minute, 512 * time.Minute}
+
 // gigapayScheme posts the bare Gigapay object of the event's snapshot, as the
-// API renders it (renderGigapayEvent).
+// API renders it (renderGigapayEvent), and retries as GigapayRetrySchedule.
 var gigapayScheme = paykit.WebhookScheme{
 	Name:   SchemeGigapay,
 	Render: renderGigapayEvent,
@@ -45,7 +54,8 @@ var gigapayScheme = paykit.WebhookScheme{
 		h.Set(signing.GigapayHeader, signing.SignGigapay(secret, at, body))
 		return nil
 	},
-	Headers: []string{signing.GigapayHeader},
+	Headers:       []string{signing.GigapayHeader},
+	RetrySchedule: GigapayRetrySchedule,
 }
 
 // gigstackScheme posts gigstack's envelope, whose id is "evt_<event ID>".

@@ -99,10 +99,10 @@ func (t *view) FindInvoices(ctx context.Context, tenantID string, f paykit.Invoi
 }
 
 func (t *tx) UpdateInvoice(ctx context.Context, inv *paykit.Invoice) error {
-	res, err := t.exec(ctx, `UPDATE invoices SET id = ?, open = ?, price_minor = ?, metadata = ?, paid_at = ?,
+	res, err := t.exec(ctx, `UPDATE invoices SET id = ?, app_url = ?, open = ?, price_minor = ?, metadata = ?, paid_at = ?,
 		updated_at = ? WHERE tenant_id = ? AND uid = ?`,
-		inv.ID, inv.Open, inv.Price.Minor(), metadataText(inv.Metadata), microsPtr(inv.PaidAt), micros(inv.UpdatedAt),
-		inv.TenantID, inv.UID)
+		inv.ID, inv.AppURL, inv.Open, inv.Price.Minor(), metadataText(inv.Metadata), microsPtr(inv.PaidAt),
+		micros(inv.UpdatedAt), inv.TenantID, inv.UID)
 	if err != nil {
 		return conflict(err, "An invoice with this ID already exists.", "update invoice "+inv.UID)
 	}

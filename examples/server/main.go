@@ -5,6 +5,7 @@
 //	/memento/   Memento payment requests                 (HTTP Basic, key as username)
 //	/webhooks/  events, webhook endpoints, delivery log  (Authorization: Bearer <key>)
 //	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/
+//	/i/{id}/    a Gigapay invoice's app link (under -public-url, by default http://<-addr>)
 //
 //	go run ./examples/server -demo
 //
@@ -66,12 +67,13 @@ func main() {
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	addr := fs.String("addr", defaultAddr, "address to listen on")
 	dbPath := fs.String("db", "paykit.db", "SQLite database file")
 	var o options
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo tenant, API key and funded accounts (idempotent)")
 	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
 	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
+	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out such as a Gigapay invoice's app page (default http://<-addr>)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,12 +90,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 			logger.Error("close database", "err", err)
 		}
 	}()
-	svc, mux, err := wire(ctx, db, clock.New(), logger, o)
+	// Listen first, so that the default public URL has the port really
+	// listened on (-addr 127.0.0.1:0).
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-
-	ln, err := net.Listen("tcp", *addr)
+	defer ln.Close() // when wire fails; Serve closes it otherwise
+	if o.publicURL == "" {
+		o.publicURL = publicURLOf(ln.Addr().String())
+	}
+	svc, mux, err := wire(ctx, db, clock.New(), logger, o)
 	if err != nil {
 		return err
 	}
@@ -137,6 +144,7 @@ type options struct {
 	// wrapStore, when set, decorates the Store the Service runs on (the
 	// tests count its queries with it).
 	wrapStore func(paykit.Store) paykit.Store
+	publicURL string // where clients reach the server, for the links it hands out; "": http://<defaultAddr>
 }
 
 // wire builds the example server's Service on db and clk, seeds the demo when
@@ -145,8 +153,13 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	if o.wrapStore != nil {
 		db = o.wrapStore(db)
 	}
-	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv))
+	if o.publicURL == "" {
+		o.publicURL = publicURLOf(defaultAddr)
+	}
+	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv),
+		paykit.WithInvoiceAppURL(o.publicURL))
 	mux := http.NewServeMux()
+	mux.Handle("GET /i/{id}/", invoicePage(svc, logger)) // Gigapay invoices' app links
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
 	mux.Handle("/gigapay/", http.StripPrefix("/gigapay", httpapi.NewGigapay(svc)))
 	mux.Handle("/memento/", http.StripPrefix("/memento", httpapi.NewMemento(svc)))

@@ -262,6 +262,7 @@ func testInvoices(t *testing.T, s paykit.Store) {
 
 		paid := Base.Add(time.Hour)
 		got.ID, got.Open, got.Price, got.Metadata, got.PaidAt, got.UpdatedAt = "32", false, paykit.MoneyFromMinor(1, "SEK"), json.RawMessage(`{"x":1}`), &paid, paid
+		got.AppURL = "https://app/i/32/?token=tok"
 		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateInvoice(ctx, got) }))
 		again, err := s.FindInvoiceByID(ctx, tn.ID, "32")
 		require.NoError(t, err)
