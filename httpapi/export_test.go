@@ -17,3 +17,7 @@ var GigapayEvents, GigapayEventTypes = func() ([]string, map[string]string) {
 // GigapayMessage exposes the dialect's rewriting of the root's messages, for
 // those no request can provoke on demand (the store's, when two race).
 var GigapayMessage = gigapayMessage
+
+// MementoAmount exposes the Memento dialect's reading of float amounts, so
+// that the line between float noise and real decimals is tested on both sides.
+var MementoAmount = mementoAmount
