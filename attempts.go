@@ -246,6 +246,14 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint, ws *Webho
 			h.Set(signing.StandardSignatureHeader, have+" "+sig)
 		}
 	}
+	if h.Get(signing.StandardSignatureHeader) == "" {
+		// The Standard Webhooks headers come together or not at all: a
+		// receiver's library rejects an id and a timestamp without a signature.
+		// Every endpoint has a standard secret, so this is a callback (signed
+		// in its body, by its own document).
+		h.Del(signing.StandardIDHeader)
+		h.Del(signing.StandardTimestampHeader)
+	}
 
 	start := time.Now()
 	resp, err := s.webhooks.client.Do(req)

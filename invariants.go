@@ -67,6 +67,9 @@ func (b *breaches) err(tenantID string) error {
 //     and no other request has one; a rejected request has a reason;
 //   - delivery ↔ endpoint and event: a delivery's endpoint exists unless it is
 //     a callback, and its event exists and has its type;
+//   - endpoint ↔ secrets: every endpoint has a whsec_ Standard Webhooks
+//     secret, so its deliveries carry all three Standard Webhooks headers, and
+//     a standard endpoint's is its secret;
 //   - every status is one of its type's.
 //
 // It reads through the Store's read methods, outside any transaction, page by
@@ -84,6 +87,7 @@ func (s *Service) CheckInvariants(ctx context.Context, tenantID string) error {
 		{"invoices", s.checkInvoices},
 		{"requests", s.checkRequests},
 		{"deliveries", s.checkDeliveries},
+		{"endpoints", s.checkEndpoints},
 	} {
 		if err := check.fn(ctx, tenantID, &b); err != nil {
 			return fmt.Errorf("check %s of tenant %s: %w", check.name, tenantID, err)
@@ -374,6 +378,20 @@ func (s *Service) checkRequests(ctx context.Context, tenantID string, b *breache
 			}
 		default:
 			b.add("%s has the unknown status %q", of, r.Status)
+		}
+		return nil
+	})
+}
+
+func (s *Service) checkEndpoints(ctx context.Context, tenantID string, b *breaches) error {
+	return pageAll(func(after string) ([]*Endpoint, error) {
+		return s.store.FindEndpoints(ctx, tenantID, EndpointFilter{After: after, Limit: MaxLimit})
+	}, func(e *Endpoint) string { return e.ID }, func(e *Endpoint) error {
+		switch {
+		case !validStandardSecret(e.StandardSecret):
+			b.add("endpoint %s has no Standard Webhooks secret", e.ID)
+		case e.Scheme == SchemeStandard && e.StandardSecret != e.Secret:
+			b.add("standard endpoint %s has two secrets", e.ID)
 		}
 		return nil
 	})

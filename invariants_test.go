@@ -242,6 +242,14 @@ func TestService_CheckInvariants(t *testing.T) {
 			return []string{fmt.Sprintf("delivery %s is of a token.nope event, but event %s is %s", w.delivery.ID, w.event.ID, w.event.Type)}
 		},
 	}, {
+		name: "EndpointWithoutStandardSecret",
+		corrupt: func(t *testing.T, e *env, w *world) {
+			e.mustExec(t, `UPDATE webhook_endpoints SET standard_secret = '' WHERE tenant_id = ? AND id = ?`, w.tenant, w.endpoint.ID)
+		},
+		want: func(w *world) []string {
+			return []string{fmt.Sprintf("endpoint %s has no Standard Webhooks secret", w.endpoint.ID)}
+		},
+	}, {
 		name: "DeliveryEventGone",
 		corrupt: func(t *testing.T, e *env, w *world) {
 			e.mustExec(t, `UPDATE webhook_deliveries SET event_id = 'gone' WHERE id = ?`, w.delivery.ID)

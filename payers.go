@@ -43,12 +43,16 @@ type PayerCreate struct {
 // Merchant is a tenant's settings as a Memento merchant.
 type Merchant struct {
 	TenantID string `json:"tenantId"`
-	// SigningKey keys the HMAC of notify_url callbacks. Memento uses the
-	// merchant's access token; API keys are stored only hashed, so the key is
-	// kept here, in the clear. It is never written to JSON.
+	// SigningKey keys the HMAC of notify_url callbacks. Memento signs with the
+	// merchant's access token, so it is the tenant's newest API key:
+	// CreateAPIKey makes each new key the signing key in the transaction that
+	// creates it (ConfigureMerchant may set another). API keys are stored only
+	// hashed, so this one copy is kept sealed (see WithSealingKey); the
+	// Service's methods give it opened. It is never written to JSON.
 	SigningKey string `json:"-"`
 	// DefaultCountryCode is put before a recipient's phone number that has no
-	// country code of its own, like "+354".
+	// country code of its own, like "+354" (see payerPhone for digits that
+	// already start with it).
 	DefaultCountryCode string `json:"defaultCountryCode"`
 	// RequestLimits caps the amount of one request, per currency; a currency
 	// without an entry has no cap.
@@ -59,7 +63,7 @@ type Merchant struct {
 
 // MerchantSettings is the input of ConfigureMerchant.
 type MerchantSettings struct {
-	SigningKey         string                       `json:"signingKey"`         // empty: no callbacks can be signed
+	SigningKey         string                       `json:"signingKey"`         // empty: keep the current one (the newest API key)
 	DefaultCountryCode string                       `json:"defaultCountryCode"` // empty: DefaultCountryCode
 	RequestLimits      map[Currency]decimal.Decimal `json:"requestLimits"`
 }
@@ -68,8 +72,9 @@ type MerchantSettings struct {
 // when the merchant has not configured its own: Iceland's, Memento's home.
 const DefaultCountryCode = "+354"
 
-// ConfigureMerchant replaces the tenant's merchant settings. Returns EINVALID
-// for a malformed country code or limit, and ENOTFOUND for an unknown tenant.
+// ConfigureMerchant replaces the tenant's merchant settings; an empty
+// SigningKey keeps the current one. Returns EINVALID for a malformed country
+// code or limit, and ENOTFOUND for an unknown tenant.
 func (s *Service) ConfigureMerchant(ctx context.Context, tenantID string, in MerchantSettings) (*Merchant, error) {
 	var v Validation
 	cc := orDefault(in.DefaultCountryCode, DefaultCountryCode)
@@ -101,24 +106,67 @@ func (s *Service) ConfigureMerchant(ctx context.Context, tenantID string, in Mer
 		if _, err := tx.FindTenantByID(ctx, tenantID); err != nil {
 			return nil, err
 		}
-		m := &Merchant{TenantID: tenantID, SigningKey: in.SigningKey, DefaultCountryCode: cc, RequestLimits: limits,
-			CreatedAt: now, UpdatedAt: now}
+		m := &Merchant{TenantID: tenantID, SigningKey: s.seal(signingKeyPurpose(tenantID), in.SigningKey),
+			DefaultCountryCode: cc, RequestLimits: limits, CreatedAt: now, UpdatedAt: now}
 		if old, err := tx.FindMerchant(ctx, tenantID); err == nil {
 			m.CreatedAt = old.CreatedAt
+			if in.SigningKey == "" {
+				m.SigningKey = old.SigningKey
+			}
 		} else if ErrorCode(err) != ENOTFOUND {
 			return nil, err
 		}
 		if err := tx.PutMerchant(ctx, m); err != nil {
 			return nil, err
 		}
-		return m, s.appendEvent(ctx, tx, now, tenantID, EventMerchantConfigured, tenantID, m)
+		if err := s.appendEvent(ctx, tx, now, tenantID, EventMerchantConfigured, tenantID, m); err != nil {
+			return nil, err
+		}
+		return s.openMerchant(m)
 	})
 }
 
-// FindMerchant returns the tenant's merchant settings, or the defaults (no
-// signing key, no limits, DefaultCountryCode) when they were never configured.
+// FindMerchant returns the tenant's merchant settings, its signing key opened,
+// or the defaults (no signing key, no limits, DefaultCountryCode) when they
+// were never configured and the tenant has no API key.
 func (s *Service) FindMerchant(ctx context.Context, tenantID string) (*Merchant, error) {
-	return merchantOf(ctx, s.store, tenantID)
+	m, err := merchantOf(ctx, s.store, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return s.openMerchant(m)
+}
+
+// signingKeyPurpose names a merchant's signing key where it is sealed, so that
+// it opens only as that tenant's.
+func signingKeyPurpose(tenantID string) string { return "merchant signing key of tenant " + tenantID }
+
+// openMerchant returns a copy of m, as stored, with its signing key opened.
+func (s *Service) openMerchant(m *Merchant) (*Merchant, error) {
+	key, err := s.open(signingKeyPurpose(m.TenantID), m.SigningKey)
+	if err != nil {
+		return nil, err
+	}
+	c := *m
+	c.SigningKey = key
+	return &c, nil
+}
+
+// adoptSigningKey makes secret, an API key the tenant was just given, its
+// merchant's signing key, in tx: Memento signs callbacks with the access
+// token, and a rotated key signs from then on.
+func (s *Service) adoptSigningKey(ctx context.Context, tx Tx, now time.Time, tenantID, secret string) error {
+	m, err := merchantOf(ctx, tx, tenantID)
+	if err != nil {
+		return err
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	m.SigningKey, m.UpdatedAt = s.seal(signingKeyPurpose(tenantID), secret), now
+	// No event: the key is in no snapshot, and the creation of an API key
+	// records none either.
+	return tx.PutMerchant(ctx, m)
 }
 
 func merchantOf(ctx context.Context, tx Store, tenantID string) (*Merchant, error) {
@@ -320,11 +368,32 @@ func payerUsername(s string) string {
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
+// nationalLengths are the calling codes whose every national number has the
+// same length (the digits after the country code), by that length: the North
+// American Numbering Plan's 10 (415 555 1212), Iceland's 7, and a few more.
+// Only for these can digits without "+" be told apart as national or as
+// already carrying the country code (see payerPhone); the lengths of other
+// countries vary, so their digits are always national.
+var nationalLengths = map[string]int{
+	"1":   10, // NANP: the United States, Canada and the Caribbean
+	"354": 7,  // Iceland, Memento's home
+	"45":  8,  // Denmark
+	"47":  8,  // Norway
+	"65":  8,  // Singapore
+	"852": 8,  // Hong Kong
+}
+
 // payerPhone returns s as an E.164 number ("+" and 7 to 15 digits, the
 // first not 0), or "" when it cannot be one. Spaces, dashes, dots and
 // parentheses are dropped. A number starting with "+" or the international
-// prefix "00" carries its own country code; any other gets defaultCC, after
-// dropping one leading trunk "0" (070-123 45 67 in Sweden is +46701234567).
+// prefix "00" carries its own country code. Other digits are a national number
+// and get defaultCC, after dropping one leading trunk "0" (070-123 45 67 in
+// Sweden is +46701234567), except when they already start with defaultCC's
+// digits and have the length of defaultCC and a full national number of a
+// country of nationalLengths: with +1, both 4155551212 and 14155551212 (as
+// North Americans dial it, the 1 being also their trunk prefix) are
+// +14155551212. For those countries one length is national and the other
+// international, so the two readings never compete.
 func payerPhone(s, defaultCC string) string {
 	var b strings.Builder
 	for i, r := range strings.TrimSpace(s) {
@@ -343,7 +412,11 @@ func payerPhone(s, defaultCC string) string {
 	case strings.HasPrefix(d, "00"):
 		d = d[2:]
 	default:
-		d = strings.TrimPrefix(defaultCC, "+") + strings.TrimPrefix(d, "0")
+		cc := strings.TrimPrefix(defaultCC, "+")
+		if n, ok := nationalLengths[cc]; ok && len(d) == len(cc)+n && strings.HasPrefix(d, cc) {
+			break // the country code is there already
+		}
+		d = cc + strings.TrimPrefix(d, "0")
 	}
 	if len(d) < 7 || len(d) > 15 || d[0] == '0' {
 		return ""

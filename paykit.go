@@ -14,10 +14,12 @@ package paykit
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -38,6 +40,9 @@ type Service struct {
 	gigapay   gigapayConfig  // pricing and invoice options of the Gigapay nouns (pricing.go)
 	callbacks []callbackFunc // consulted for every event at fan-out, beside the endpoints
 	schemes   schemeRegistry // the webhook schemes deliveries are shaped and signed in (schemes.go)
+
+	sealer       cipher.AEAD // seals the secrets kept in usable form; nil stores them in the clear (sealing.go)
+	warnUnsealed sync.Once
 }
 
 // Option configures a Service.

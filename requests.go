@@ -273,7 +273,7 @@ func (s *Service) newRequest(in RequestCreate, m *Merchant, now time.Time) (*Req
 		if err := s.checkURL(in.NotifyURL); err != nil {
 			v.Add("notifyUrl", ErrorMessage(err))
 		} else if m.SigningKey == "" {
-			v.Add("notifyUrl", "Callbacks need the merchant's signing key, which is not configured.")
+			v.Add("notifyUrl", "Callbacks are signed with the merchant's API key, and it has none to sign with: create an API key.")
 		} else if _, ok := s.scheme(SchemeMemento); !ok {
 			v.Add("notifyUrl", "Callbacks need the memento scheme, which is not registered.")
 		}

@@ -155,12 +155,16 @@ func TestRequest_Callbacks(t *testing.T) {
 		require.NoError(t, cb.Verify("new-key"))
 		require.ErrorIs(t, cb.Verify(signingKey), signing.ErrInvalidSignature)
 
-		// Without any key, no callback can be signed, and none is sent.
+		// Settings without a key keep it; a new API key becomes the key.
 		r = e.MustRequest(t, tenant, "alice", "1.00", time.Minute)
-		_, err = e.svc.ConfigureMerchant(ctx, tenant, paykit.MerchantSettings{})
+		_, err = e.svc.ConfigureMerchant(ctx, tenant, paykit.MerchantSettings{DefaultCountryCode: "+1"})
+		require.NoError(t, err)
+		key, err := e.svc.CreateAPIKey(ctx, tenant, "")
 		require.NoError(t, err)
 		_, err = e.svc.PayRequest(ctx, tenant, r.ID)
 		require.NoError(t, err)
-		require.Empty(t, e.callbacksOf(t, tenant, r.ID)[paykit.EventRequestPaid])
+		c = e.callbacksOf(t, tenant, r.ID)[paykit.EventRequestPaid][0]
+		require.NoError(t, json.Unmarshal(c.Body, &cb))
+		require.NoError(t, cb.Verify(key), "signed with the newest API key")
 	})
 }

@@ -34,6 +34,12 @@ func (s *Service) requestCallbacks(ctx context.Context, tx Store, ev *Event) ([]
 	if err != nil {
 		return nil, err
 	}
+	// A key that does not open is this process's setup (no sealing key, or
+	// another): the fan-out fails and is retried, rather than lose the
+	// callback or send it signed with nothing.
+	if m, err = s.openMerchant(m); err != nil {
+		return nil, fmt.Errorf("callback of %s %s: %w", ev.Type, ev.SubjectID, err)
+	}
 	if m.SigningKey == "" {
 		// CreateRequest refuses a notify_url without a key, so the key was removed
 		// since; an unsigned callback would fail every receiver's check.

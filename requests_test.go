@@ -116,6 +116,7 @@ func TestRequest_Create(t *testing.T) {
 		require.Equal(t, "+14155551212", p.Phone, "the default country applies")
 		require.Equal(t, "jon.jonsson", p.Username)
 		for _, rcpt := range []string{"+14155551212", "4155551212", "(415) 555 1212", "001 415 555 1212", "0415 555 1212",
+			"14155551212", "1 (415) 555-1212", "1-415-555-1212", // the country code, without +: NANP numbers are 10 digits
 			"jon.jonsson", "JON.JONSSON", "@Jon.Jonsson", " jon.jonsson "} {
 			r, err := e.svc.CreateRequest(ctx, tenant, paykit.RequestCreate{Amount: dec("1"), Currency: "usd", Recipient: rcpt})
 			require.NoError(t, err, rcpt)
@@ -126,9 +127,24 @@ func TestRequest_Create(t *testing.T) {
 		other := e.MustTenant(t)
 		q := e.MustPayer(t, other, paykit.PayerCreate{Phone: "555 1234"})
 		require.Equal(t, "+3545551234", q.Phone)
-		r, err := e.svc.CreateRequest(ctx, other, paykit.RequestCreate{Amount: dec("500"), Currency: "ISK", Recipient: "5551234"})
+		for _, rcpt := range []string{"5551234", "3545551234", "354 555 1234"} { // Icelandic numbers are 7 digits
+			r, err := e.svc.CreateRequest(ctx, other, paykit.RequestCreate{Amount: dec("500"), Currency: "ISK", Recipient: rcpt})
+			require.NoError(t, err, rcpt)
+			require.Equal(t, "+3545551234", r.Recipient, rcpt)
+		}
+
+		// Where national numbers vary in length, digits are always national:
+		// 46701234567 under +46 is +4646701234567, not +46701234567.
+		se := e.MustTenant(t)
+		_, err = e.svc.ConfigureMerchant(ctx, se, paykit.MerchantSettings{DefaultCountryCode: "+46"})
 		require.NoError(t, err)
-		require.Equal(t, "+3545551234", r.Recipient)
+		s := e.MustPayer(t, se, paykit.PayerCreate{Phone: "070-123 45 67"})
+		require.Equal(t, "+46701234567", s.Phone)
+		_, err = e.svc.CreateRequest(ctx, se, paykit.RequestCreate{Amount: dec("1"), Currency: "SEK", Recipient: "46701234567"})
+		requireCode(t, paykit.ENOTFOUND, err)
+		r, err := e.svc.CreateRequest(ctx, se, paykit.RequestCreate{Amount: dec("1"), Currency: "SEK", Recipient: "+46701234567"})
+		require.NoError(t, err)
+		require.Equal(t, s.ID, r.PayerID)
 	})
 
 	t.Run("ExpiresIn", func(t *testing.T) {
@@ -196,7 +212,8 @@ func TestRequest_Create(t *testing.T) {
 		for _, tc := range []struct{ recipient, code string }{
 			{"bob", paykit.ENOTFOUND},
 			{"+14155551213", paykit.ENOTFOUND},
-			{"4155551212", paykit.ENOTFOUND}, // +3544155551212 under the default country
+			{"4155551212", paykit.ENOTFOUND},  // +3544155551212 under the default country
+			{"14155551212", paykit.ENOTFOUND}, // +35414155551212: Iceland's code is 354
 			{"+12", paykit.ENOTFOUND},
 			{"not a username!", paykit.ENOTFOUND},
 			{"shop", paykit.EFORBIDDEN},

@@ -31,9 +31,11 @@ const SchemeStandard SignatureScheme = "standard"
 // WebhookScheme is how deliveries of one SignatureScheme are shaped and signed;
 // dialects register theirs.
 //
-// Whatever the scheme, every attempt carries the Standard Webhooks webhook-id
-// and webhook-timestamp headers, and a webhook-signature when its endpoint has
-// a StandardSecret.
+// Whatever the scheme, every attempt to an endpoint carries the three Standard
+// Webhooks headers, webhook-id, webhook-timestamp and webhook-signature (with
+// the endpoint's StandardSecret, which every endpoint has); a callback, which
+// has no whsec_ secret, carries none of them unless its scheme's Sign sets a
+// webhook-signature.
 type WebhookScheme struct {
 	// Name is the name endpoints and callbacks give.
 	Name SignatureScheme

@@ -68,7 +68,12 @@ func (s *Service) CreateTenant(ctx context.Context, id, name string) (*Tenant, e
 // CreateAPIKey issues a new key for a tenant and returns its secret, which is
 // shown only this once. A non-empty secret is used as given (the example server
 // seeds a well-known demo key); otherwise 32 random bytes are drawn.
-// Returns ENOTFOUND for an unknown tenant and ECONFLICT for a secret in use.
+//
+// In the same transaction the key becomes the tenant's merchant signing key,
+// sealed (see Merchant.SigningKey): Memento's notify_url callbacks are signed
+// with the access token, so they verify with the newest key with no one
+// copying it anywhere. Returns ENOTFOUND for an unknown tenant and ECONFLICT
+// for a secret in use.
 func (s *Service) CreateAPIKey(ctx context.Context, tenantID, secret string) (string, error) {
 	if secret == "" {
 		secret = "pk_" + randomString(32)
@@ -83,8 +88,12 @@ func (s *Service) CreateAPIKey(ctx context.Context, tenantID, secret string) (st
 		} else if ErrorCode(err) != ENOTFOUND {
 			return err
 		}
-		k.CreatedAt = s.now()
-		return tx.CreateAPIKey(ctx, k)
+		now := s.now()
+		k.CreatedAt = now
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		return s.adoptSigningKey(ctx, tx, now, tenantID, secret)
 	})
 	if err != nil {
 		return "", err

@@ -30,13 +30,17 @@ const (
 // Endpoint is a tenant's webhook subscription: where to post which events, and
 // how to sign them.
 type Endpoint struct {
-	ID             string            `json:"id"` // client-chosen or a UUID; unique per tenant
-	TenantID       string            `json:"tenantId"`
-	URL            string            `json:"url"`
-	Events         []string          `json:"events"` // event types to deliver; empty means all
-	Scheme         SignatureScheme   `json:"scheme"`
-	Secret         string            `json:"secret"`                   // the scheme's signing key
-	StandardSecret string            `json:"standardSecret,omitempty"` // whsec_…: adds a Standard Webhooks signature
+	ID       string          `json:"id"` // client-chosen or a UUID; unique per tenant
+	TenantID string          `json:"tenantId"`
+	URL      string          `json:"url"`
+	Events   []string        `json:"events"` // event types to deliver; empty means all
+	Scheme   SignatureScheme `json:"scheme"`
+	Secret   string          `json:"secret"` // the scheme's signing key
+	// StandardSecret (whsec_…) signs the Standard Webhooks headers of every
+	// delivery, whatever the scheme, so webhook-id, webhook-timestamp and
+	// webhook-signature always come together. Every endpoint has one; a
+	// standard endpoint's is its Secret.
+	StandardSecret string            `json:"standardSecret,omitempty"`
 	Enabled        bool              `json:"enabled"`
 	DisabledReason string            `json:"disabledReason,omitempty"`
 	Description    string            `json:"description,omitempty"`
@@ -103,8 +107,10 @@ type EndpointCreate struct {
 	// for standard, which requires a whsec_ secret, and what the scheme draws
 	// (by default 32 random characters) for the others.
 	Secret string `json:"secret"`
-	// StandardSecret, a whsec_ secret, adds a Standard Webhooks signature to
-	// every delivery, whatever the scheme.
+	// StandardSecret, a whsec_ secret, signs the Standard Webhooks headers of
+	// every delivery, whatever the scheme. Empty draws one
+	// (signing.NewStandardSecret); a standard endpoint's is its Secret, so it
+	// may give either, or both the same.
 	StandardSecret string            `json:"standardSecret"`
 	Description    string            `json:"description"`
 	Headers        map[string]string `json:"headers"`
@@ -129,7 +135,8 @@ type EndpointUpdate struct {
 	// Secret sets the scheme's signing key; "" draws a new one as
 	// EndpointCreate does.
 	Secret *string `json:"secret"`
-	// StandardSecret sets the extra Standard Webhooks secret; "" removes it.
+	// StandardSecret sets the Standard Webhooks secret; "" draws a new one. A
+	// standard endpoint's Secret follows it, and it follows the Secret.
 	StandardSecret *string            `json:"standardSecret"`
 	Description    *string            `json:"description"`
 	Headers        *map[string]string `json:"headers"`
@@ -164,8 +171,14 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, in Endpoi
 	if e.Scheme == "" {
 		e.Scheme = SchemeStandard
 	}
+	if e.Scheme == SchemeStandard && e.Secret == "" {
+		e.Secret = e.StandardSecret // one secret, given as either
+	}
 	if e.Secret == "" {
 		e.Secret = s.newSecret(e.Scheme)
+	}
+	if e.StandardSecret == "" {
+		e.StandardSecret = e.newStandardSecret()
 	}
 	var v Validation
 	if e.ID == "" {
@@ -241,18 +254,11 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, upd E
 		if upd.URL != nil {
 			e.URL = strings.TrimSpace(*upd.URL)
 		}
+		wasStandard := e.Scheme == SchemeStandard
 		if upd.Scheme != nil {
 			e.Scheme = *upd.Scheme
 		}
-		if upd.Secret != nil {
-			e.Secret = *upd.Secret
-			if e.Secret == "" {
-				e.Secret = s.newSecret(e.Scheme)
-			}
-		}
-		if upd.StandardSecret != nil {
-			e.StandardSecret = *upd.StandardSecret
-		}
+		s.updateSecrets(e, upd.Secret, upd.StandardSecret, wasStandard)
 		if upd.Description != nil {
 			e.Description = *upd.Description
 		}
@@ -314,6 +320,53 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 	return err
 }
 
+// newStandardSecret returns the Standard Webhooks secret of a new endpoint
+// that gives none: a standard endpoint's Secret, else a new one.
+func (e *Endpoint) newStandardSecret() string {
+	if e.Scheme == SchemeStandard {
+		return e.Secret
+	}
+	return signing.NewStandardSecret()
+}
+
+// updateSecrets applies an update's secrets to e (already of its new scheme):
+// "" draws a new one, and a standard endpoint keeps one secret as both, so
+// setting either sets the other, and an endpoint that becomes standard signs
+// with the Standard Webhooks secret it already had.
+func (s *Service) updateSecrets(e *Endpoint, secret, standard *string, wasStandard bool) {
+	if secret != nil {
+		e.Secret = *secret
+	}
+	if standard != nil {
+		e.StandardSecret = *standard
+	}
+	if e.Scheme != SchemeStandard {
+		if e.Secret == "" {
+			e.Secret = s.newSecret(e.Scheme)
+		}
+		if e.StandardSecret == "" {
+			e.StandardSecret = signing.NewStandardSecret()
+		}
+		return
+	}
+	switch {
+	case secret != nil && *secret != "":
+		if standard == nil || *standard == "" {
+			e.StandardSecret = e.Secret
+		} // both given: checkEndpoint requires them equal
+	case standard != nil && *standard != "":
+		e.Secret = e.StandardSecret
+	case secret != nil || standard != nil:
+		e.Secret = s.newSecret(SchemeStandard)
+		e.StandardSecret = e.Secret
+	case !wasStandard || e.StandardSecret == "":
+		if e.StandardSecret == "" {
+			e.StandardSecret = e.Secret
+		}
+		e.Secret = e.StandardSecret
+	}
+}
+
 // endpointIDTakenMsg is the message of a create or rename to an ID another of
 // the tenant's endpoints has.
 const endpointIDTakenMsg = "An endpoint with this ID already exists."
@@ -339,8 +392,11 @@ func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events []string, cat
 		v.Add("url", ErrorMessage(err))
 	}
 	s.checkScheme(v, e)
-	if e.StandardSecret != "" && (!validStandardSecret(e.StandardSecret) || len(e.StandardSecret) > maxSecret) {
+	switch {
+	case !validStandardSecret(e.StandardSecret) || len(e.StandardSecret) > maxSecret:
 		v.Add("standardSecret", "Standard secrets are whsec_ followed by base64.")
+	case e.Scheme == SchemeStandard && e.StandardSecret != e.Secret:
+		v.Add("standardSecret", "A standard endpoint has one secret: give the same as secret, or only one of them.")
 	}
 	if len(e.Description) > maxEndpointDescription {
 		v.Add("description", "Descriptions have at most 1000 characters.")

@@ -197,7 +197,9 @@ func TestWebhooks_Schemes(t *testing.T) {
 		byPath[r.Path] = r
 		require.Equal(t, "application/json", r.Header.Get("Content-Type"))
 		require.Contains(t, r.Header.Get("User-Agent"), "paykit")
-		require.Equal(t, strconv.FormatInt(gigapayUnix, 10), r.Header.Get("webhook-timestamp"))
+		if r.Path != "/memento" {
+			require.Equal(t, strconv.FormatInt(gigapayUnix, 10), r.Header.Get("webhook-timestamp"))
+		}
 	}
 	require.Len(t, byPath, 4)
 	deliveryID := func(ev *paykit.Event) string {
@@ -224,7 +226,8 @@ func TestWebhooks_Schemes(t *testing.T) {
 		require.Equal(t, gigstackSig, r.Header.Get("X-Gigstack-Signature"))
 		require.NoError(t, signing.VerifyGigstack(r.Header.Get("X-Gigstack-Signature"), r.Body, gigstack.Secret))
 		require.Equal(t, deliveryID(evGigstack), r.Header.Get("webhook-id"))
-		require.Empty(t, r.Header.Get("webhook-signature"), "no StandardSecret, no standard signature")
+		require.True(t, strings.HasPrefix(gigstack.StandardSecret, "whsec_"), "drawn, as every endpoint has one")
+		require.NoError(t, signing.VerifyStandard(r.Header, r.Body, gigstack.StandardSecret, now, 0))
 	})
 	t.Run("Standard", func(t *testing.T) {
 		r := byPath["/standard"]
@@ -247,9 +250,13 @@ func TestWebhooks_Schemes(t *testing.T) {
 		require.NoError(t, json.Unmarshal(r.Body, &cb))
 		require.Equal(t, mementoSig, cb.Signature, "Memento's published test vector")
 		require.NoError(t, cb.Verify(mementoKey))
-		require.Equal(t, deliveryID(evMemento), r.Header.Get("webhook-id"))
 		require.Empty(t, r.Header.Get("Gigapay-Signature"))
-		require.Empty(t, r.Header.Get("webhook-signature"))
+		// Signed in its body; it has no whsec_ secret, so it sends none of the
+		// Standard Webhooks headers rather than half of them.
+		for _, h := range []string{"webhook-id", "webhook-timestamp", "webhook-signature"} {
+			require.Empty(t, r.Header.Get(h), h)
+		}
+		deliveryID(evMemento)
 		d, _ := e.mustDelivery(t, tenant, deliveryID(evMemento))
 		require.Empty(t, d.EndpointID)
 		require.Empty(t, d.Secret, "a merchant's access token is never stored with a callback")
@@ -955,12 +962,37 @@ func TestService_UpdateEndpoint(t *testing.T) {
 		requireCode(t, paykit.ENOTFOUND, err)
 		_, err = e.svc.UpdateEndpoint(ctx, tenant, "second", paykit.EndpointUpdate{URL: ptr("nope")})
 		requireCode(t, paykit.EINVALID, err)
-		_, err = e.svc.UpdateEndpoint(ctx, tenant, "second", paykit.EndpointUpdate{Scheme: ptr(paykit.SchemeStandard)})
+		_, err = e.svc.UpdateEndpoint(ctx, tenant, "second", paykit.EndpointUpdate{Scheme: ptr(paykit.SchemeStandard), Secret: ptr("gigstack-like")})
 		requireCode(t, paykit.EINVALID, err)
 		require.Contains(t, paykit.ErrorFields(err), "secret", "a standard endpoint needs a whsec_ secret")
-		got, err := e.svc.UpdateEndpoint(ctx, tenant, "second", paykit.EndpointUpdate{Scheme: ptr(paykit.SchemeStandard), Secret: ptr("")})
+		_, err = e.svc.UpdateEndpoint(ctx, tenant, "second", paykit.EndpointUpdate{Secret: ptr(standardSecret), StandardSecret: ptr(standardSecret),
+			Scheme: ptr(paykit.SchemeStandard)})
+		require.NoError(t, err)
+		_, err = e.svc.UpdateEndpoint(ctx, tenant, "second", paykit.EndpointUpdate{StandardSecret: ptr(signing.NewStandardSecret()),
+			Secret: ptr(signing.NewStandardSecret())})
+		requireCode(t, paykit.EINVALID, err)
+		require.Contains(t, paykit.ErrorFields(err), "standardSecret", "a standard endpoint has one secret")
+		got, err := e.svc.UpdateEndpoint(ctx, tenant, "second", paykit.EndpointUpdate{Secret: ptr("")})
 		require.NoError(t, err)
 		require.True(t, strings.HasPrefix(got.Secret, "whsec_"))
+		require.NotEqual(t, standardSecret, got.Secret)
+		require.Equal(t, got.Secret, got.StandardSecret, "drawn once, for both")
+	})
+	t.Run("SchemeToStandard", func(t *testing.T) {
+		// An endpoint that becomes standard signs with the Standard Webhooks
+		// secret it already had, so its receivers' check goes on working.
+		ep := e.mustEndpoint(t, tenant, rcv.URL, nil, func(in *paykit.EndpointCreate) { in.Scheme = httpapi.SchemeGigstack })
+		require.True(t, strings.HasPrefix(ep.StandardSecret, "whsec_"))
+		got, err := e.svc.UpdateEndpoint(ctx, tenant, ep.ID, paykit.EndpointUpdate{Scheme: ptr(paykit.SchemeStandard)})
+		require.NoError(t, err)
+		require.Equal(t, ep.StandardSecret, got.Secret)
+		require.Equal(t, ep.StandardSecret, got.StandardSecret)
+		// "" draws a new standard secret; it no longer removes it.
+		got, err = e.svc.UpdateEndpoint(ctx, tenant, ep.ID, paykit.EndpointUpdate{Scheme: ptr(httpapi.SchemeGigstack), Secret: ptr(""), StandardSecret: ptr("")})
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(got.StandardSecret, "whsec_"))
+		require.NotEqual(t, ep.StandardSecret, got.StandardSecret)
+		require.NotEqual(t, got.Secret, got.StandardSecret)
 	})
 }
 

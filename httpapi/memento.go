@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/paykit/paykit/signing"
 	"maps"
 	"math"
 	"net/http"
@@ -13,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/signing"
 )
 
 // NewMemento returns the Memento Payments merchant API (payment requests),
@@ -23,8 +25,16 @@ import (
 // Auth: HTTP Basic with the merchant's API key as the username and an empty
 // password (a password, if sent, is ignored). Bodies and responses are
 // snake_case JSON; amounts are JSON numbers, decoded exactly (never through
-// float64) and written in their shortest form (10.99, 2199, 10.5); times are
-// unix seconds, UTC.
+// float64) and written in their shortest form (10.99, 2199, 10.5); an amount
+// that is one at the currency's scale plus float64 noise (10.990000000000002)
+// is read as that amount (see mementoAmount), and one with real extra
+// decimals (10.995) is invalid_data. Times are unix seconds, UTC.
+//
+// A recipient is a username or a phone number, with or without its country
+// code: digits without "+" get the merchant's default country code
+// (paykit.MerchantSettings.DefaultCountryCode, +354 unless configured), unless
+// they already start with it and are as long as a full international number of
+// that country (14155551212 under +1).
 //
 //	POST   /v1/requests              {"amount","currency","description"?,"image_url"?,"order"?,"recipient",
 //	                                  "terminal"?,"expires_in"?,"notify_url"?} → {"success":true,"id","created"}
@@ -59,8 +69,9 @@ import (
 // webhooks engine POSTs a Memento callback to notify_url, retried until it
 // answers 200: {"payment_request_id","transaction_id"?,"amount","currency",
 // "status","order","completed","signature","terminal"?}, signed as
-// signing.MementoCallback documents, with the merchant's signing key
-// (paykit.Service.ConfigureMerchant).
+// signing.MementoCallback documents, with the merchant's signing key: its
+// newest API key (paykit.Service.CreateAPIKey makes each new key the signing
+// key), so a receiver verifies with the key it authenticates with.
 func NewMemento(svc *paykit.Service) http.Handler {
 	svc.RegisterScheme(mementoScheme)
 	m := &memento{svc: svc}
@@ -212,7 +223,7 @@ type mementoRequestCreate struct {
 }
 
 func (c mementoRequestCreate) domain() paykit.RequestCreate {
-	in := paykit.RequestCreate{Amount: c.Amount.Decimal, Currency: c.Currency, Description: c.Description,
+	in := paykit.RequestCreate{Amount: mementoAmount(c.Amount.Decimal, c.Currency), Currency: c.Currency, Description: c.Description,
 		ImageURL: c.ImageURL, Order: c.Order, Recipient: c.Recipient, Terminal: c.Terminal, NotifyURL: c.NotifyURL}
 	if c.ExpiresIn != nil {
 		// Seconds beyond what a Duration holds stay out of range rather than wrap.
@@ -220,6 +231,55 @@ func (c mementoRequestCreate) domain() paykit.RequestCreate {
 		in.ExpiresIn = &d
 	}
 	return in
+}
+
+// mementoFloatULPs is how far, in units in the last place of a float64, an
+// amount may be from one at its currency's scale and still be that amount with
+// binary floating-point noise.
+const mementoFloatULPs = 4
+
+// mementoAmount returns the amount a client meant by amount, a JSON number
+// decoded exactly: Memento documents amount as a float, and a client that
+// computes it in float64 may send 10.990000000000002 for 10.99. An amount with
+// more decimals than the currency's scale is that noise, and is read as the
+// nearest amount at the scale, when both of these hold:
+//
+//   - the float64 nearest it is at most mementoFloatULPs ULPs from the float64
+//     nearest the amount at the scale (10.990000000000002 is 1 ULP from 10.99;
+//     10.995 is 5e-3, some 2.8e12 ULPs, from both 10.99 and 11.00);
+//   - those ULPs span less than half a minor unit, so the noise cannot reach
+//     another amount at the scale. In a currency of 2 decimals this holds up to
+//     about 8.8e12 (2^43); above it, and above about 1e9 in USDT (6 decimals),
+//     only an amount exact at the scale is taken.
+//
+// Any other amount is returned as it came, and the root refuses more decimals
+// than the scale (invalid_data), as it always does: the root stays exact and
+// only this dialect, whose document speaks of floats, reads floats. float64
+// decides only whether the digits are noise; the amount is a decimal
+// throughout.
+func mementoAmount(amount decimal.Decimal, currency string) decimal.Decimal {
+	c, err := paykit.ParseCurrency("currency", currency)
+	if err != nil {
+		return amount
+	}
+	at := amount.Round(c.Scale())
+	if at.Equal(amount) {
+		return amount
+	}
+	f, err1 := strconv.ParseFloat(amount.String(), 64)
+	fa, err2 := strconv.ParseFloat(at.String(), 64)
+	if err1 != nil || err2 != nil || fa == 0 || math.Signbit(f) != math.Signbit(fa) {
+		return amount
+	}
+	d := int64(math.Float64bits(f)) - int64(math.Float64bits(fa))
+	if d < -mementoFloatULPs || d > mementoFloatULPs {
+		return amount
+	}
+	ulp := decimal.NewFromFloat(math.Nextafter(math.Abs(fa), math.Inf(1)) - math.Abs(fa))
+	if ulp.Mul(decimal.NewFromInt(mementoFloatULPs)).GreaterThanOrEqual(decimal.New(5, -c.Scale()-1)) {
+		return amount
+	}
+	return at
 }
 
 // mementoRequest has exactly the keys of Memento's documented request, in its

@@ -18,7 +18,8 @@ import (
 //	POST /requests/{id}/pay       the recipient pays → {"success":true, ...request}
 //	POST /requests/{id}/decline   the recipient declines → {"success":true, ...request}
 //	POST /merchant                {"signing_key"?,"default_country_code"?,"request_limits"?:{"USD":500}}: replace the
-//	                              merchant's settings → {"success":true,"default_country_code","request_limits"}
+//	                              merchant's settings (without signing_key, the key stays the newest API key)
+//	                              → {"success":true,"default_country_code","request_limits"}
 //	POST /run-due                 perform all work due by the clock now (expiries, callbacks) → {"success":true}
 //
 // A payer whose balance is too low gets 301 payment_exceeds_limits, and the

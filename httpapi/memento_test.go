@@ -433,3 +433,41 @@ func TestMementoSandbox(t *testing.T) {
 		require.JSONEq(t, `{"success":true}`, string(e.do("POST", "/sandbox/memento/run-due", "").Body))
 	})
 }
+
+// TestMemento_FloatAmount: an amount at the currency's scale plus float64
+// noise is that amount; one with real extra decimals stays as it came, for the
+// root to refuse. The line: within 4 ULPs, and 4 ULPs less than half a minor
+// unit.
+func TestMemento_FloatAmount(t *testing.T) {
+	for _, tc := range []struct{ amount, currency, want string }{
+		{"10.99", "USD", "10.99"},
+		{"10.990000000000002", "USD", "10.99"}, // 1 ULP above
+		{"10.989999999999998", "USD", "10.99"}, // 1 ULP below
+		{"0.30000000000000004", "USD", "0.3"},  // 0.1 + 0.2
+		{"0.10000000000000001", "usd", "0.1"},  // printed with 17 digits (%.17g)
+		{"10.99000000000000021316", "USD", "10.99"},
+		{"10.990000000000007", "USD", "10.99"},              // 4 ULPs: the last accepted
+		{"10.990000000000009", "USD", "10.990000000000009"}, // 5 ULPs
+		{"10.995", "USD", "10.995"},
+		{"10.991", "USD", "10.991"},
+		{"1000.0000000000001", "JPY", "1000"},
+		{"999.5", "JPY", "999.5"},
+		{"1.0000000000000002", "USDT", "1"},
+		{"1.0000005", "USDT", "1.0000005"},
+		// Big amounts: noise is still noise while 4 ULPs are under half a cent
+		// (up to 2^43, about 8.8e12), and real decimals are still refused.
+		{"1234567890123.4500002", "USD", "1234567890123.45"},
+		{"1234567890123.4567", "USD", "1234567890123.4567"},
+		{"8000000000000.001", "USD", "8000000000000"},
+		{"8999999999999.99", "USD", "8999999999999.99"},
+		{"8999999999999.991", "USD", "8999999999999.991"}, // 4 ULPs of 2^-9 reach half a cent: no guess
+		{"10.990000000000002", "XYZ", "10.990000000000002"},
+		{"0.000000000000000001", "USD", "0.000000000000000001"},
+		{"1e400", "USD", "1e400"},
+	} {
+		t.Run(tc.amount+tc.currency, func(t *testing.T) {
+			got := httpapi.MementoAmount(decimal.RequireFromString(tc.amount), tc.currency)
+			require.True(t, decimal.RequireFromString(tc.want).Equal(got), "got %s", got)
+		})
+	}
+}

@@ -44,8 +44,11 @@ import (
 //	attempt:  {"n","url","at","statusCode","response","error","durationMs","succeeded"}
 //
 // An endpoint's scheme is gigapay, gigstack or standard (the default); events
-// [] (or absent) subscribes to every event type. A PATCH with "secret":""
-// draws a new secret, and with "standardSecret":"" removes that one. A
+// [] (or absent) subscribes to every event type. Every endpoint has a
+// standardSecret (whsec_…, drawn when none is given; a standard endpoint's is
+// its secret) that signs the Standard Webhooks headers of its deliveries, so
+// webhook-id, webhook-timestamp and webhook-signature always come together.
+// A PATCH with "secret":"" or "standardSecret":"" draws a new one. A
 // delivery's status is pending, succeeded or failed; its id is the webhook-id
 // header of every attempt. Every POST honours an Idempotency-Key.
 func NewEvents(svc *paykit.Service, auth func(*http.Request) (tenantID string, err error)) http.Handler {

@@ -65,7 +65,7 @@ func TestEvents_Endpoints(t *testing.T) {
 	require.Equal(t, `"gigapay"`, string(ep["scheme"]))
 	require.Len(t, str(t, ep["secret"]), 32)
 	require.Equal(t, "true", string(ep["enabled"]))
-	require.Equal(t, "null", string(ep["standardSecret"]))
+	require.True(t, strings.HasPrefix(str(t, ep["standardSecret"]), "whsec_"), "every endpoint has a Standard Webhooks secret")
 	require.JSONEq(t, `{"team":"ops"}`, string(ep["metadata"]))
 	require.Equal(t, `"2024-01-09T12:00:00.000Z"`, string(ep["createdAt"]))
 

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/signing"
 	"github.com/paykit/paykit/store"
 	"github.com/paykit/paykit/store/storetest"
 )
@@ -115,6 +116,42 @@ func TestOpen(t *testing.T) {
 		gotD, err := db.FindDeliveryByID(ctx, tn.ID, d.ID)
 		require.NoError(t, err)
 		require.Equal(t, paykit.EventPayoutAccepted, gotD.EventType)
+	})
+	t.Run("MigratesStandardSecrets", func(t *testing.T) {
+		// Endpoints made before 006_standard_secrets, without a Standard
+		// Webhooks secret, get one: a standard endpoint its own secret, the
+		// others a new one each, a well-formed whsec_ secret.
+		ctx := context.Background()
+		path := filepath.Join(t.TempDir(), "paykit.db")
+		db, err := store.Open(path)
+		require.NoError(t, err)
+		tn := storetest.MustTenant(t, db)
+		noSecret := func(e *paykit.Endpoint) { e.StandardSecret = "" }
+		a := storetest.MustEndpoint(t, db, tn.ID, noSecret)
+		b := storetest.MustEndpoint(t, db, tn.ID, noSecret)
+		std := storetest.MustEndpoint(t, db, tn.ID, noSecret, func(e *paykit.Endpoint) {
+			e.Scheme, e.Secret = paykit.SchemeStandard, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+		})
+		kept := storetest.MustEndpoint(t, db, tn.ID)
+		require.NoError(t, db.Close())
+		raw, err := sql.Open("sqlite", path)
+		require.NoError(t, err)
+		_, err = raw.Exec(`DELETE FROM migrations WHERE name = 'migrations/006_standard_secrets.sql'`)
+		require.NoError(t, err)
+		require.NoError(t, raw.Close())
+
+		db = MustOpenFile(t, path)
+		secrets := map[string]string{}
+		for _, ep := range []*paykit.Endpoint{a, b, std, kept} {
+			got, err := db.FindEndpointByID(ctx, tn.ID, ep.ID)
+			require.NoError(t, err)
+			require.NoError(t, signing.CheckStandardSecret(got.StandardSecret), got.StandardSecret)
+			require.True(t, strings.HasPrefix(got.StandardSecret, "whsec_"))
+			secrets[ep.ID] = got.StandardSecret
+		}
+		require.NotEqual(t, secrets[a.ID], secrets[b.ID], "one secret each")
+		require.Equal(t, std.Secret, secrets[std.ID])
+		require.Equal(t, kept.StandardSecret, secrets[kept.ID], "a secret it had is kept")
 	})
 	t.Run("ErrMemory", func(t *testing.T) {
 		_, err := store.Open(":memory:")

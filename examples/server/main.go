@@ -14,21 +14,31 @@
 // business 5fa85f64-5717-4562-b3fc-2c963f66afa6, funded with 10000.00 USD, and a
 // payee account 4fa85f64-5717-4562-b3fc-2c963f66afa6 of the user identity
 // 6fa85f64-5717-4562-b3fc-2c963f66afa6 (GigPay); the web app integration "demo"
-// (Gigapay); and the Memento merchant settings, signing callbacks with the demo
-// key, with a payer "demopayer" at +14155551212 holding 1000.00 USD.
+// (Gigapay); and the Memento merchant settings, with +1 as the default country
+// code, and a payer "demopayer" at +14155551212 holding 1000.00 USD. Callbacks
+// are signed with the demo key, as with any tenant's newest API key.
+//
+// Secrets the Service must keep usable (the merchants' signing keys, which
+// are API keys) are sealed with a key kept beside the database, in
+// <db>.key (created on first start; -sealing-key-file names another), so the
+// database alone gives them away to no one.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,6 +61,7 @@ const (
 	demoPayeeIdentityID = "6fa85f64-5717-4562-b3fc-2c963f66afa6"
 	demoPayerUsername   = "demopayer"
 	demoPayerPhone      = "+14155551212"
+	demoCountryCode     = "+1" // the demo merchant's default, its payer's
 )
 
 func main() {
@@ -74,7 +85,15 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
 	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
 	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out such as a Gigapay invoice's app page (default http://<-addr>)")
+	keyFile := fs.String("sealing-key-file", "", "file of the key that seals stored secrets, created if missing (default <db>.key)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *keyFile == "" {
+		*keyFile = *dbPath + ".key"
+	}
+	var err error
+	if o.sealingKey, err = loadSealingKey(*keyFile); err != nil {
 		return err
 	}
 
@@ -143,8 +162,38 @@ type options struct {
 	walletEnv string // GigPay wallet link environment
 	// wrapStore, when set, decorates the Store the Service runs on (the
 	// tests count its queries with it).
-	wrapStore func(paykit.Store) paykit.Store
-	publicURL string // where clients reach the server, for the links it hands out; "": http://<defaultAddr>
+	wrapStore  func(paykit.Store) paykit.Store
+	publicURL  string // where clients reach the server, for the links it hands out; "": http://<defaultAddr>
+	sealingKey []byte // seals the secrets the Service keeps (paykit.WithSealingKey); nil keeps them in the clear
+}
+
+// loadSealingKey reads the base64 sealing key in path, or creates the file
+// with a new random key, readable by its owner only.
+func loadSealingKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, paykit.SealingKeySize)
+		rand.Read(key)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("sealing key: %w", err)
+		}
+		_, err = fmt.Fprintln(f, base64.StdEncoding.EncodeToString(key))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sealing key: %w", err)
+		}
+		return key, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("sealing key: %w", err)
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != paykit.SealingKeySize {
+		return nil, fmt.Errorf("sealing key: %s does not hold %d bytes in base64", path, paykit.SealingKeySize)
+	}
+	return key, nil
 }
 
 // wire builds the example server's Service on db and clk, seeds the demo when
@@ -156,8 +205,12 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	if o.publicURL == "" {
 		o.publicURL = publicURLOf(defaultAddr)
 	}
-	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv),
-		paykit.WithInvoiceAppURL(o.publicURL))
+	opts := []paykit.Option{paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv),
+		paykit.WithInvoiceAppURL(o.publicURL)}
+	if o.sealingKey != nil {
+		opts = append(opts, paykit.WithSealingKey(o.sealingKey))
+	}
+	svc := paykit.New(db, opts...)
 	mux := http.NewServeMux()
 	mux.Handle("GET /i/{id}/", invoicePage(svc, logger)) // Gigapay invoices' app links
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
@@ -217,8 +270,10 @@ func seedDemo(ctx context.Context, svc *paykit.Service, key string) error {
 		return err
 	}
 
-	// Memento: callbacks signed with the demo key, and a payer to ask.
-	if _, err := svc.ConfigureMerchant(ctx, demoTenantID, paykit.MerchantSettings{SigningKey: key}); err != nil {
+	// Memento: callbacks are signed with the demo key already (CreateAPIKey
+	// made it the signing key); the default country is the demo payer's, so
+	// 4155551212 and 14155551212 find +14155551212.
+	if _, err := svc.ConfigureMerchant(ctx, demoTenantID, paykit.MerchantSettings{DefaultCountryCode: demoCountryCode}); err != nil {
 		return err
 	}
 	_, err = svc.RegisterPayer(ctx, demoTenantID, paykit.PayerCreate{Username: demoPayerUsername, Phone: demoPayerPhone,

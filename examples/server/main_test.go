@@ -38,7 +38,8 @@ func TestSeedDemo(t *testing.T) {
 	require.NoError(t, err)
 	m, err := svc.FindMerchant(ctx, demoTenantID)
 	require.NoError(t, err)
-	require.Equal(t, "demo", m.SigningKey)
+	require.Equal(t, "demo", m.SigningKey, "the API key signs, made so by CreateAPIKey")
+	require.Equal(t, demoCountryCode, m.DefaultCountryCode)
 	require.NoError(t, svc.CheckInvariants(ctx, demoTenantID))
 }
 
