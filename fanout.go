@@ -118,3 +118,22 @@ func enabledEndpoints(ctx context.Context, tx Tx, tenantID string) ([]*Endpoint,
 		after = page[len(page)-1].ID
 	}
 }
+
+// Callback is a delivery an event asks for beside the tenant's subscribed
+// endpoints, such as a payment request's notify_url. Its Scheme renders its
+// body when the event is fanned out, with Secret, and every attempt posts
+// those bytes.
+//
+// Secret is stored with the delivery only when the scheme signs each attempt's
+// headers with it; a scheme that signs within the body needs it only to
+// render, so it is never stored (a payment request's callback is signed with
+// the merchant's key, which must not be kept beside the deliveries).
+type Callback struct {
+	URL    string
+	Scheme SignatureScheme
+	Secret string
+}
+
+// callbackFunc returns the callbacks an event asks for; it runs in the
+// transaction that fans the event out, and must only read from tx.
+type callbackFunc func(ctx context.Context, tx Store, ev *Event) ([]Callback, error)

@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/netip"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/paykit/paykit/internal/safedial"
 	"github.com/paykit/paykit/signing"
 )
 
@@ -68,25 +65,6 @@ func (e *Endpoint) redacted() *Endpoint {
 	c.Secret, c.StandardSecret, c.Headers = "", "", nil
 	return &c
 }
-
-// Callback is a delivery an event asks for beside the tenant's subscribed
-// endpoints, such as a payment request's notify_url. Its Scheme renders its
-// body when the event is fanned out, with Secret, and every attempt posts
-// those bytes.
-//
-// Secret is stored with the delivery only when the scheme signs each attempt's
-// headers with it; a scheme that signs within the body needs it only to
-// render, so it is never stored (a payment request's callback is signed with
-// the merchant's key, which must not be kept beside the deliveries).
-type Callback struct {
-	URL    string
-	Scheme SignatureScheme
-	Secret string
-}
-
-// callbackFunc returns the callbacks an event asks for; it runs in the
-// transaction that fans the event out, and must only read from tx.
-type callbackFunc func(ctx context.Context, tx Store, ev *Event) ([]Callback, error)
 
 // EndpointFilter selects endpoints; nil fields match all. Endpoints are listed
 // in creation order (CreatedAt, then FromSeq, then ID).
@@ -383,120 +361,6 @@ func endpointIDTaken(err error) error {
 	}
 	return &Error{Code: ECONFLICT, Message: endpointIDTakenMsg, Fields: map[string]string{"id": endpointIDTakenMsg}}
 }
-
-// checkEndpoint validates e (with events as its new event filter: event types,
-// or names of catalog when that is not nil) into v, and returns the filter's
-// event types without duplicates.
-func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events []string, catalog map[string]string) []string {
-	if err := s.checkURL(e.URL); err != nil {
-		v.Add("url", ErrorMessage(err))
-	}
-	s.checkScheme(v, e)
-	switch {
-	case !validStandardSecret(e.StandardSecret) || len(e.StandardSecret) > maxSecret:
-		v.Add("standardSecret", "Standard secrets are whsec_ followed by base64.")
-	case e.Scheme == SchemeStandard && e.StandardSecret != e.Secret:
-		v.Add("standardSecret", "A standard endpoint has one secret: give the same as secret, or only one of them.")
-	}
-	if len(e.Description) > maxEndpointDescription {
-		v.Add("description", "Descriptions have at most 1000 characters.")
-	}
-	if len(e.Headers) > maxEndpointHeaders {
-		v.Add("headers", "An endpoint has at most 20 custom headers.")
-	}
-	reserved := s.reservedHeaders()
-	for k, val := range e.Headers {
-		switch {
-		case !validHeaderName(k):
-			v.Add("headers", "Header "+quote(k)+" is not a valid header name.")
-		case slices.ContainsFunc(reserved, func(r string) bool { return strings.EqualFold(r, k) }):
-			v.Add("headers", "Header "+k+" is set by the webhook sender and cannot be replaced.")
-		case strings.ContainsAny(val, "\r\n\x00") || len(val) > 1024:
-			v.Add("headers", "Header "+k+" has an invalid value.")
-		}
-	}
-	if len(e.Metadata) > 0 {
-		var obj map[string]json.RawMessage
-		if len(e.Metadata) > maxEndpointMetadata {
-			v.Add("metadata", "Metadata is at most 16 KiB of JSON.")
-		} else if err := json.Unmarshal(e.Metadata, &obj); err != nil || obj == nil {
-			v.Add("metadata", "Metadata must be a JSON object.")
-		}
-	}
-	if len(events) > maxEndpointEvents {
-		v.Add("events", "An endpoint subscribes to at most 100 event types.")
-		return events
-	}
-	out := make([]string, 0, len(events))
-	for _, ev := range events {
-		typ, known := ev, true
-		if catalog != nil {
-			typ, known = catalog[ev]
-		}
-		switch {
-		case strings.TrimSpace(ev) == "" || len(ev) > 128:
-			v.Add("events", "Event types are 1 to 128 characters.")
-		case !known:
-			v.Add("events", quote(ev)+" is not a known event.")
-		case !slices.Contains(out, typ):
-			out = append(out, typ)
-		}
-	}
-	return out
-}
-
-// checkURL accepts an absolute http or https URL; with safe destinations, not
-// one whose host is a literal unsafe IP address or a localhost name. Host names
-// are checked again, after resolution, on every attempt.
-func (s *Service) checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case raw == "":
-		return Errorf(EINVALID, msgRequired)
-	case len(raw) > maxEndpointURL:
-		return Errorf(EINVALID, "URLs have at most 2048 characters.")
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "":
-		return Errorf(EINVALID, "Give an absolute http or https URL.")
-	}
-	if !s.webhooks.safe {
-		return nil
-	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return Errorf(EINVALID, "Webhook URLs may not point at this machine.")
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if reason := safedial.Classify(ip); reason != "" {
-			return Errorf(EINVALID, "Webhook URLs may not point at a %s address.", reason)
-		}
-	}
-	return nil
-}
-
-// validStandardSecret reports whether secret is whsec_ and base64. The
-// signing package also accepts a secret without the prefix; endpoints insist on it
-// so that a secret of another scheme is never taken for one.
-func validStandardSecret(secret string) bool {
-	return signing.CheckStandardSecret(secret) == nil && strings.HasPrefix(secret, signing.StandardSecretPrefix)
-}
-
-// validHeaderName reports whether k is an HTTP token.
-func validHeaderName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
-			return false
-		}
-	}
-	return true
-}
-
-func quote(s string) string { return `"` + s + `"` }
-
-// ---------------------------------------------------------------------------
-// Store
 
 // WebhookStore reads webhook endpoints, deliveries and their attempts (see
 // Store for the contract every method follows).

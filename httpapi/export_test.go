@@ -23,6 +23,7 @@ var ParseTime = parseTime
 
 // WriteListStream exposes the streamed list writer, for a list of numbers.
 var WriteListStream = writeListStream[int, int]
+
 // MementoAmount exposes the Memento dialect's reading of float amounts, so
 // that the line between float noise and real decimals is tested on both sides.
 var MementoAmount = mementoAmount
