@@ -382,7 +382,8 @@ func (s *Service) ResendEmployee(ctx context.Context, tenantID, id string) error
 }
 
 // checkResend returns ELIMIT when the latest of the given times is less than
-// ResendInterval before now.
+// ResendInterval before now, with the time a resend can succeed as its
+// RetryAt.
 func checkResend(what string, now time.Time, times ...*time.Time) error {
 	var last time.Time
 	for _, t := range times {
@@ -392,7 +393,9 @@ func checkResend(what string, now time.Time, times ...*time.Time) error {
 	}
 	if next := last.Add(ResendInterval); !last.IsZero() && now.Before(next) {
 		wait := int64((next.Sub(now) + time.Second - 1) / time.Second)
-		return Errorf(ELIMIT, "The %s can be resent once every 24 hours. Expected available in %d seconds.", what, wait)
+		err := Errorf(ELIMIT, "The %s can be resent once every 24 hours. Expected available in %d seconds.", what, wait)
+		err.RetryAt = next
+		return err
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Error codes. Each exists because a caller acts differently on it; dialects map
@@ -37,10 +38,17 @@ const FieldInput = "_input"
 // ("[2].amount"), or FieldInput. Messages are paykit's own sentences. Dialects
 // rename the fields and rewrite the messages into their wire's words, each in one
 // table.
+//
+// RetryAt, when set, is the time by the Clock from which the same request can
+// succeed: the end of a rate limit (a resend within 24 hours). Dialects answer
+// such an error with Retry-After (Service.RetryAfter); every error a dialect
+// answers 429 or 503 carries one. The Service does not record it under an
+// Idempotency-Key, so that a retry with the same key after RetryAt succeeds.
 type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
+	RetryAt time.Time
 }
 
 // Error implements error.
@@ -99,6 +107,33 @@ func ErrorFields(err error) map[string]string {
 		return e.Fields
 	}
 	return nil
+}
+
+// ErrorRetryAt returns the RetryAt of the first *Error in err's chain: zero
+// when err says nothing of when to retry.
+func ErrorRetryAt(err error) time.Time {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAt
+	}
+	return time.Time{}
+}
+
+// RetryAfter returns how long from now, by the Clock, until a retry of the
+// request that failed with err can succeed (its RetryAt), rounded up to the
+// second as a Retry-After header gives it, and false when err says nothing of
+// when to retry. A RetryAt already past is 0. It reads the Clock on its own,
+// when the answer is written, so the header counts from the moment it leaves.
+func (s *Service) RetryAfter(err error) (time.Duration, bool) {
+	at := ErrorRetryAt(err)
+	if at.IsZero() {
+		return 0, false
+	}
+	d := at.Sub(s.now())
+	if d <= 0 {
+		return 0, true
+	}
+	return (d + time.Second - 1).Truncate(time.Second), true
 }
 
 // Validation collects per-field problems; Err returns nil when there are none.

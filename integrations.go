@@ -327,13 +327,14 @@ func (s *Service) UpdateIntegration(ctx context.Context, account, id string, upd
 		if upd.ID != nil {
 			c.ID = *upd.ID
 		}
-		return integ, s.saveIntegration(ctx, tx, now, integ, c)
+		return integ, s.saveIntegration(ctx, tx, now, integ, c, integ.Type == IntegrationTypeCustom)
 	})
 }
 
 // ReplaceIntegration replaces every field of an integration the tenant account
-// manages, with the same required fields as CreateIntegration. Returns
-// ENOTFOUND, EINVALID and EFORBIDDEN, as UpdateIntegration does.
+// manages, with the same required fields as CreateIntegration (the invoice
+// address included) for every type, and changes nothing when one is missing.
+// Returns ENOTFOUND, EINVALID and EFORBIDDEN, as UpdateIntegration does.
 func (s *Service) ReplaceIntegration(ctx context.Context, account, id string, in IntegrationCreate) (*Integration, error) {
 	args := struct {
 		ID string
@@ -344,7 +345,11 @@ func (s *Service) ReplaceIntegration(ctx context.Context, account, id string, in
 		if err != nil {
 			return nil, err
 		}
-		return integ, s.saveIntegration(ctx, tx, now, integ, in)
+		// A replace gives every field, so it needs what a create needs,
+		// whatever the type: the web app integration too, whose create
+		// (EnsureIntegration) asks only for a name. Otherwise a replace that
+		// leaves the invoice address out would wipe it.
+		return integ, s.saveIntegration(ctx, tx, now, integ, in, true)
 	})
 }
 
@@ -362,12 +367,14 @@ func (s *Service) writableIntegration(ctx context.Context, tx Tx, account, id st
 	return integ, nil
 }
 
-func (s *Service) saveIntegration(ctx context.Context, tx Tx, now time.Time, integ *Integration, in IntegrationCreate) error {
+// saveIntegration validates in as integ's new fields and writes them. strict
+// requires the invoice address (see setIntegration).
+func (s *Service) saveIntegration(ctx context.Context, tx Tx, now time.Time, integ *Integration, in IntegrationCreate, strict bool) error {
 	var v Validation
 	if in.ID != "" && in.ID != integ.ID {
 		v.Add("id", "The id of an integration cannot be changed.")
 	}
-	setIntegration(&v, integ, in, integ.Type == IntegrationTypeCustom)
+	setIntegration(&v, integ, in, strict)
 	if err := v.Err(); err != nil {
 		return err
 	}

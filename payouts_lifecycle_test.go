@@ -3,6 +3,9 @@ package paykit_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -191,10 +194,20 @@ func TestPayout_Lifecycle(t *testing.T) {
 		err := e.svc.ResendEmployee(ctx, tn, "e1")
 		requireCode(t, paykit.ELIMIT, err)
 		require.Contains(t, paykit.ErrorMessage(err), "86400 seconds")
+		// The error says when a resend can succeed, and the Service how long
+		// that is from now, by the Clock.
+		require.Equal(t, e.clock.Now().Add(paykit.ResendInterval), paykit.ErrorRetryAt(err))
+		wait, ok := e.svc.RetryAfter(err)
+		require.True(t, ok)
+		require.Equal(t, paykit.ResendInterval, wait)
 		e.clock.Add(paykit.ResendInterval - time.Second)
-		requireCode(t, paykit.ELIMIT, e.svc.ResendEmployee(ctx, tn, "e1"))
+		// Not recorded under its key: the same key succeeds once it is time.
+		rctx := paykit.WithIdempotencyKey(ctx, "retry")
+		requireCode(t, paykit.ELIMIT, e.svc.ResendEmployee(rctx, tn, "e1"))
 		e.clock.Add(time.Second)
-		require.NoError(t, e.svc.ResendEmployee(ctx, tn, "e1"))
+		require.NoError(t, e.svc.ResendEmployee(rctx, tn, "e1"))
+		_, ok = e.svc.RetryAfter(errors.New("other"))
+		require.False(t, ok)
 
 		// An idempotent retry replays the success, even inside the interval.
 		kctx := paykit.WithIdempotencyKey(ctx, "k1")
@@ -387,6 +400,23 @@ func TestIntegration_Access(t *testing.T) {
 	again, err := e.svc.EnsureIntegration(ctx, acct, paykit.IntegrationCreate{})
 	require.NoError(t, err)
 	require.Equal(t, paykit.IntegrationTypeWebApp, again.Type)
+
+	// A replace needs what a create needs, the web app integration's too
+	// (whose own create needs only a name): nothing changes without it.
+	// An update may still leave the address out.
+	_, err = e.svc.UpdateIntegration(ctx, acct, acct, paykit.IntegrationUpdate{Name: ptr("Web")})
+	require.NoError(t, err)
+	billing := paykit.IntegrationCreate{Name: "Web", Email: "b@x.se", Recipient: "R", AddressLine1: "A", ZipCode: "1", City: "C",
+		Metadata: json.RawMessage(`{"k":1}`)}
+	_, err = e.svc.ReplaceIntegration(ctx, acct, acct, billing)
+	require.NoError(t, err)
+	_, err = e.svc.ReplaceIntegration(ctx, acct, acct, paykit.IntegrationCreate{Name: "Web"})
+	requireCode(t, paykit.EINVALID, err)
+	require.ElementsMatch(t, []string{"email", "recipient", "addressLine1", "zipCode", "city"}, slices.Collect(maps.Keys(paykit.ErrorFields(err))))
+	kept, err := e.svc.FindIntegrationByID(ctx, acct, acct)
+	require.NoError(t, err)
+	require.Equal(t, "b@x.se", kept.Email)
+	require.JSONEq(t, `{"k":1}`, string(kept.Metadata))
 }
 
 func mustMarshal(tb testing.TB, v any) []byte {

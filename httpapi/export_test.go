@@ -1,5 +1,11 @@
 package httpapi
 
+import (
+	"net/http"
+
+	"github.com/paykit/paykit"
+)
+
 // RenderGigapayEvent exposes the Gigapay scheme's body renderer, so that the
 // external tests can say what a Gigapay webhook of a recorded event must be.
 var RenderGigapayEvent = renderGigapayEvent
@@ -27,3 +33,21 @@ var WriteListStream = writeListStream[int, int]
 // MementoAmount exposes the Memento dialect's reading of float amounts, so
 // that the line between float noise and real decimals is tested on both sides.
 var MementoAmount = mementoAmount
+
+// ErrorWriters are the one error writer of each dialect, by name, so that a
+// test can give each an error no request provokes on demand (a 503).
+func ErrorWriters(svc *paykit.Service) map[string]func(http.ResponseWriter, *http.Request, error) {
+	return map[string]func(http.ResponseWriter, *http.Request, error){
+		"gigpay":  gigPayErrorWriter(svc),
+		"events":  hookErrorWriter(svc),
+		"memento": writeMementoError,
+		"gigapay": func(w http.ResponseWriter, r *http.Request, err error) {
+			c := &gigapayCall{svc: svc, w: w, r: r, ctx: r.Context(), lang: "en"}
+			c.render(0, nil, err)
+		},
+	}
+}
+
+// WithStatus makes err answer with status, as the dialects' own statusErrors
+// do (413, 415).
+func WithStatus(status int, err *paykit.Error) error { return &statusError{status, err} }

@@ -39,20 +39,25 @@ import (
 // <field>_after=<ISO 8601> and <field>_before=<ISO 8601>, both inclusive.
 // expand (repeatable, or comma-separated) expands a payout's employee and
 // invoice on every payout route, creates included. Bodies are JSON, or form
-// data (multipart too: an integration's logo may be a file); unknown and
-// read-only fields are ignored, as Django REST Framework does.
+// data (multipart too: an integration's logo may be a file; metadata is JSON
+// text, and text that is not JSON is 400 {"metadata":["Value must be valid
+// JSON."]}); unknown and read-only fields are ignored, as Django REST
+// Framework does. A PUT replaces: it needs every field its create needs (400
+// naming each one missing, and nothing changes), the web app integration's
+// invoice address included.
 //
 // Errors have Django REST Framework's shapes: {"detail":"..."} (404 "Not
 // found.", 403, 405 "Method \"DELETE\" not allowed." with Allow, 409 when
-// the state forbids the action, 429 for a resend within 24 hours, 415, 413),
-// and for 400 {"<field>":["..."]}, {"non_field_errors":["..."]}, nested for an
+// the state forbids the action, 429 with Retry-After, the seconds until it can
+// succeed, for a resend within 24 hours, 415, 413), and for 400 {"<field>":["..."]}, {"non_field_errors":["..."]}, nested for an
 // inline employee ({"employee":{"name":[...]}}) and, for a bulk request, a list
 // aligned with the input ([{}, {"amount":[...]}]). Guards the documentation
 // calls forbidden (deleting an employee with payouts, an invoice once paid,
 // changing or deleting the integrations of types 1 and 2) are 403.
 // Accept-Language: sv translates the common messages; the default is en.
 // POST routes and resend take Idempotency-Key: the same key replays the first
-// response, errors included, for 24 hours. OPTIONS describes a route. A client
+// response, errors included, for 24 hours, except a 429, so that a retry after
+// its Retry-After succeeds. OPTIONS describes a route. A client
 // that asks for text/html (a browser), or ?format=api, gets each response as a
 // readable HTML page; such a client may also authenticate with HTTP Basic, the
 // API key as user name and the integration id as password, and its
@@ -65,19 +70,19 @@ import (
 //	POST   /v2/integrations/                 create (type 3) → 201
 //	GET    /v2/integrations/{id}/
 //	PATCH  /v2/integrations/{id}/            type 2 is read-only (403); the id cannot change
-//	PUT    /v2/integrations/{id}/
+//	PUT    /v2/integrations/{id}/            name, email, recipient, address_line_1, zip_code, city required (every type)
 //	DELETE /v2/integrations/{id}/            → 204; 403 for types 1 and 2, or one holding objects
 //	GET    /v2/employees/                    ?search=, created_at/notified_at/claimed_at/verified_at filters
 //	POST   /v2/employees/                    → 201 (Employee.created)
 //	GET    /v2/employees/{id}/
 //	PATCH  /v2/employees/{id}/               id, name, email, cellphone_number, country, metadata
-//	PUT    /v2/employees/{id}/
+//	PUT    /v2/employees/{id}/               name, country, and email or cellphone_number required
 //	DELETE /v2/employees/{id}/               → 204; 403 once a payout was registered to them
-//	PATCH  /v2/employees/{id}/resend/        → 204; PUT too; 429 within 24 hours of the last invitation
+//	PATCH  /v2/employees/{id}/resend/        → 204; PUT too; 429 (Retry-After) within 24 hours of the last invitation
 //	GET    /v2/payouts/                      ?employee=, ?invoice=, ?search=, start_at/end_at/created_at/notified_at/accepted_at filters
 //	POST   /v2/payouts/                      an object → 201 payout, or an array → 201 [payouts] on one invoice, all or nothing
 //	GET    /v2/payouts/{id}/
-//	PATCH  /v2/payouts/{id}/resend/          → 204; PUT too; 409 before notified, 429 within 24 hours
+//	PATCH  /v2/payouts/{id}/resend/          → 204; PUT too; 409 before notified, 429 (Retry-After) within 24 hours
 //	GET    /v2/pricing/                      the breakdowns of payouts, with the payout filters
 //	POST   /v2/pricing/                      a payout-shaped object or array → 200 breakdown(s), nothing created
 //	GET    /v2/pricing/{id}/                 the breakdown of payout {id}
@@ -85,6 +90,7 @@ import (
 //	GET    /v2/invoices/{id}/
 //	PATCH  /v2/invoices/{id}/                id and metadata only
 //	DELETE /v2/invoices/{id}/                → 204, with its payouts; 403 once paid
+//	POST   /v2/invoices/{id}/close/          → 200 invoice, closed: the next payout opens a new one; 409 when not open
 //	GET    /v2/webhooks/
 //	POST   /v2/webhooks/                     {"id"?,"url","events":[...],"secret_key"?,"metadata"?} → 201
 //	GET    /v2/webhooks/{id}/
@@ -120,6 +126,7 @@ func NewGigapay(svc *paykit.Service) http.Handler {
 	rt.route("/v2/invoices/", "Invoice List", accessIntegration, false, methods{"GET": g.listInvoices})
 	rt.route("/v2/invoices/{id}/", "Invoice Instance", accessIntegration, false, methods{"GET": g.getInvoice,
 		"PATCH": g.updateInvoice, "DELETE": g.deleteInvoice})
+	rt.route("/v2/invoices/{id}/close/", "Invoice Close", accessIntegration, false, methods{"POST": g.closeInvoice})
 	rt.route("/v2/webhooks/", "Webhook List", accessIntegration, false, methods{"GET": g.listWebhooks, "POST": g.createWebhook})
 	rt.route("/v2/webhooks/{id}/", "Webhook Instance", accessIntegration, false, methods{"GET": g.getWebhook,
 		"PUT": g.replaceWebhook, "PATCH": g.updateWebhook, "DELETE": g.deleteWebhook})

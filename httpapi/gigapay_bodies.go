@@ -25,8 +25,8 @@ import (
 
 // readBody returns the request body as JSON: a JSON body as it is (empty is
 // {}), and form data as an object of strings (a field given more than once, a
-// list of them; a file, its content in base64; metadata parsed as JSON when it
-// is JSON).
+// list of them; a file, its content in base64; metadata parsed as JSON, see
+// formJSON).
 func (c *gigapayCall) readBody() (json.RawMessage, error) {
 	ct, params, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
 	body := http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes)
@@ -61,25 +61,36 @@ func (c *gigapayCall) readBody() (json.RawMessage, error) {
 		if err != nil {
 			return nil, paykit.Errorf(paykit.EINVALID, "Form parse error - %s", err)
 		}
-		return formJSON(vals, nil)
+		return c.formJSON(vals, nil)
 	case ct == "multipart/form-data":
 		form, err := multipart.NewReader(body, params["boundary"]).ReadForm(maxBodyBytes)
 		if err != nil {
 			return nil, tooLarge(err)
 		}
 		defer form.RemoveAll()
-		return formJSON(form.Value, form.File)
+		return c.formJSON(form.Value, form.File)
 	}
 	return nil, &statusError{http.StatusUnsupportedMediaType,
 		paykit.Errorf(paykit.EINVALID, "Unsupported media type %q in request.", c.r.Header.Get("Content-Type"))}
 }
 
-func formJSON(vals url.Values, files map[string][]*multipart.FileHeader) (json.RawMessage, error) {
+// formJSON returns form fields as a JSON object. A JSON field (metadata) is
+// JSON text in a form, as Django REST Framework's JSONField reads it from
+// form data: its value is the JSON it holds, and text that is not JSON
+// ("hello", or nothing) is noted in c.notJSON, which form.raw refuses with
+// DRF's "Value must be valid JSON.", never stored as a string.
+func (c *gigapayCall) formJSON(vals url.Values, files map[string][]*multipart.FileHeader) (json.RawMessage, error) {
 	m := map[string]any{}
 	for k, vs := range vals {
 		switch {
-		case k == "metadata" && len(vs) == 1 && json.Valid([]byte(vs[0])):
-			m[k] = json.RawMessage(vs[0])
+		case k == "metadata" && json.Valid([]byte(vs[len(vs)-1])):
+			m[k] = json.RawMessage(vs[len(vs)-1]) // the last, as a QueryDict gives it
+		case k == "metadata":
+			if c.notJSON == nil {
+				c.notJSON = map[string]bool{}
+			}
+			c.notJSON[k] = true
+			m[k] = vs[len(vs)-1]
 		case len(vs) == 1:
 			m[k] = vs[0]
 		default:
@@ -165,6 +176,9 @@ type form struct {
 	// no value, and errorBody says which it was when the Service wanted one
 	// (gigapayEmpty). Shared by the forms of one request; nil records nothing.
 	empty map[string]string
+	// notJSON names the JSON fields of a form body whose text is not JSON
+	// (see formJSON); nil for a JSON body.
+	notJSON map[string]bool
 }
 
 // newForm returns a form of the request's body object m, recording in the
@@ -173,7 +187,7 @@ func (c *gigapayCall) newForm(m map[string]json.RawMessage, prefix string, v *pa
 	if c.empty == nil {
 		c.empty = map[string]string{}
 	}
-	return &form{m: m, prefix: prefix, v: v, empty: c.empty}
+	return &form{m: m, prefix: prefix, v: v, empty: c.empty, notJSON: c.notJSON}
 }
 
 func (f *form) bad(k, msg string) { f.v.Add(f.prefix+k, msg) }
@@ -289,8 +303,15 @@ func (f *form) boolean(k string) *bool {
 	return &b
 }
 
-// raw reads a JSONField: any JSON value. Absent is nil.
-func (f *form) raw(k string) json.RawMessage { return f.m[k] }
+// raw reads a JSONField: any JSON value. Absent is nil; form text that is not
+// JSON is an error, as in Django REST Framework.
+func (f *form) raw(k string) json.RawMessage {
+	if f.notJSON[f.prefix+k] {
+		f.bad(k, "Value must be valid JSON.")
+		return nil
+	}
+	return f.m[k]
+}
 
 // rawPtr is raw for an update: nil when k is absent.
 func (f *form) rawPtr(k string) *json.RawMessage {

@@ -13,11 +13,14 @@ import (
 // Errors of the Gigapay dialect, in Django REST Framework's shapes.
 
 // render writes body with status, or err in its Django REST Framework shape,
-// as JSON or, for a browser, as an HTML page.
+// as JSON or, for a browser, as an HTML page: the dialect's one error writer,
+// which sets Retry-After on a 429 (a resend within 24 hours) as Django REST
+// Framework does with its throttle's text.
 func (c *gigapayCall) render(status int, body any, err error) {
 	if err != nil {
 		logError(c.r, err)
 		status, body = c.errorBody(err)
+		setRetryAfter(c.w, c.r, c.svc, status, err)
 		if c.html && paykit.ErrorCode(err) == paykit.EUNAUTHORIZED {
 			// A browser is asked for HTTP Basic credentials instead, which
 			// only a 401 does.

@@ -105,6 +105,7 @@ type gigapayCall struct {
 	expand   map[string]bool
 	cache    map[string]any    // expanded objects already loaded, by kind and id
 	empty    map[string]string // the body's strings that arrived null or blank (see form.empty)
+	notJSON  map[string]bool   // the form body's JSON fields whose text is not JSON (see formJSON)
 }
 
 // ServeHTTP implements http.Handler.

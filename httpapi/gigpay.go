@@ -12,7 +12,7 @@ import (
 // package doc for the route reference).
 func NewGigPay(svc *paykit.Service) http.Handler {
 	g := &gigPay{svc: svc}
-	rt := newRouter(bearerAuth(svc), writeGigPayError)
+	rt := newRouter(bearerAuth(svc), gigPayErrorWriter(svc))
 	rt.handle("POST /api/v1/payment-tokens", g.createToken)
 	rt.handle("POST /api/v1/payment-tokens/batch", g.createTokens)
 	rt.handle("GET /api/v1/payment-tokens/{token}", g.findToken)
@@ -31,10 +31,18 @@ type gigPay struct {
 	svc *paykit.Service
 }
 
-// writeGigPayError writes err as {"error":{"code","message","fields"}}.
-// Internal errors say only "Internal error.".
-func writeGigPayError(w http.ResponseWriter, r *http.Request, err error) {
-	status := errorStatus(err)
+// gigPayErrorWriter returns the GigPay dialect's one error writer: err as
+// {"error":{"code","message","fields"}}, with Retry-After on a 429 or 503 (by
+// svc's Clock). Internal errors say only "Internal error.".
+func gigPayErrorWriter(svc *paykit.Service) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		status := errorStatus(err)
+		setRetryAfter(w, r, svc, status, err)
+		writeGigPayError(w, status, err)
+	}
+}
+
+func writeGigPayError(w http.ResponseWriter, status int, err error) {
 	body := gigPayErrorBody{Code: paykit.ErrorCode(err), Message: gigPayMessage(paykit.ErrorMessage(err))}
 	if fs := paykit.ErrorFields(err); len(fs) > 0 {
 		body.Fields = make(map[string]string, len(fs))

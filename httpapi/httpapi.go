@@ -11,7 +11,10 @@
 // object are rejected as invalid input naming the field. Every POST honours an
 // Idempotency-Key header (at most 255 characters): the same key with the same
 // request replays the first response, errors included, for 24 hours; the same
-// key with a different request is a conflict.
+// key with a different request is a conflict. An error that says when to
+// retry is not replayed: every 429 and 503 of every dialect carries
+// Retry-After, the seconds by the Service's Clock until a retry can succeed
+// (paykit.Error's RetryAt), and a retry then succeeds, the same key included.
 //
 // Webhook bodies are shaped and signed by the schemes the dialects register
 // with the Service when constructed (schemes.go): gigapay by NewGigapay,
@@ -144,6 +147,23 @@ func errorStatus(err error) int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// setRetryAfter sets Retry-After on an answer of status 429 or 503: the
+// seconds, by the Service's Clock, until a retry can succeed, which the error
+// carries (paykit.Error's RetryAt). Every dialect that answers with statuses
+// calls it from its one error writer. A 429 or 503 whose error says nothing of
+// when to retry is a bug of the code that made the error; it is logged.
+func setRetryAfter(w http.ResponseWriter, r *http.Request, svc *paykit.Service, status int, err error) {
+	if status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable {
+		return
+	}
+	d, ok := svc.RetryAfter(err)
+	if !ok {
+		slog.ErrorContext(r.Context(), "httpapi: a 429 or 503 without a retry time", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(int64(d/time.Second), 10))
 }
 
 // logError records an internal error, whose message never reaches the client.

@@ -145,7 +145,8 @@ func mementoErrorOf(err error) mementoError {
 // writeMementoError writes err as {"success":false,"error":{"code","key",
 // "message"}} with HTTP 200. Invalid data and exceeded limits say what was
 // wrong, naming the fields; the other errors say only their documented
-// meaning, so internal errors never leak.
+// meaning, so internal errors never leak. Being HTTP 200, no error carries
+// Retry-After (a 301 is a payment over a limit, not a rate limit).
 func writeMementoError(w http.ResponseWriter, r *http.Request, err error) {
 	e := mementoErrorOf(err)
 	if e.Code == "400" || e.Code == "301" {

@@ -12,7 +12,7 @@ import (
 // is wanted: it settles payments at the caller's word.
 func NewSandbox(svc *paykit.Service) http.Handler {
 	s := &sandbox{svc: svc}
-	rt := newRouter(bearerAuth(svc), writeGigPayError)
+	rt := newRouter(bearerAuth(svc), gigPayErrorWriter(svc))
 	rt.handle("POST /payments/{id}/complete", s.completePayment)
 	rt.handle("POST /payments/{id}/cancel", s.cancelPayment)
 	rt.handle("POST /payments/{id}/fail", s.failPayment)

@@ -63,7 +63,7 @@ func NewEvents(svc *paykit.Service, auth func(*http.Request) (tenantID string, e
 			return nil, err
 		}
 		return &paykit.Tenant{ID: id}, nil
-	}, writeHookError)
+	}, hookErrorWriter(svc))
 	rt.handle("GET /events", h.findEvents)
 	rt.handle("GET /events/{id}", h.findEvent)
 	rt.handle("POST /events/{id}/redeliver", h.redeliverEvent)
@@ -94,10 +94,18 @@ type hooks struct {
 	svc *paykit.Service
 }
 
-// writeHookError writes err as {"error":{"code","message","fields"}}.
-// Internal errors say only "Internal error.".
-func writeHookError(w http.ResponseWriter, r *http.Request, err error) {
-	status := errorStatus(err)
+// hookErrorWriter returns the events API's one error writer: err as
+// {"error":{"code","message","fields"}}, with Retry-After on a 429 or 503 (by
+// svc's Clock). Internal errors say only "Internal error.".
+func hookErrorWriter(svc *paykit.Service) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		status := errorStatus(err)
+		setRetryAfter(w, r, svc, status, err)
+		writeHookError(w, status, err)
+	}
+}
+
+func writeHookError(w http.ResponseWriter, status int, err error) {
 	body := hookErrorBody{Code: paykit.ErrorCode(err), Message: paykit.ErrorMessage(err)}
 	if body.Code == paykit.EINVALID {
 		// Only invalid input lists fields here; a conflict that names its
