@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -269,20 +266,7 @@ func TestGigapay_WebhookRetries(t *testing.T) {
 // TestRun_PublicURL: by default the invoice links of `go run ./examples/server
 // -demo` point at the address it really listens on, and open there.
 func TestRun_PublicURL(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs bytes.Buffer
-	done := make(chan error, 1)
-	ready := make(chan string, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "paykit.db"), "-demo"}, &logs,
-			func(addr string) { ready <- addr })
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("server stopped before serving: %v\n%s", err, logs.String())
-	}
+	addr := mustRun(t, "-demo").addr
 	do := func(method, path, body string) map[string]any {
 		req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
 		require.NoError(t, err)
@@ -305,13 +289,6 @@ func TestRun_PublicURL(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	require.Equal(t, 200, res.StatusCode)
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not shut down")
-	}
 }
 
 func TestPublicURLOf(t *testing.T) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -96,6 +98,51 @@ func (d *demoServer) mustDo(want int, method, path, body string, headers ...stri
 func (d *demoServer) runDue() {
 	d.tb.Helper()
 	require.NoError(d.tb, d.svc.RunDue(context.Background()))
+}
+
+// runningServer is `go run ./examples/server` itself (run), on a free port
+// and a fresh database file.
+type runningServer struct {
+	addr string
+	logs *bytes.Buffer
+	stop func() error // cancels run and returns what it returned
+}
+
+// mustRun starts run with args plus -addr and -db, and waits until it serves.
+// If the test does not stop it, it is stopped, and must stop cleanly, when the
+// test ends.
+func mustRun(t *testing.T, args ...string) *runningServer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &bytes.Buffer{}
+	done := make(chan error, 1)
+	ready := make(chan string, 1)
+	args = append([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "paykit.db")}, args...)
+	go func() { done <- run(ctx, args, logs, func(addr string) { ready <- addr }) }()
+	rs := &runningServer{logs: logs}
+	select {
+	case rs.addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("server stopped before serving: %v\n%s", err, logs.String())
+	}
+	var stopped bool
+	var stopErr error
+	rs.stop = func() error {
+		if stopped {
+			return stopErr
+		}
+		stopped = true
+		cancel()
+		select {
+		case stopErr = <-done:
+		case <-time.After(10 * time.Second):
+			stopErr = errors.New("server did not shut down within 10 s")
+		}
+		return stopErr
+	}
+	t.Cleanup(func() { require.NoError(t, rs.stop()) })
+	return rs
 }
 
 // TestDemoServer_Wiring: the demo answers on every mount.

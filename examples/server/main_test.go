@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -68,20 +66,8 @@ func TestSeedDemo_AfterCrash(t *testing.T) {
 }
 
 func TestRun_Shutdown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs bytes.Buffer
-	done := make(chan error, 1)
-	ready := make(chan string, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "paykit.db"), "-demo"}, &logs,
-			func(addr string) { ready <- addr })
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("server stopped before serving: %v\n%s", err, logs.String())
-	}
+	rs := mustRun(t, "-demo")
+	addr := rs.addr
 	// Every dialect answers on the demo tenant's key.
 	for _, c := range []struct {
 		path, header, value string
@@ -108,11 +94,5 @@ func TestRun_Shutdown(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	require.Contains(t, string(body), `"payment_not_found"`, "authenticated, and the request is unknown")
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not shut down")
-	}
+	require.NoError(t, rs.stop(), "a clean shutdown")
 }
