@@ -3,8 +3,10 @@
 //	/gigpay/    GigPay payment tokens and payments      (Authorization: Bearer <key>)
 //	/gigapay/   Gigapay v2 payouts                       (Authorization: Token <key> + Integration-ID)
 //	/memento/   Memento payment requests                 (HTTP Basic, key as username)
+//	/gigstack/  gigstack v2 payments, clients, webhooks   (Authorization: Bearer <key>)
 //	/webhooks/  events, webhook endpoints, delivery log  (Authorization: Bearer <key>)
-//	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/
+//	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/,
+//	            /sandbox/gigstack/
 //
 //	go run ./examples/server -demo
 //
@@ -138,16 +140,19 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
 	mux.Handle("/gigapay/", http.StripPrefix("/gigapay", httpapi.NewGigapay(svc)))
 	mux.Handle("/memento/", http.StripPrefix("/memento", httpapi.NewMemento(svc)))
+	mux.Handle("/gigstack/", http.StripPrefix("/gigstack", httpapi.NewGigstack(svc)))
 	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", httpapi.NewEvents(svc, httpapi.BearerAuth(svc))))
 	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", httpapi.NewSandbox(svc)))
 	mux.Handle("/sandbox/gigapay/", http.StripPrefix("/sandbox/gigapay", httpapi.NewGigapaySandbox(svc)))
 	mux.Handle("/sandbox/memento/", http.StripPrefix("/sandbox/memento", httpapi.NewMementoSandbox(svc)))
+	mux.Handle("/sandbox/gigstack/", http.StripPrefix("/sandbox/gigstack", httpapi.NewGigstackSandbox(svc)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"apis":[`+
 			`{"name":"GigPay","baseUrl":"/gigpay","example":"POST /gigpay/api/v1/payment-tokens"},`+
 			`{"name":"Gigapay v2","baseUrl":"/gigapay","example":"GET /gigapay/v2/payouts/"},`+
 			`{"name":"Memento","baseUrl":"/memento","example":"POST /memento/v1/requests"},`+
+			`{"name":"gigstack v2","baseUrl":"/gigstack","example":"POST /gigstack/v2/payments"},`+
 			`{"name":"Events and webhooks","baseUrl":"/webhooks","example":"GET /webhooks/events"},`+
 			`{"name":"Sandbox controls","baseUrl":"/sandbox","example":"POST /sandbox/payments/{id}/complete"}]}`+"\n")
 	})
