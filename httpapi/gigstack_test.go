@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -185,4 +186,175 @@ func TestGigstack_ErrorShapes(t *testing.T) {
 	require.JSONEq(t, `{"error":{"code":"VALIDATION_ERROR","message":"Invalid request parameters","details":{
 		"clientId":"Client ID is required (or a client object, or an email)",
 		"items[0].total":"Amount must be greater than zero."}},"message":"Request validation failed"}`, string(r.Body))
+}
+
+func TestGigstack_Clients(t *testing.T) {
+	e := MustGigstack(t)
+	id := e.MustClient(mariaClient)
+	require.True(t, strings.HasPrefix(id, "client_"), id)
+
+	t.Run("Get", func(t *testing.T) {
+		r := e.MustDo(200, "GET", "/v2/clients/"+id, "")
+		require.Equal(t, []string{"id", "billingAccount", "metadata", "owner", "email", "from", "team", "name", "rfc",
+			"legal_name", "timestamp", "livemode", "tax_system", "address", "phone", "use", "zip"}, topKeys(t, r.JSON(t)["data"]))
+		d := r.Data(t)
+		require.Equal(t, `"ROSM850315QT8"`, string(d["rfc"]))
+		require.Equal(t, `"ba_main"`, string(d["billingAccount"]))
+		require.Equal(t, `{"zip":"06100","country":"MEX"}`, string(d["address"]))
+		require.Equal(t, `"06100"`, string(d["zip"]))
+		require.Equal(t, `"api"`, string(d["from"]))
+		require.Equal(t, fmt.Sprint(start.UnixMilli()), string(d["timestamp"]))
+		// Another team's client is not found, even for a master without team.
+		e.MustDo(404, "GET", "/v2/clients/"+id, "", "Authorization", "Bearer sub-key")
+		e.MustDo(404, "GET", "/v2/clients/nope", "")
+	})
+	t.Run("Update", func(t *testing.T) {
+		d := e.MustDo(200, "PUT", "/v2/clients/"+id, `{"phone":"+52 55 1234 5678","use":"g03"}`).Data(t)
+		require.Equal(t, `"+52 55 1234 5678"`, string(d["phone"]))
+		require.Equal(t, `"G03"`, string(d["use"]))
+		require.Equal(t, `"ROSM850315QT8"`, string(d["rfc"]))
+		ge := gigstackError(t, e.MustDo(400, "PUT", "/v2/clients/"+id, `{"tax_system":"601"}`))
+		require.Equal(t, "Tax system 601 is for companies, and this RFC is a person's.", ge.Error.Details["tax_system"])
+	})
+	t.Run("List", func(t *testing.T) {
+		for i := range 3 {
+			e.MustClient(fmt.Sprintf(`{"name":"C%d","email":"c%d@example.com"}`, i, i))
+		}
+		r := e.MustDo(200, "GET", "/v2/clients?limit=2", "")
+		j := r.JSON(t)
+		require.Equal(t, "4", string(j["totalResults"]))
+		require.Equal(t, "true", string(j["hasMore"]))
+		var page []map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(j["data"], &page))
+		require.Len(t, page, 2)
+		require.Equal(t, `"C2"`, string(page[0]["name"]))
+		r = e.MustDo(200, "GET", "/v2/clients?limit=2&starting_after="+str(t, j["next"]), "")
+		require.NoError(t, json.Unmarshal(r.JSON(t)["data"], &page))
+		require.Len(t, page, 2)
+		require.Equal(t, "false", string(r.JSON(t)["hasMore"]))
+		require.Equal(t, `"`+id+`"`, string(page[1]["id"]))
+		r = e.MustDo(200, "GET", "/v2/clients?rfc=rosm850315qt8", "")
+		require.Equal(t, "1", string(r.JSON(t)["totalResults"]))
+		r = e.MustDo(200, "GET", "/v2/clients?q=maria", "")
+		require.Equal(t, "1", string(r.JSON(t)["totalResults"]))
+	})
+	t.Run("Delete", func(t *testing.T) {
+		other := e.MustClient(`{"name":"Gone"}`)
+		d := e.MustDo(200, "DELETE", "/v2/clients/"+other, "").Data(t)
+		require.Equal(t, "true", string(d["deleted"]))
+		e.MustDo(404, "GET", "/v2/clients/"+other, "")
+		e.MustDo(404, "DELETE", "/v2/clients/"+other, "")
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		before := string(e.MustDo(200, "GET", "/v2/clients", "").JSON(t)["totalResults"])
+		for _, tc := range []struct{ body, field, msg string }{
+			{`{}`, "name", "Give a name or a legal name."},
+			{`{"name":"x","rfc":"ROSM850315"}`, "rfc", "Not an RFC: 12 characters for a company, 13 for a person, like ROSM850315QT8."},
+			{`{"name":"x","rfc":"ROSM851315QT8"}`, "rfc", "Not an RFC: 12 characters for a company, 13 for a person, like ROSM850315QT8."},
+			{`{"name":"x","tax_system":"600"}`, "tax_system", "Not a tax system of the SAT catalog c_RegimenFiscal, like 601."},
+			{`{"name":"x","rfc":"ABC850315QT8","tax_system":"612"}`, "tax_system", "Tax system 612 is for people, and this RFC is a company's."},
+			{`{"name":"x","use":"G99"}`, "use", "Not a CFDI use of the SAT catalog c_UsoCFDI, like G03."},
+			{`{"name":"x","tax_system":"605","use":"G03"}`, "use", "CFDI use G03 is not allowed for tax system 605."},
+			{`{"name":"x","email":"not-an-email"}`, "email", "Not an email address."},
+			{`{"name":"x","address":{"zip":"6100"}}`, "address.zip", "A Mexican postal code has 5 digits."},
+			{`{"name":"x","metadata":[1]}`, "metadata", "Metadata must be a JSON object."},
+			{`{"name":"x","nickname":"y"}`, "nickname", "Unknown field."},
+			{`{"name":5}`, "name", "Must be a string."},
+		} {
+			r := e.MustDo(400, "POST", "/v2/clients", tc.body)
+			ge := gigstackError(t, r)
+			require.Equal(t, "VALIDATION_ERROR", ge.Error.Code, tc.body)
+			require.Equal(t, map[string]string{tc.field: tc.msg}, ge.Error.Details, tc.body)
+		}
+		// Nothing was written.
+		require.Equal(t, before, string(e.MustDo(200, "GET", "/v2/clients", "").JSON(t)["totalResults"]))
+		// Generic RFCs and a company's RFC with a company's tax system.
+		e.MustClient(`{"name":"Público","rfc":"XAXX010101000","tax_system":"616","use":"S01"}`)
+		e.MustClient(`{"legal_name":"Servicios Integrales López S.A. de C.V.","tax_id":"SIL850612AB2","tax_system":"601","use":"G03"}`)
+	})
+}
+
+func TestGigstack_Services(t *testing.T) {
+	e := MustGigstack(t)
+	d := e.MustDo(200, "POST", "/v2/services", `{"name":"Monthly Software License","description":"Premium SaaS","total":1500,
+		"product_key":"43232408","unit_key":"E48","taxes":[{"type":"IVA","rate":0.16,"factor":"Tasa"}]}`).Data(t)
+	id := str(t, d["id"])
+	require.True(t, strings.HasPrefix(id, "service_"))
+	require.Equal(t, "1500", string(d["total"]))
+	require.Equal(t, `"MXN"`, string(d["currency"]))
+	require.Equal(t, `"Unidad de servicio"`, string(d["unit_name"]))
+	require.Equal(t, `[{"type":"IVA","rate":0.16,"factor":"Tasa","inclusive":true,"withholding":false}]`, string(d["taxes"]))
+	require.Equal(t, d, e.MustDo(200, "GET", "/v2/services/"+id, "").Data(t))
+	e.MustDo(404, "GET", "/v2/services/"+id, "", "Authorization", "Bearer sub-key")
+	r := e.MustDo(200, "GET", "/v2/services", "")
+	require.Equal(t, "1", string(r.JSON(t)["totalResults"]))
+
+	// A payment's item takes the service's fields: 2 × 1500, IVA inside.
+	client := e.MustClient(mariaClient)
+	p := e.MustPayment(`{"clientId":"` + client + `","items":[{"id":"` + id + `","quantity":2}]}`)
+	require.Equal(t, "300000", string(p["amount"]))
+	var items []map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(p["items"], &items))
+	require.Equal(t, `"`+id+`"`, string(items[0]["id"]))
+	require.Equal(t, `"Monthly Software License"`, string(items[0]["name"]))
+	require.Equal(t, `"43232408"`, string(items[0]["product_key"]))
+
+	for _, tc := range []struct{ body, field, msg string }{
+		{`{"total":10}`, "name", "This field is required"},
+		{`{"name":"x"}`, "total", "This field is required"},
+		{`{"name":"x","total":10.001}`, "total", "Amount has more than 2 decimals for MXN."},
+		{`{"name":"x","total":10,"currency":"GBP"}`, "currency", "Currency must be one of MXN, USD, EUR."},
+		{`{"name":"x","total":10,"product_key":"8411"}`, "product_key", "Not a product key of the SAT catalog c_ClaveProdServ: 8 digits, like 84111506."},
+		{`{"name":"x","total":10,"unit_key":"E-48"}`, "unit_key", "Not a unit key of the SAT catalog c_ClaveUnidad: 1 to 3 letters and digits, like E48."},
+		{`{"name":"x","total":10,"taxes":[{"type":"VAT","rate":0.16}]}`, "taxes[0].type", "Tax type must be one of IVA, ISR, IEPS."},
+	} {
+		ge := gigstackError(t, e.MustDo(400, "POST", "/v2/services", tc.body))
+		require.Equal(t, map[string]string{tc.field: tc.msg}, ge.Error.Details, tc.body)
+	}
+}
+
+func TestGigstack_Catalogs(t *testing.T) {
+	e := MustGigstack(t)
+	r := e.MustDo(200, "GET", "/v2/catalogs", "")
+	var list []map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(r.JSON(t)["data"], &list))
+	var ids []string
+	for _, c := range list {
+		ids = append(ids, str(t, c["id"]))
+	}
+	require.Equal(t, []string{"c_RegimenFiscal", "c_UsoCFDI", "c_FormaPago", "c_Impuesto", "c_TipoFactor", "c_Moneda",
+		"c_ClaveUnidad", "c_ClaveProdServ"}, ids)
+	d := e.MustDo(200, "GET", "/v2/catalogs/c_FormaPago", "").Data(t)
+	var entries []struct{ Code, Description string }
+	require.NoError(t, json.Unmarshal(d["entries"], &entries))
+	require.Len(t, entries, 22) // the seed's table
+	require.Equal(t, "01", entries[0].Code)
+	require.Equal(t, "99", entries[21].Code)
+	d = e.MustDo(200, "GET", "/v2/catalogs/c_RegimenFiscal", "").Data(t)
+	require.Contains(t, string(d["entries"]), `{"code":"601","description":"General de Ley Personas Morales","moral":true,"physical":false}`)
+	e.MustDo(404, "GET", "/v2/catalogs/c_Nope", "")
+}
+
+// TestGigstack_Teams: the master team sees its billing account's teams and
+// acts for them; no other team, and no team outside, is reachable.
+func TestGigstack_Teams(t *testing.T) {
+	e := MustGigstack(t)
+	r := e.MustDo(200, "GET", "/v2/teams", "")
+	var list []struct {
+		ID           string `json:"id"`
+		IsMasterTeam bool   `json:"isMasterTeam"`
+	}
+	require.NoError(t, json.Unmarshal(r.JSON(t)["data"], &list))
+	require.Equal(t, []string{"master", "sub", "vendor"}, []string{list[0].ID, list[1].ID, list[2].ID})
+	require.True(t, list[0].IsMasterTeam)
+	d := e.MustDo(200, "GET", "/v2/teams/master", "").Data(t)
+	require.JSONEq(t, `{"split_billing":true,"split_amount":10,"metadata_split_keys":["vendor_id","vendor_code"],
+		"split_billing_type":"client","split_billing_type_connect":"client"}`, string(d["split"]))
+	e.MustDo(200, "GET", "/v2/teams/vendor", "")
+	e.MustDo(404, "GET", "/v2/teams/outsider", "")
+	// A team that is not a master sees itself only.
+	r = e.MustDo(200, "GET", "/v2/teams", "", "Authorization", "Bearer sub-key")
+	require.NoError(t, json.Unmarshal(r.JSON(t)["data"], &list))
+	require.Len(t, list, 1)
+	e.MustDo(404, "GET", "/v2/teams/master", "", "Authorization", "Bearer sub-key")
 }
