@@ -80,7 +80,7 @@ func (g *gigstack) payLink(w http.ResponseWriter, r *http.Request) {
 		writeGigstackError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+	http.Redirect(w, r, payLink(mountBase(r), p), http.StatusSeeOther)
 }
 
 // NewGigstackSandbox returns the sandbox controls of the gigstack dialect,
