@@ -123,7 +123,7 @@ func checkClient(v *Validation, prefix string, c *Client) {
 		}
 	}
 	if c.TaxSystem != "" {
-		checkTaxSystem(v, prefix+"taxSystem", c.TaxSystem, c.RFC)
+		checkTaxSystem(v, prefix+"taxSystem", c.TaxSystem)
 	}
 	if c.Use != "" {
 		checkCFDIUse(v, prefix+"use", c.Use, c.TaxSystem)

@@ -223,21 +223,13 @@ func checkRFC(rfc string) string {
 	return ""
 }
 
-// rfcMoral reports whether rfc (valid) is a company's.
-func rfcMoral(rfc string) bool { return len([]rune(rfc)) == 12 }
-
-// checkTaxSystem validates a tax system code, and that it suits the RFC's
-// kind of taxpayer when rfc is given and valid, into v.
-func checkTaxSystem(v *Validation, field, code, rfc string) {
-	e, ok := catalogEntry(CatalogTaxSystems, code)
-	switch {
-	case !ok:
+// checkTaxSystem validates a tax system code into v. It does not check that
+// the system suits the RFC's kind of taxpayer (a company's 12 characters, a
+// person's 13): the vendor's own examples pair a person's RFC with 601, a
+// company's system, and the tax administration checks it when it stamps.
+func checkTaxSystem(v *Validation, field, code string) {
+	if _, ok := catalogEntry(CatalogTaxSystems, code); !ok {
 		v.Add(field, "Not a tax system of the SAT catalog c_RegimenFiscal, like 601.")
-	case rfc == "" || checkRFC(rfc) != "" || rfc == RFCGeneralPublic || rfc == RFCForeign:
-	case rfcMoral(rfc) && !e.Moral:
-		v.Add(field, "Tax system "+code+" is for people, and this RFC is a company's.")
-	case !rfcMoral(rfc) && !e.Physical:
-		v.Add(field, "Tax system "+code+" is for companies, and this RFC is a person's.")
 	}
 }
 

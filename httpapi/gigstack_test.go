@@ -213,8 +213,8 @@ func TestGigstack_Clients(t *testing.T) {
 		require.Equal(t, `"+52 55 1234 5678"`, string(d["phone"]))
 		require.Equal(t, `"G03"`, string(d["use"]))
 		require.Equal(t, `"ROSM850315QT8"`, string(d["rfc"]))
-		ge := gigstackError(t, e.MustDo(400, "PUT", "/v2/clients/"+id, `{"tax_system":"601"}`))
-		require.Equal(t, "Tax system 601 is for companies, and this RFC is a person's.", ge.Error.Details["tax_system"])
+		ge := gigstackError(t, e.MustDo(400, "PUT", "/v2/clients/"+id, `{"tax_system":"605"}`))
+		require.Equal(t, "CFDI use G03 is not allowed for tax system 605.", ge.Error.Details["use"])
 	})
 	t.Run("List", func(t *testing.T) {
 		for i := range 3 {
@@ -252,7 +252,6 @@ func TestGigstack_Clients(t *testing.T) {
 			{`{"name":"x","rfc":"ROSM850315"}`, "rfc", "Not an RFC: 12 characters for a company, 13 for a person, like ROSM850315QT8."},
 			{`{"name":"x","rfc":"ROSM851315QT8"}`, "rfc", "Not an RFC: 12 characters for a company, 13 for a person, like ROSM850315QT8."},
 			{`{"name":"x","tax_system":"600"}`, "tax_system", "Not a tax system of the SAT catalog c_RegimenFiscal, like 601."},
-			{`{"name":"x","rfc":"ABC850315QT8","tax_system":"612"}`, "tax_system", "Tax system 612 is for people, and this RFC is a company's."},
 			{`{"name":"x","use":"G99"}`, "use", "Not a CFDI use of the SAT catalog c_UsoCFDI, like G03."},
 			{`{"name":"x","tax_system":"605","use":"G03"}`, "use", "CFDI use G03 is not allowed for tax system 605."},
 			{`{"name":"x","email":"not-an-email"}`, "email", "Not an email address."},

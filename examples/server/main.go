@@ -15,7 +15,8 @@
 // with 10000.00 USD and a payee account 4fa85f64-5717-4562-b3fc-2c963f66afa6
 // (GigPay); the web app integration "demo" (Gigapay); and the Memento merchant
 // settings, signing callbacks with the demo key, with a payer "demopayer" at
-// +14155551212 holding 1000.00 USD.
+// +14155551212 holding 1000.00 USD; and the gigstack master team with its
+// teams and clients (gigstack.go).
 package main
 
 import (
@@ -135,7 +136,8 @@ type options struct {
 // wire builds the example server's Service on db and clk, seeds the demo when
 // asked, and mounts every dialect on one mux: the tests use it as run does.
 func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Logger, o options) (*paykit.Service, http.Handler, error) {
-	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv))
+	svc := paykit.New(db, paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv),
+		paykit.WithExchangeRates(demoRates))
 	mux := http.NewServeMux()
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
 	mux.Handle("/gigapay/", http.StripPrefix("/gigapay", httpapi.NewGigapay(svc)))
@@ -194,6 +196,11 @@ func seedDemo(ctx context.Context, svc *paykit.Service, key string) error {
 
 	// Gigapay: the tenant is also its own web app integration.
 	if _, err := svc.EnsureIntegration(ctx, demoTenantID, paykit.IntegrationCreate{Name: "Demo"}); err != nil {
+		return err
+	}
+
+	// gigstack: a master team with split billing, its teams and clients.
+	if err := seedGigstackDemo(ctx, svc); err != nil {
 		return err
 	}
 
