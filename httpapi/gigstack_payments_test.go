@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/httpapi"
 )
 
 // seedPaymentKeys are the keys of the seed's payment object, in its order.
@@ -644,4 +645,25 @@ func TestGigstack_PaymentLink(t *testing.T) {
 	require.Contains(t, page, "Pagado")
 	require.Equal(t, 409, serve(e.Handler, "POST", path, "").Status)
 	require.Equal(t, 404, serve(e.Handler, "GET", "/gigstack/pay/nope", "").Status)
+}
+
+// TestGigstack_GigPayUnchanged: a tenant's gigstack payments are not GigPay's
+// payments: GigPay's list and get do not show them.
+func TestGigstack_GigPayUnchanged(t *testing.T) {
+	e := MustGigstack(t)
+	client := e.MustClient(mariaClient)
+	d := e.MustPayment(item(client, "1", "100", "", ""))
+	gigpay := httpapi.NewGigPay(e.Service)
+	auth := []string{"Authorization", "Bearer master-key"}
+	r := serve(gigpay, "GET", "/api/v1/payments", "", auth...)
+	require.Equal(t, 200, r.Status)
+	require.JSONEq(t, `{"data":[],"hasMore":false,"nextCursor":null}`, string(r.Body))
+	r = serve(gigpay, "GET", "/api/v1/payments?status=processing", "", auth...)
+	require.JSONEq(t, `{"data":[],"hasMore":false,"nextCursor":null}`, string(r.Body))
+	id := strings.TrimPrefix(str(t, d["id"]), "pay_")
+	r = serve(gigpay, "GET", "/api/v1/payments/"+id, "", auth...)
+	require.Equal(t, 404, r.Status, "%s", r.Body)
+	r = serve(gigpay, "GET", "/api/v1/payments?type=charge", "", auth...)
+	require.Equal(t, 400, r.Status)
+	require.Contains(t, string(r.Body), "Type must be one of deposit, transfer, withdrawal.")
 }
