@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/shopspring/decimal"
 )
 
 // The invariants, TigerBeetle-style: facts that hold between rows after every
@@ -60,6 +62,15 @@ func (b *breaches) err(tenantID string) error {
 //   - payment ↔ transfer: a payment's transfer is of its amount between its
 //     accounts, pending while the payment is pending or processing, posted
 //     when it completed and voided when it was canceled or failed;
+//   - charge ↔ items, transfer and split: a charge's amount is the sum of its
+//     items' totals, each its base plus its transferred and less its withheld
+//     taxes; its transfer into the team's sales account is pending until it
+//     succeeds (posted) or is canceled (voided); only a succeeded charge has
+//     a success time; a split charge's shares sum to its amount, the
+//     master's being its percentage rounded half-up, and once it succeeded
+//     the connected team's share has left the master's sales account and
+//     arrived in the connected team's ledger, in two transfers of exactly
+//     that share; no other charge has them;
 //   - invoice ↔ payouts: an invoice's price is the sum of its payouts' cost,
 //     in its currency, and only a paid invoice's payouts have gone past
 //     created;
@@ -263,6 +274,12 @@ var paymentTransfer = map[PaymentStatus]TransferStatus{
 	PaymentStatusCompleted:  TransferStatusPosted,
 	PaymentStatusCanceled:   TransferStatusVoided,
 	PaymentStatusFailed:     TransferStatusVoided,
+	// A charge's.
+	PaymentStatusRequiresPaymentMethod: TransferStatusPending,
+	PaymentStatusRequiresConfirmation:  TransferStatusPending,
+	PaymentStatusRequiresAction:        TransferStatusPending,
+	PaymentStatusRequiresCapture:       TransferStatusPending,
+	PaymentStatusSucceeded:             TransferStatusPosted,
 }
 
 func (s *Service) checkPayments(ctx context.Context, tenantID string, b *breaches) error {
@@ -271,8 +288,13 @@ func (s *Service) checkPayments(ctx context.Context, tenantID string, b *breache
 	}, func(p *Payment) string { return p.ID }, func(p *Payment) error {
 		of := "payment " + p.ID
 		want, ok := paymentTransfer[p.Status]
-		if !ok {
+		statuses := paymentStatuses
+		if p.Type == PaymentTypeCharge {
+			statuses = chargeStatuses
+		}
+		if !slices.Contains(statuses, p.Status) {
 			b.add("%s has the unknown status %q", of, p.Status)
+			ok = false
 		}
 		t, err := s.findTransfer(ctx, tenantID, p.TransferID, of, b)
 		if err != nil {
@@ -288,10 +310,15 @@ func (s *Service) checkPayments(ctx context.Context, tenantID string, b *breache
 				debit = p.Source.AccountID
 			case PaymentTypeTransfer:
 				debit, credit = p.Source.AccountID, p.Destination.AccountID
+			case PaymentTypeCharge:
+				credit = p.Destination.AccountID
 			default:
 				b.add("%s has the unknown type %q", of, p.Type)
 			}
 			checkTransfer(b, of+" ("+string(p.Status)+")", t, "payment", p.ID, p.Amount, want, debit, credit)
+		}
+		if err := s.checkCharge(ctx, b, of, p); err != nil {
+			return err
 		}
 		if p.PaymentTokenID != "" {
 			tk, err := s.store.FindTokenByID(ctx, tenantID, p.PaymentTokenID)
@@ -430,4 +457,79 @@ func (s *Service) checkDeliveries(ctx context.Context, tenantID string, b *breac
 		}
 		return nil
 	})
+}
+
+// checkCharge records the breaches of a charge's own invariants (see
+// CheckInvariants); a payment of another type has no Charge.
+func (s *Service) checkCharge(ctx context.Context, b *breaches, of string, p *Payment) error {
+	ch := p.Charge
+	switch {
+	case p.Type != PaymentTypeCharge && ch != nil:
+		b.add("%s is a %s with a charge", of, p.Type)
+		return nil
+	case p.Type != PaymentTypeCharge:
+		return nil
+	case ch == nil:
+		b.add("%s is a charge without its charge", of)
+		return nil
+	}
+	c := p.Amount.Currency
+	sum, sub, tr, wh := int64(0), int64(0), int64(0), int64(0)
+	for i, it := range ch.Items {
+		total := it.Base.Minor()
+		for _, t := range it.Taxes {
+			if t.Withholding {
+				total -= t.Amount.Minor()
+				wh += t.Amount.Minor()
+			} else {
+				total += t.Amount.Minor()
+				tr += t.Amount.Minor()
+			}
+		}
+		if it.Total.Currency != c || it.Total.Minor() != total {
+			b.add("%s: item %d totals %s, its base and taxes %s", of, i, it.Total, MoneyFromMinor(total, c))
+		}
+		sum += it.Total.Minor()
+		sub += it.Base.Minor()
+	}
+	if sum != p.Amount.Minor() || len(ch.Items) == 0 {
+		b.add("%s of %s: its %d items total %s", of, p.Amount, len(ch.Items), MoneyFromMinor(sum, c))
+	}
+	if ch.Subtotal.Minor() != sub || ch.Transferred.Minor() != tr || ch.Withheld.Minor() != wh {
+		b.add("%s: subtotal %s, taxes %s and %s; its items say %s, %s and %s", of, ch.Subtotal, ch.Transferred, ch.Withheld,
+			MoneyFromMinor(sub, c), MoneyFromMinor(tr, c), MoneyFromMinor(wh, c))
+	}
+	if (p.Status == PaymentStatusSucceeded) != (ch.SucceededAt != nil) {
+		b.add("%s is %s with the success time %v", of, p.Status, ch.SucceededAt)
+	}
+	sp := ch.Split
+	if sp == nil {
+		return nil
+	}
+	master := RoundMoney(p.Amount.Amount.Mul(sp.MasterPercent).Div(decimal.NewFromInt(100)), c)
+	if sp.MasterAmount.Minor()+sp.ConnectAmount.Minor() != p.Amount.Minor() || sp.MasterAmount.Minor() != master.Minor() {
+		b.add("%s of %s split %s%% to the master: %s and %s", of, p.Amount, sp.MasterPercent, sp.MasterAmount, sp.ConnectAmount)
+	}
+	moved := p.Status == PaymentStatusSucceeded && sp.ConnectAmount.Minor() > 0
+	if !moved {
+		if sp.OutTransferID != "" || sp.InTransferID != "" {
+			b.add("%s is %s but its split moved money", of, p.Status)
+		}
+		return nil
+	}
+	out, err := s.findTransfer(ctx, p.TenantID, sp.OutTransferID, of+" (its split out)", b)
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		checkTransfer(b, of+" (split out)", out, "payment_split", p.ID, sp.ConnectAmount, TransferStatusPosted, p.Destination.AccountID, "")
+	}
+	in, err := s.findTransfer(ctx, sp.Destination, sp.InTransferID, of+" (its split in, in "+sp.Destination+")", b)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		checkTransfer(b, of+" (split in)", in, "payment_split", p.ID, sp.ConnectAmount, TransferStatusPosted, "", "")
+	}
+	return nil
 }

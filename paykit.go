@@ -32,6 +32,8 @@ type Service struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	rail      Rail
+	processor Processor     // collects charges (processors.go)
+	rates     ExchangeRates // exchange rates of charges in other currencies than MXN; nil: none
 	walletEnv string
 	interval  time.Duration // how often Run looks for due work
 	batchSize int           // how many due items one RunDue step handles per query
@@ -75,6 +77,7 @@ func New(store Store, opts ...Option) *Service {
 		clock:     clock.New(),
 		log:       slog.New(slog.DiscardHandler),
 		rail:      SandboxRail{},
+		processor: SandboxProcessor{},
 		interval:  time.Second,
 		batchSize: 100,
 		webhooks:  defaultWebhookConfig(),

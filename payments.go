@@ -21,11 +21,16 @@ const (
 	PaymentTypeWithdrawal PaymentType = "withdrawal" // account → external storage, through the rail
 )
 
+// PaymentTypeCharge is a team's charge to a client, collected through a
+// processor, with its own statuses (charges.go). It is not one of the account
+// payment types above, which ParsePaymentType takes and their filters list.
+const PaymentTypeCharge PaymentType = "charge"
+
 // paymentTypes are the PaymentType values, in their documented order.
 var paymentTypes = []PaymentType{PaymentTypeDeposit, PaymentTypeTransfer, PaymentTypeWithdrawal}
 
 // Valid reports whether t is one of the PaymentType constants.
-func (t PaymentType) Valid() bool { return slices.Contains(paymentTypes, t) }
+func (t PaymentType) Valid() bool { return slices.Contains(paymentTypes, t) || t == PaymentTypeCharge }
 
 // ParsePaymentType returns the PaymentType s names, exactly. It returns
 // EINVALID naming field for any other s.
@@ -101,6 +106,7 @@ type Payment struct {
 	FailureReason  string        `json:"failureReason,omitempty"`
 	SubmittedAt    *time.Time    `json:"submittedAt,omitempty"` // when the rail took it
 	LeaseUntil     *time.Time    `json:"-"`                     // a worker is submitting it until then
+	Charge         *Charge       `json:"charge,omitempty"`      // a charge's client, items and processor (PaymentTypeCharge)
 	CreatedAt      time.Time     `json:"createdAt"`
 	UpdatedAt      time.Time     `json:"updatedAt"`
 }
@@ -132,11 +138,15 @@ func ParsePaymentSort(field, s string) (PaymentSort, error) {
 // PaymentFilter selects payments; nil fields match all.
 type PaymentFilter struct {
 	Type           *PaymentType
+	Types          []PaymentType // any of them; nil for all
 	Status         *PaymentStatus
 	PaymentTokenID *string
 	AccountID      *string    // source or destination
 	CreatedFrom    *time.Time // inclusive
 	CreatedUntil   *time.Time // exclusive
+	ClientID       *string    // a charge's client
+	RFC            *string    // a charge's client's RFC
+	AmountMinor    *int64     // the amount in minor units
 	Sort           PaymentSort
 	After          string // keyset cursor: the ID of the last payment of the previous page
 	Limit          int
@@ -157,10 +167,14 @@ func (st PaymentStatus) terminal() bool { return paymentLifecycle.final(st) }
 // movePayment changes p's status, writes it and fires its event
 // (paymentEvents).
 func (s *Service) movePayment(ctx context.Context, tx Tx, now time.Time, p *Payment, to PaymentStatus, reason string) error {
-	if err := paymentLifecycle.check(p.ID, p.Status, to); err != nil {
+	lc, events := &paymentLifecycle, paymentEvents
+	if p.Type == PaymentTypeCharge {
+		lc, events = &chargeLifecycle, chargeEvents
+	}
+	if err := lc.check(p.ID, p.Status, to); err != nil {
 		return err
 	}
-	typ, err := eventOf(paymentEvents, "payment "+p.ID, to)
+	typ, err := eventOf(events, "payment "+p.ID, to)
 	if err != nil {
 		return err
 	}
@@ -347,6 +361,9 @@ func (s *Service) finishPayment(ctx context.Context, tenantID, id string, to Pay
 		if err != nil {
 			return nil, err
 		}
+		if p.Type == PaymentTypeCharge {
+			return nil, Errorf(ECONFLICT, "Payment %s is a charge: its processor moves it (MoveCharge).", p.ID)
+		}
 		return p, s.settlePayment(ctx, tx, now, p, to, reason)
 	})
 }
@@ -366,6 +383,16 @@ func (s *Service) FindPayments(ctx context.Context, tenantID string, f PaymentFi
 	return s.store.FindPayments(ctx, tenantID, f)
 }
 
+// FindPaymentPage is FindPayments that also says how many payments the filter
+// selects in all, whatever the page. Returns EINVALID.
+func (s *Service) FindPaymentPage(ctx context.Context, tenantID string, f PaymentFilter) ([]*Payment, int, error) {
+	if err := checkPaymentFilter(&f); err != nil {
+		return nil, 0, err
+	}
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindPaymentPage(ctx, tenantID, f)
+}
+
 // FindAllPayments yields every payment of the tenant that f selects, in f.Sort's
 // order, after the payment f.After when it is set; f.Limit is ignored. The
 // payments come from one query on one snapshot, one at a time, so a caller
@@ -381,20 +408,26 @@ func (s *Service) FindAllPayments(ctx context.Context, tenantID string, f Paymen
 	return s.store.FindAllPayments(ctx, tenantID, f)
 }
 
-// checkPaymentFilter validates f's enums and fills in the default sort.
+// checkPaymentFilter checks f's enums and sets its default sort. A status is
+// one of the charges' when the filter selects charges only.
 func checkPaymentFilter(f *PaymentFilter) error {
 	if f.Sort == "" {
 		f.Sort = PaymentSortCreatedAsc
 	} else if _, err := ParsePaymentSort("sort", string(f.Sort)); err != nil {
 		return err
 	}
-	if f.Type != nil {
+	charges := f.Type != nil && *f.Type == PaymentTypeCharge || len(f.Types) == 1 && f.Types[0] == PaymentTypeCharge
+	if f.Type != nil && *f.Type != PaymentTypeCharge {
 		if _, err := ParsePaymentType("type", string(*f.Type)); err != nil {
 			return err
 		}
 	}
 	if f.Status != nil {
-		if _, err := ParsePaymentStatus("status", string(*f.Status)); err != nil {
+		parse := ParsePaymentStatus
+		if charges {
+			parse = ParseChargeStatus
+		}
+		if _, err := parse("status", string(*f.Status)); err != nil {
 			return err
 		}
 	}
@@ -415,13 +448,23 @@ type PaymentStore interface {
 	// other statements on the Tx until the loop ends (one connection cannot
 	// always interleave them).
 	FindAllPayments(ctx context.Context, tenantID string, f PaymentFilter) iter.Seq2[*Payment, error]
+	// FindPaymentPage returns what FindPayments does and how many payments f
+	// selects in all (f's After and Limit aside).
+	FindPaymentPage(ctx context.Context, tenantID string, f PaymentFilter) ([]*Payment, int, error)
+	// FindPaymentByLinkToken returns the charge whose payment link has token,
+	// of any tenant: a lookup that finds the tenant, like FindAPIKeyByHash.
+	// Returns ENOTFOUND.
+	FindPaymentByLinkToken(ctx context.Context, token string) (*Payment, error)
 }
 
 // PaymentTx writes payments and leases them to the rail.
 type PaymentTx interface {
+	// CreatePayment inserts p. Returns ECONFLICT when the tenant has a
+	// payment with its ID or, for a charge, with its internal ID (unique per
+	// tenant), naming the field "charge.internalId" then.
 	CreatePayment(ctx context.Context, p *Payment) error
 	// UpdatePayment writes every mutable field of p: Status, FailureReason,
-	// RailReference, SubmittedAt, LeaseUntil and UpdatedAt.
+	// RailReference, SubmittedAt, LeaseUntil, Charge and UpdatedAt.
 	UpdatePayment(ctx context.Context, p *Payment) error
 	// ClaimPaymentsToSubmit leases, until leaseUntil, up to limit payments of every
 	// tenant that are pending or processing, not yet submitted to the rail, and

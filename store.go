@@ -46,6 +46,9 @@ type Store interface {
 	InvoiceStore
 	PayoutStore
 	RequestStore
+	TeamStore
+	ClientStore
+	ProductStore
 }
 
 // Tx is a Store inside a transaction: every read of Store, which sees the
@@ -65,6 +68,9 @@ type Tx interface {
 	InvoiceTx
 	PayoutTx
 	RequestTx
+	TeamTx
+	ClientTx
+	ProductTx
 }
 
 // inTx runs fn in one transaction of st and returns what fn returns, for the

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/paykit/paykit"
@@ -30,6 +31,10 @@ func NewGigPay(svc *paykit.Service) http.Handler {
 type gigPay struct {
 	svc *paykit.Service
 }
+
+// gigPayTypes are the payments GigPay shows: a tenant's charges (another
+// dialect's payments) are not among them.
+var gigPayTypes = []paykit.PaymentType{paykit.PaymentTypeDeposit, paykit.PaymentTypeTransfer, paykit.PaymentTypeWithdrawal}
 
 // gigPayErrorWriter returns the GigPay dialect's one error writer: err as
 // {"error":{"code","message","fields"}}, with Retry-After on a 429 or 503 (by
@@ -333,7 +338,7 @@ func (g *gigPay) rejectToken(w http.ResponseWriter, r *http.Request, t *paykit.T
 func (g *gigPay) findPayments(w http.ResponseWriter, r *http.Request, t *paykit.Tenant) error {
 	q := r.URL.Query()
 	var v paykit.Validation
-	f := paykit.PaymentFilter{Sort: paykit.PaymentSort(q.Get("sort")), After: q.Get("startingAfter")}
+	f := paykit.PaymentFilter{Sort: paykit.PaymentSort(q.Get("sort")), After: q.Get("startingAfter"), Types: gigPayTypes}
 	if s := q.Get("type"); s != "" {
 		typ, err := paykit.ParsePaymentType("type", s)
 		if err != nil {
@@ -391,6 +396,9 @@ func (g *gigPay) findPayments(w http.ResponseWriter, r *http.Request, t *paykit.
 
 func (g *gigPay) findPayment(w http.ResponseWriter, r *http.Request, t *paykit.Tenant) error {
 	p, err := g.svc.FindPaymentByID(r.Context(), t.ID, r.PathValue("paymentId"))
+	if err == nil && !slices.Contains(gigPayTypes, p.Type) {
+		err = paykit.Errorf(paykit.ENOTFOUND, "Payment not found.")
+	}
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,8 @@
 //
 // Webhook bodies are shaped and signed by the schemes the dialects register
 // with the Service when constructed (schemes.go): gigapay by NewGigapay,
-// NewGigapaySandbox and NewEvents, gigstack by NewEvents, memento (payment
+// NewGigapaySandbox and NewEvents, gigstack by NewGigstack, NewGigstackSandbox
+// and NewEvents, memento (payment
 // request callbacks) by NewMemento and NewMementoSandbox. RegisterSchemes
 // registers them all, for a process that runs deliveries without mounting the
 // dialects.

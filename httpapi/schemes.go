@@ -1,10 +1,10 @@
 package httpapi
 
 import (
-	"encoding/json"
-	"github.com/paykit/paykit/signing"
 	"net/http"
 	"time"
+
+	"github.com/paykit/paykit/signing"
 
 	"github.com/paykit/paykit"
 )
@@ -58,12 +58,11 @@ var gigapayScheme = paykit.WebhookScheme{
 	RetrySchedule: GigapayRetrySchedule,
 }
 
-// gigstackScheme posts gigstack's envelope, whose id is "evt_<event ID>".
+// gigstackScheme posts gigstack's envelope, whose id is "evt_<event ID>",
+// with the event's gigstack name and data (renderGigstackEvent).
 var gigstackScheme = paykit.WebhookScheme{
-	Name: SchemeGigstack,
-	Render: func(ev *paykit.Event, _ string) (json.RawMessage, error) {
-		return signing.GigstackEnvelope("evt_"+ev.ID, ev.Type, ev.CreatedAt, ev.Data)
-	},
+	Name:   SchemeGigstack,
+	Render: renderGigstackEvent,
 	Sign: func(h http.Header, _, secret string, _ time.Time, body []byte) error {
 		h.Set(signing.GigstackHeader, signing.SignGigstack(secret, body))
 		return nil

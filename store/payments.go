@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -15,7 +17,8 @@ import (
 const paymentColumns = `id, tenant_id, type, status, amount_minor, currency,
 	source_account_id, source_business_account_id, source_user_identity_id, source_external_storage,
 	destination_account_id, destination_business_account_id, destination_user_identity_id, destination_external_storage,
-	payment_token_id, transfer_id, rail_reference, failure_reason, submitted_at, lease_until, created_at, updated_at`
+	payment_token_id, transfer_id, rail_reference, failure_reason, submitted_at, lease_until, created_at, updated_at,
+	client_id, client_rfc, internal_id, link_token, charge`
 
 type paymentRow struct {
 	ID                           string `db:"id"`
@@ -40,9 +43,21 @@ type paymentRow struct {
 	LeaseUntil                   *int64 `db:"lease_until"`
 	CreatedAt                    int64  `db:"created_at"`
 	UpdatedAt                    int64  `db:"updated_at"`
+	ClientID                     string `db:"client_id"`
+	ClientRFC                    string `db:"client_rfc"`
+	InternalID                   string `db:"internal_id"`
+	LinkToken                    string `db:"link_token"`
+	Charge                       string `db:"charge"`
 }
 
-func (r *paymentRow) payment() *paykit.Payment {
+func (r *paymentRow) payment() (*paykit.Payment, error) {
+	var ch *paykit.Charge
+	if r.Charge != "" {
+		ch = new(paykit.Charge)
+		if err := json.Unmarshal([]byte(r.Charge), ch); err != nil {
+			return nil, fmt.Errorf("payment %s: charge: %w", r.ID, err)
+		}
+	}
 	return &paykit.Payment{
 		ID: r.ID, TenantID: r.TenantID, Type: paykit.PaymentType(r.Type), Status: paykit.PaymentStatus(r.Status),
 		Amount: paykit.MoneyFromMinor(r.AmountMinor, paykit.Currency(r.Currency)),
@@ -52,30 +67,67 @@ func (r *paymentRow) payment() *paykit.Payment {
 			UserIdentityID: r.DestinationUserIdentityID, ExternalStorage: r.DestinationExternalStorage},
 		PaymentTokenID: r.PaymentTokenID, TransferID: r.TransferID, RailReference: r.RailReference,
 		FailureReason: r.FailureReason, SubmittedAt: fromMicrosPtr(r.SubmittedAt), LeaseUntil: fromMicrosPtr(r.LeaseUntil),
-		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
-	}
+		Charge: ch, CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}, nil
 }
 
-func payments(rows []paymentRow) []*paykit.Payment {
+func payments(rows []paymentRow) ([]*paykit.Payment, error) {
 	out := make([]*paykit.Payment, len(rows))
 	for i := range rows {
-		out[i] = rows[i].payment()
+		p, err := rows[i].payment()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
 	}
-	return out
+	return out, nil
+}
+
+// chargeColumns returns the charge columns of p: its client, RFC, internal ID,
+// link token and the JSON of the rest.
+func chargeColumns(p *paykit.Payment) (clientID, rfc, internalID, token, charge string, err error) {
+	if p.Charge == nil {
+		return "", "", "", "", "", nil
+	}
+	b, err := json.Marshal(p.Charge)
+	if err != nil {
+		return "", "", "", "", "", fmt.Errorf("payment %s: charge: %w", p.ID, err)
+	}
+	if p.Charge.Client != nil {
+		rfc = p.Charge.Client.RFC
+	}
+	return p.Charge.ClientID, rfc, p.Charge.InternalID, p.Charge.LinkToken, string(b), nil
 }
 
 func (t *tx) CreatePayment(ctx context.Context, p *paykit.Payment) error {
-	_, err := t.exec(ctx, `INSERT INTO payments (`+paymentColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	clientID, rfc, internalID, token, charge, err := chargeColumns(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `INSERT INTO payments (`+paymentColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, string(p.Type), string(p.Status), p.Amount.Minor(), string(p.Amount.Currency),
 		p.Source.AccountID, p.Source.BusinessAccountID, p.Source.UserIdentityID, p.Source.ExternalStorage,
 		p.Destination.AccountID, p.Destination.BusinessAccountID, p.Destination.UserIdentityID, p.Destination.ExternalStorage,
 		p.PaymentTokenID, p.TransferID, p.RailReference, p.FailureReason, microsPtr(p.SubmittedAt), microsPtr(p.LeaseUntil),
-		micros(p.CreatedAt), micros(p.UpdatedAt))
-	if err != nil {
-		return conflict(err, "Payment already exists.", "create payment "+p.ID)
+		micros(p.CreatedAt), micros(p.UpdatedAt), clientID, rfc, internalID, token, charge)
+	if err == nil {
+		return nil
 	}
-	return nil
+	err = conflict(err, "Payment already exists.", "create payment "+p.ID)
+	if paykit.ErrorCode(err) != paykit.ECONFLICT || internalID == "" {
+		return err
+	}
+	// Which key clashed: the ID, or the internal ID of the tenant's charges.
+	// The failed INSERT left the transaction usable.
+	var n int
+	if qerr := t.get(ctx, &n, `SELECT COUNT(*) FROM payments WHERE tenant_id = ? AND internal_id = ?`, p.TenantID, internalID); qerr != nil {
+		return fmt.Errorf("create payment %s: %w", p.ID, qerr)
+	} else if n > 0 {
+		const msg = "The tenant has a charge with this internal ID."
+		return &paykit.Error{Code: paykit.ECONFLICT, Message: msg, Fields: map[string]string{"charge.internalId": msg}}
+	}
+	return err
 }
 
 func (t *view) FindPaymentByID(ctx context.Context, tenantID, id string) (*paykit.Payment, error) {
@@ -83,7 +135,15 @@ func (t *view) FindPaymentByID(ctx context.Context, tenantID, id string) (*payki
 	if err := t.get(ctx, &r, `SELECT `+paymentColumns+` FROM payments WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Payment not found.", "find payment "+id)
 	}
-	return r.payment(), nil
+	return r.payment()
+}
+
+func (t *view) FindPaymentByLinkToken(ctx context.Context, token string) (*paykit.Payment, error) {
+	var r paymentRow
+	if err := t.get(ctx, &r, `SELECT `+paymentColumns+` FROM payments WHERE link_token = ? AND link_token <> ''`, token); err != nil {
+		return nil, notFound(err, "Payment not found.", "find payment by link token")
+	}
+	return r.payment()
 }
 
 func (t *view) FindPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, error) {
@@ -97,7 +157,24 @@ func (t *view) FindPayments(ctx context.Context, tenantID string, f paykit.Payme
 	if err != nil {
 		return nil, fmt.Errorf("find payments: %w", err)
 	}
-	return payments(rows), nil
+	return payments(rows)
+}
+
+func (t *view) FindPaymentPage(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, int, error) {
+	var ps []*paykit.Payment
+	var n int
+	err := t.readTx(ctx, func(t *view) error {
+		var err error
+		if ps, err = t.FindPayments(ctx, tenantID, f); err != nil {
+			return err
+		}
+		q := paymentFilterQuery(tenantID, f)
+		if err := t.get(ctx, &n, `SELECT COUNT(*) FROM payments WHERE `+q.clause(), q.args...); err != nil {
+			return fmt.Errorf("count payments: %w", err)
+		}
+		return nil
+	})
+	return ps, n, err
 }
 
 func (t *view) FindAllPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) iter.Seq2[*paykit.Payment, error] {
@@ -113,7 +190,11 @@ func (t *view) FindAllPayments(ctx context.Context, tenantID string, f paykit.Pa
 				if err := rows.StructScan(&r); err != nil {
 					return false, err
 				}
-				return yield(r.payment(), nil), nil
+				p, err := r.payment()
+				if err != nil {
+					return false, err
+				}
+				return yield(p, nil), nil
 			})
 		if err != nil {
 			yield(nil, fmt.Errorf("find all payments: %w", err))
@@ -122,7 +203,7 @@ func (t *view) FindAllPayments(ctx context.Context, tenantID string, f paykit.Pa
 }
 
 // paymentsQuery returns the WHERE clause, the ORDER BY and the arguments of a
-// payment list.
+// payment list: f's filters and its cursor.
 func paymentsQuery(tenantID string, f paykit.PaymentFilter) (where, order string, args []any, err error) {
 	var key, dir, cmp string
 	switch f.Sort {
@@ -138,9 +219,31 @@ func paymentsQuery(tenantID string, f paykit.PaymentFilter) (where, order string
 		return "", "", nil, &paykit.Error{Code: paykit.EINVALID, Message: fmt.Sprintf("Unknown sort %q.", f.Sort),
 			Fields: map[string]string{"sort": fmt.Sprintf("Unknown sort %q.", f.Sort)}}
 	}
+	q := paymentFilterQuery(tenantID, f)
+	if f.After != "" {
+		// The cursor row's own sort key, looked up in the same tenant: a row value
+		// comparison walks the (tenant_id, key, id) index from there.
+		q.add(fmt.Sprintf("(%s, id) %s (SELECT %s, id FROM payments WHERE tenant_id = ? AND id = ?)", key, cmp, key), tenantID, f.After)
+	}
+	return q.clause(), fmt.Sprintf("%s %s, id %s", key, dir, dir), q.args, nil
+}
+
+// paymentFilterQuery is the WHERE clause of f's filters, the cursor aside.
+func paymentFilterQuery(tenantID string, f paykit.PaymentFilter) *query {
 	q := newQuery("tenant_id = ?", tenantID)
 	if f.Type != nil {
 		q.add("type = ?", string(*f.Type))
+	}
+	if f.Types != nil {
+		marks := make([]string, len(f.Types))
+		for i, typ := range f.Types {
+			marks[i] = "?"
+			q.args = append(q.args, string(typ))
+		}
+		q.where = append(q.where, "type IN ("+strings.Join(marks, ", ")+")")
+		if len(f.Types) == 0 {
+			q.where[len(q.where)-1] = "0"
+		}
 	}
 	if f.Status != nil {
 		q.add("status = ?", string(*f.Status))
@@ -157,19 +260,28 @@ func paymentsQuery(tenantID string, f paykit.PaymentFilter) (where, order string
 	if f.CreatedUntil != nil {
 		q.add("created_at < ?", micros(*f.CreatedUntil))
 	}
-	if f.After != "" {
-		// The cursor row's own sort key, looked up in the same tenant: a row value
-		// comparison walks the (tenant_id, key, id) index from there.
-		q.add(fmt.Sprintf("(%s, id) %s (SELECT %s, id FROM payments WHERE tenant_id = ? AND id = ?)", key, cmp, key), tenantID, f.After)
+	if f.ClientID != nil {
+		q.add("client_id = ? AND client_id <> ''", *f.ClientID)
 	}
-	return q.clause(), fmt.Sprintf("%s %s, id %s", key, dir, dir), q.args, nil
+	if f.RFC != nil {
+		q.add("client_rfc = ? AND client_rfc <> ''", *f.RFC)
+	}
+	if f.AmountMinor != nil {
+		q.add("amount_minor = ?", *f.AmountMinor)
+	}
+	return q
 }
 
 func (t *tx) UpdatePayment(ctx context.Context, p *paykit.Payment) error {
+	clientID, rfc, internalID, token, charge, err := chargeColumns(p)
+	if err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `UPDATE payments SET status = ?, failure_reason = ?, rail_reference = ?, submitted_at = ?,
-		lease_until = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		lease_until = ?, updated_at = ?, client_id = ?, client_rfc = ?, internal_id = ?, link_token = ?, charge = ?
+		WHERE tenant_id = ? AND id = ?`,
 		string(p.Status), p.FailureReason, p.RailReference, microsPtr(p.SubmittedAt), microsPtr(p.LeaseUntil),
-		micros(p.UpdatedAt), p.TenantID, p.ID)
+		micros(p.UpdatedAt), clientID, rfc, internalID, token, charge, p.TenantID, p.ID)
 	if err != nil {
 		return fmt.Errorf("update payment %s: %w", p.ID, err)
 	}
@@ -196,5 +308,5 @@ func (t *tx) ClaimPaymentsToSubmit(ctx context.Context, now, leaseUntil time.Tim
 		}
 		return rows[i].ID < rows[j].ID
 	})
-	return payments(rows), nil
+	return payments(rows)
 }

@@ -200,12 +200,16 @@ func testListStreams(t *testing.T, n int) {
 
 	require.Equal(t, int64(1), counter.all.Load(), "one query")
 	require.Zero(t, counter.finds.Load(), "no pages")
-	const bound = 8 << 20
+	// The live heap is sampled while other goroutines of the package (closing
+	// servers, finalizers) come and go, so it varies from run to run: seen from
+	// 1.3 to 14 MB of growth. A list held in memory would grow by more than the
+	// body itself (50 MB at 100k payments, plus the decoded payments).
+	const bound = 16 << 20
 	growth := int64(peak) - int64(base)
 	t.Logf("%d payments, %d bytes of body, live heap grew by at most %d bytes", n, body.n, growth)
 	require.Less(t, growth, int64(bound), "the heap stays flat while the body streams")
 	if n >= 100_000 {
-		require.Greater(t, body.n, int64(4*bound), "the bound is far under the body's size")
+		require.Greater(t, body.n, int64(3*bound), "the bound is far under the body's size")
 	}
 }
 

@@ -3,8 +3,10 @@
 //	/gigpay/    GigPay payment tokens and payments      (Authorization: Bearer <key>)
 //	/gigapay/   Gigapay v2 payouts                       (Authorization: Token <key> + Integration-ID)
 //	/memento/   Memento payment requests                 (HTTP Basic, key as username)
+//	/gigstack/  gigstack v2 payments, clients, webhooks   (Authorization: Bearer <key>)
 //	/webhooks/  events, webhook endpoints, delivery log  (Authorization: Bearer <key>)
-//	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/
+//	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/,
+//	            /sandbox/gigstack/
 //	/i/{id}/    a Gigapay invoice's app link (under -public-url, by default http://<-addr>)
 //
 //	go run ./examples/server -demo
@@ -21,7 +23,8 @@
 // Secrets the Service must keep usable (the merchants' signing keys, which
 // are API keys) are sealed with a key kept beside the database, in
 // <db>.key (created on first start; -sealing-key-file names another), so the
-// database alone gives them away to no one.
+// database alone gives them away to no one. The gigstack master team, its
+// teams and clients are seeded too (gigstack.go).
 package main
 
 import (
@@ -206,7 +209,7 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 		o.publicURL = publicURLOf(defaultAddr)
 	}
 	opts := []paykit.Option{paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv),
-		paykit.WithInvoiceAppURL(o.publicURL)}
+		paykit.WithInvoiceAppURL(o.publicURL), paykit.WithExchangeRates(demoRates)}
 	if o.sealingKey != nil {
 		opts = append(opts, paykit.WithSealingKey(o.sealingKey))
 	}
@@ -216,16 +219,19 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
 	mux.Handle("/gigapay/", http.StripPrefix("/gigapay", httpapi.NewGigapay(svc)))
 	mux.Handle("/memento/", http.StripPrefix("/memento", httpapi.NewMemento(svc)))
+	mux.Handle("/gigstack/", http.StripPrefix("/gigstack", httpapi.NewGigstack(svc)))
 	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", httpapi.NewEvents(svc, httpapi.BearerAuth(svc))))
 	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", httpapi.NewSandbox(svc)))
 	mux.Handle("/sandbox/gigapay/", http.StripPrefix("/sandbox/gigapay", httpapi.NewGigapaySandbox(svc)))
 	mux.Handle("/sandbox/memento/", http.StripPrefix("/sandbox/memento", httpapi.NewMementoSandbox(svc)))
+	mux.Handle("/sandbox/gigstack/", http.StripPrefix("/sandbox/gigstack", httpapi.NewGigstackSandbox(svc)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"apis":[`+
 			`{"name":"GigPay","baseUrl":"/gigpay","example":"POST /gigpay/api/v1/payment-tokens"},`+
 			`{"name":"Gigapay v2","baseUrl":"/gigapay","example":"GET /gigapay/v2/payouts/"},`+
 			`{"name":"Memento","baseUrl":"/memento","example":"POST /memento/v1/requests"},`+
+			`{"name":"gigstack v2","baseUrl":"/gigstack","example":"POST /gigstack/v2/payments"},`+
 			`{"name":"Events and webhooks","baseUrl":"/webhooks","example":"GET /webhooks/events"},`+
 			`{"name":"Sandbox controls","baseUrl":"/sandbox","example":"POST /sandbox/payments/{id}/complete"}]}`+"\n")
 	})
@@ -267,6 +273,11 @@ func seedDemo(ctx context.Context, svc *paykit.Service, key string) error {
 
 	// Gigapay: the tenant is also its own web app integration.
 	if _, err := svc.EnsureIntegration(ctx, demoTenantID, paykit.IntegrationCreate{Name: "Demo"}); err != nil {
+		return err
+	}
+
+	// gigstack: a master team with split billing, its teams and clients.
+	if err := seedGigstackDemo(ctx, svc); err != nil {
 		return err
 	}
 

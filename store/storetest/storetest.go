@@ -56,6 +56,10 @@ func Run(t *testing.T, open func(t *testing.T) paykit.Store) {
 		{"ClaimDeliveries", testClaimDeliveries},
 		{"Requests", testRequests},
 		{"Payouts", testPayouts},
+		{"Teams", testTeams},
+		{"Clients", testClients},
+		{"Products", testProducts},
+		{"Charges", testCharges},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
