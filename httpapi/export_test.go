@@ -38,9 +38,10 @@ var MementoAmount = mementoAmount
 // test can give each an error no request provokes on demand (a 503).
 func ErrorWriters(svc *paykit.Service) map[string]func(http.ResponseWriter, *http.Request, error) {
 	return map[string]func(http.ResponseWriter, *http.Request, error){
-		"gigpay":  gigPayErrorWriter(svc),
-		"events":  hookErrorWriter(svc),
-		"memento": writeMementoError,
+		"gigpay":   gigPayErrorWriter(svc),
+		"events":   hookErrorWriter(svc),
+		"memento":  writeMementoError,
+		"gigstack": (&gigstack{svc: svc}).writeError,
 		"gigapay": func(w http.ResponseWriter, r *http.Request, err error) {
 			c := &gigapayCall{svc: svc, w: w, r: r, ctx: r.Context(), lang: "en"}
 			c.render(0, nil, err)

@@ -98,7 +98,7 @@ import (
 func NewGigstack(svc *paykit.Service) http.Handler {
 	svc.RegisterScheme(gigstackScheme)
 	g := &gigstack{svc: svc}
-	rt := newRouter(bearerAuth(svc), writeGigstackError)
+	rt := newRouter(bearerAuth(svc), g.writeError)
 	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
 		g.handle(rt, m+" /v2/ping", g.ping)
 	}
@@ -221,6 +221,14 @@ type gigstackErrorBody struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Details map[string]string `json:"details,omitempty"`
+}
+
+// writeError is the dialect's one error writer: err in gigstack's shape
+// (writeGigstackError), with Retry-After on a 429 or 503 by the Service's
+// Clock.
+func (g *gigstack) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	setRetryAfter(w, r, g.svc, errorStatus(err), err)
+	writeGigstackError(w, r, err)
 }
 
 // writeGigstackError writes err as {"error":{"code","message","details"},"message"}.

@@ -36,7 +36,7 @@ func (g *gigstack) payPage(w http.ResponseWriter, r *http.Request) {
 	p, err := g.svc.FindChargeByLinkToken(r.Context(), r.PathValue("token"))
 	if err != nil {
 		logError(r, err)
-		writeGigstackError(w, r, err)
+		g.writeError(w, r, err)
 		return
 	}
 	ch := p.Charge
@@ -77,7 +77,7 @@ func (g *gigstack) payLink(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		logError(r, err)
-		writeGigstackError(w, r, err)
+		g.writeError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, payLink(mountBase(r), p), http.StatusSeeOther)
@@ -93,7 +93,7 @@ func (g *gigstack) payLink(w http.ResponseWriter, r *http.Request) {
 func NewGigstackSandbox(svc *paykit.Service) http.Handler {
 	svc.RegisterScheme(gigstackScheme)
 	g := &gigstack{svc: svc}
-	rt := newRouter(bearerAuth(svc), writeGigstackError)
+	rt := newRouter(bearerAuth(svc), g.writeError)
 	g.handle(rt, "POST /payments/{id}/{status}", g.sandboxMove)
 	g.handle(rt, "POST /run-due", func(c *gigstackCall) (int, any, error) {
 		if err := g.svc.RunDue(c.ctx); err != nil {

@@ -31,6 +31,12 @@ type putRoute struct {
 	get      string            // the object the PUT replaces, read before and after
 	full     string            // a complete body
 	required map[string]string // field left out → the 400's JSON body
+	// auth is the dialect's credentials (Gigapay's by default).
+	auth []string
+	// partial is set for a dialect whose documented PUT changes only the
+	// fields it is given (gigstack's): then full holds one field, and every
+	// other field of the object must read the same after the PUT.
+	partial bool
 }
 
 // TestPUT_RequiresCreateFields: a PUT is a replace and needs the create
@@ -39,8 +45,10 @@ type putRoute struct {
 // same before and after), while the complete body is a 200. The client's own
 // case first: only a name on the web app integration, which used to answer
 // 200 and empty its invoice address and metadata. Routes whose PUT takes no
-// body (resend) are in the table with no required field. The table must list
-// every PUT route the dialects' sources register (a new dialect's too).
+// body (resend, ping) are in the table with no required field. gigstack's PUT
+// is documented as a partial update: there a PUT of one field must keep every
+// other, the same guarantee against the lost fields. The table must list every
+// PUT route the dialects' sources register (a new dialect's too).
 func TestPUT_RequiresCreateFields(t *testing.T) {
 	d := mustDemo(t)
 	billing := `"email": "billing@example.com", "recipient": "Demo AB", "address_line_1": "Gatan 1", "zip_code": "11111", "city": "Stockholm"`
@@ -69,33 +77,63 @@ func TestPUT_RequiresCreateFields(t *testing.T) {
 	integrationFields := required("name", "email", "recipient", "address_line_1", "zip_code", "city")
 	employee := required("name", "country")
 	employee["cellphone_number"] = `{"non_field_errors": ["Either email or cellphone_number is required."]}`
+	gigstack := []string{"Authorization", "Bearer demo"}
+	hook := string(d.mustDo(200, "POST", "/gigstack/v2/webhooks", `{"url": "https://example.com/hooks", "events": ["payment.succeeded"]}`,
+		gigstack...).object(t)["data"].(map[string]any)["id"].(string))
 	routes := []putRoute{
-		{"/v2/integrations/{id}/", "/gigapay/v2/integrations/demo/", "/gigapay/v2/integrations/demo/", integration, integrationFields},
+		{"/v2/integrations/{id}/", "/gigapay/v2/integrations/demo/", "/gigapay/v2/integrations/demo/", integration, integrationFields, nil, false},
 		{"/v2/integrations/{id}/", "/gigapay/v2/integrations/custom/", "/gigapay/v2/integrations/custom/",
-			strings.Replace(integration, `"Demo"`, `"Custom"`, 1), integrationFields},
+			strings.Replace(integration, `"Demo"`, `"Custom"`, 1), integrationFields, nil, false},
 		{"/v2/employees/{id}/", "/gigapay/v2/employees/67/", "/gigapay/v2/employees/67/",
-			`{"name": "Albin Lindskog", "cellphone_number": "+46703000000", "country": "SWE", "metadata": {"team": "b"}}`, employee},
+			`{"name": "Albin Lindskog", "cellphone_number": "+46703000000", "country": "SWE", "metadata": {"team": "b"}}`, employee, nil, false},
 		{"/v2/webhooks/{id}/", "/gigapay/v2/webhooks/w/", "/gigapay/v2/webhooks/w/",
 			`{"url": "https://example.com/hooks", "events": ["Invoice.paid"], "secret_key": "s3cr3t", "metadata": {"k": 1}}`,
-			required("url", "events")},
+			required("url", "events"), nil, false},
 		// Resend takes no body: nothing is required, nothing is read.
-		{"/v2/employees/{id}/resend/", "/gigapay/v2/employees/67/resend/", "/gigapay/v2/employees/67/", `{}`, nil},
-		{"/v2/payouts/{id}/resend/", "/gigapay/v2/payouts/123/resend/", "/gigapay/v2/payouts/123/", `{}`, nil},
+		{"/v2/employees/{id}/resend/", "/gigapay/v2/employees/67/resend/", "/gigapay/v2/employees/67/", `{}`, nil, nil, false},
+		{"/v2/payouts/{id}/resend/", "/gigapay/v2/payouts/123/resend/", "/gigapay/v2/payouts/123/", `{}`, nil, nil, false},
+		// gigstack's PUTs change what they are given and keep the rest, as its
+		// documentation and CLI use them: no field is required, none is lost.
+		{"/v2/clients/{id}", "/gigstack/v2/clients/client_customer123", "/gigstack/v2/clients/client_customer123",
+			`{"phone": "5512345678"}`, nil, gigstack, true},
+		{"/v2/webhooks/{id}", "/gigstack/v2/webhooks/" + hook, "/gigstack/v2/webhooks/" + hook,
+			`{"description": "Payments"}`, nil, gigstack, true},
+		// Ping takes no body.
+		{"/v2/ping", "/gigstack/v2/ping", "/gigstack/v2/ping", `{}`, nil, gigstack, false},
 	}
 
 	for _, rt := range routes {
 		t.Run(rt.path, func(t *testing.T) {
+			auth := rt.auth
+			if auth == nil {
+				auth = gigapayAuth
+			}
+			if rt.partial {
+				before := d.mustDo(200, "GET", rt.get, "", auth...).object(t)
+				d.mustDo(200, "PUT", rt.path, rt.full, auth...)
+				after := d.mustDo(200, "GET", rt.get, "", auth...).object(t)
+				var changed map[string]any
+				require.NoError(t, json.Unmarshal([]byte(rt.full), &changed))
+				b, a := before["data"].(map[string]any), after["data"].(map[string]any)
+				for k, v := range changed {
+					require.Equal(t, v, a[k], "the PUT changes %s", k)
+					delete(a, k)
+					delete(b, k)
+				}
+				require.Equal(t, b, a, "a PUT of one field keeps every other")
+				return
+			}
 			for field, want := range rt.required {
 				t.Run("Without_"+field, func(t *testing.T) {
 					body := withoutField(t, rt.full, field)
-					before := d.mustDo(200, "GET", rt.get, "", gigapayAuth...).Body
-					r := d.mustDo(400, "PUT", rt.path, body, gigapayAuth...)
+					before := d.mustDo(200, "GET", rt.get, "", auth...).Body
+					r := d.mustDo(400, "PUT", rt.path, body, auth...)
 					require.JSONEq(t, want, string(r.Body))
-					after := d.mustDo(200, "GET", rt.get, "", gigapayAuth...).Body
+					after := d.mustDo(200, "GET", rt.get, "", auth...).Body
 					require.JSONEq(t, string(before), string(after))
 				})
 			}
-			r := d.do("PUT", rt.path, rt.full, gigapayAuth...)
+			r := d.do("PUT", rt.path, rt.full, auth...)
 			if rt.required == nil {
 				require.NotEqual(t, 400, r.Status, "%s", r.Body)
 				return
@@ -152,9 +190,22 @@ func putRoutes(t *testing.T, dir string) []string {
 			if !ok || (sel.Sel.Name != "route" && sel.Sel.Name != "handle") {
 				return true
 			}
+			// The pattern is the call's first string argument (a gigstack
+			// handle takes the router first); one built as method+" /path"
+			// takes whatever method the loop gives it, PUT included.
 			pattern := ""
-			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				pattern, _ = strconv.Unquote(lit.Value)
+			for _, arg := range call.Args {
+				if lit, ok := arg.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					pattern, _ = strconv.Unquote(lit.Value)
+					break
+				}
+				if bin, ok := arg.(*ast.BinaryExpr); ok && bin.Op == token.ADD {
+					if lit, ok := bin.Y.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						path, _ := strconv.Unquote(lit.Value)
+						pattern = "PUT" + path
+						break
+					}
+				}
 			}
 			where := fset.Position(call.Pos()).String()
 			if sel.Sel.Name == "handle" {
