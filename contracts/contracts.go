@@ -16,13 +16,16 @@
 //
 //	(cd contracts && npm ci && node compile.mjs)
 //
-// The package imports nothing outside the standard library.
+// The package imports nothing but the standard library and the root package.
 package contracts
 
 import (
 	_ "embed"
 	"encoding/hex"
+	"math/big"
 	"strings"
+
+	"github.com/paykit/paykit"
 )
 
 // SolcVersion is the solc release that compiled the artifacts (package.json pins it).
@@ -61,4 +64,25 @@ func mustHex(s string) []byte {
 		panic("contracts: bad embedded bytecode: " + err.Error())
 	}
 	return b
+}
+
+// EscrowDepositCall is what a payer's wallet sends to pay deal d on the Escrow
+// contract at addr: approve(addr, price) on d.Token, then
+// deposit(dealId, amount) with the amount equal to the price. Every Chain on
+// this contract hands it out (paykit.Chain.DepositCall).
+func EscrowDepositCall(addr string, d paykit.Deal) paykit.DepositCall {
+	price := new(big.Int)
+	if d.Price != nil {
+		price.Set(d.Price)
+	}
+	return paykit.DepositCall{
+		Contract: addr,
+		Function: "deposit",
+		Args: []paykit.CallArg{
+			{Name: "dealId", Type: "uint256", Value: d.ID.String()},
+			{Name: "amount", Type: "uint256", Value: price.String()},
+		},
+		Token:  d.Token,
+		Amount: price,
+	}
 }

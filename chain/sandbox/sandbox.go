@@ -155,26 +155,7 @@ func (ch *Chain) Info() paykit.ChainInfo { return ch.info }
 // DepositCall implements paykit.Chain: approve the contract for the price, then
 // deposit(dealId, amount).
 func (ch *Chain) DepositCall(d paykit.Deal) paykit.DepositCall {
-	return EscrowDepositCall(ch.info.Contract, d)
-}
-
-// EscrowDepositCall is the Escrow contract's deposit call for d on the
-// contract at addr; the EVM adapter hands out the same.
-func EscrowDepositCall(addr string, d paykit.Deal) paykit.DepositCall {
-	price := new(big.Int)
-	if d.Price != nil {
-		price.Set(d.Price)
-	}
-	return paykit.DepositCall{
-		Contract: addr,
-		Function: "deposit",
-		Args: []paykit.CallArg{
-			{Name: "dealId", Type: "uint256", Value: d.ID.String()},
-			{Name: "amount", Type: "uint256", Value: price.String()},
-		},
-		Token:  d.Token,
-		Amount: price,
-	}
+	return contracts.EscrowDepositCall(ch.info.Contract, d)
 }
 
 // CreateDeal implements paykit.Chain.
