@@ -2,128 +2,80 @@ package evm_test
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
 	"math/big"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/params"
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/chain/chaintest"
 	"github.com/paykit/paykit/chain/evm"
+	"github.com/paykit/paykit/chain/evm/evmsim"
 )
 
-// Sim is a simulated chain with the Escrow and a TestUSDT deployed, a payer
-// holding 1000 USDT, and the adapter on it.
-type Sim struct {
-	Backend *simulated.Backend
-	Chain   *evm.Chain
-	Token   common.Address
-	Gateway *ecdsa.PrivateKey
-	Payer   *ecdsa.PrivateKey
-	Payee   common.Address
-}
-
-// MustSim starts a simulated chain for the test; confirmations is the
-// adapter's depth.
-func MustSim(tb testing.TB, confirmations uint64) *Sim {
+// MustSim starts a simulated chain for the test, the adapter counting
+// confirmations.
+func MustSim(tb testing.TB, confirmations uint64) *evmsim.Sim {
 	tb.Helper()
-	ctx := context.Background()
-	s := &Sim{Gateway: mustKey(tb), Payer: mustKey(tb), Payee: crypto.PubkeyToAddress(mustKey(tb).PublicKey)}
-	eth := new(big.Int).Mul(big.NewInt(100), big.NewInt(params.Ether))
-	s.Backend = simulated.NewBackend(types.GenesisAlloc{
-		crypto.PubkeyToAddress(s.Gateway.PublicKey): {Balance: eth},
-		crypto.PubkeyToAddress(s.Payer.PublicKey):   {Balance: eth},
-	})
-	tb.Cleanup(func() { require.NoError(tb, s.Backend.Close()) })
-	client := s.Backend.Client()
-
-	escrow, _, err := evm.DeployEscrow(ctx, client, s.Gateway, crypto.PubkeyToAddress(s.Gateway.PublicKey))
+	s, err := evmsim.New(context.Background(), confirmations)
 	require.NoError(tb, err)
-	token, _, err := evm.DeployTestUSDT(ctx, client, s.Gateway)
-	require.NoError(tb, err)
-	s.Backend.Commit()
-	mint, err := evm.MintTestUSDT(ctx, client, s.Payer, token, crypto.PubkeyToAddress(s.Payer.PublicKey),
-		big.NewInt(1000_000_000))
-	require.NoError(tb, err)
-	s.Backend.Commit()
-	rcpt, err := client.TransactionReceipt(ctx, mint.Hash())
-	require.NoError(tb, err)
-	require.Equal(tb, types.ReceiptStatusSuccessful, rcpt.Status)
-	s.Token = token
-
-	s.Chain, err = evm.New(ctx, client, evm.Config{Contract: escrow.Hex(), Key: s.Gateway,
-		Confirmations: confirmations, FromBlock: 1})
-	require.NoError(tb, err)
+	tb.Cleanup(func() { require.NoError(tb, s.Close()) })
 	return s
 }
 
-func mustKey(tb testing.TB) *ecdsa.PrivateKey {
-	tb.Helper()
-	k, err := crypto.GenerateKey()
-	require.NoError(tb, err)
-	return k
-}
-
 // harness plays the payer, the miners and time on the simulated chain.
-type harness struct{ *Sim }
+type harness struct{ *evmsim.Sim }
 
 func (h harness) Chain() paykit.Chain { return h.Sim.Chain }
 func (h harness) Token() string       { return h.Sim.Token.Hex() }
 func (h harness) Payee() string       { return h.Sim.Payee.Hex() }
-func (h harness) Payer() string       { return crypto.PubkeyToAddress(h.Sim.Payer.PublicKey).Hex() }
+func (h harness) Payer() string       { return h.PayerAddress().Hex() }
 
 func (h harness) Deposit(tb testing.TB, call paykit.DepositCall, args []string) string {
 	tb.Helper()
-	_, tx, err := evm.Pay(context.Background(), h.Backend.Client(), h.Sim.Payer, h.Sim.Chain.Info().ABI, call, args)
+	hash, err := h.Pay(context.Background(), call, args)
 	require.NoError(tb, err)
-	return tx.Hash().Hex()
+	return hash
 }
 
-func (h harness) Mine(_ testing.TB, n int) {
-	for range n {
-		h.Backend.Commit()
-	}
-}
+func (h harness) Mine(_ testing.TB, n int) { h.Sim.Mine(n) }
 
 func (h harness) Reorg(tb testing.TB, depth int) {
 	tb.Helper()
-	ctx := context.Background()
-	head, err := h.Backend.Client().BlockNumber(ctx)
-	require.NoError(tb, err)
-	parent, err := h.Backend.Client().HeaderByNumber(ctx, new(big.Int).SetUint64(head-uint64(depth)))
-	require.NoError(tb, err)
-	require.NoError(tb, h.Backend.Fork(parent.Hash()))
-	// The dropped blocks' transactions went back to the pool: the new
-	// branch's miners never saw them.
-	h.Backend.Rollback()
+	require.NoError(tb, h.Sim.Reorg(context.Background(), uint64(depth)))
 }
 
 func (h harness) Now(tb testing.TB) time.Time {
 	tb.Helper()
-	head, err := h.Backend.Client().HeaderByNumber(context.Background(), nil)
+	now, err := h.Sim.Now(context.Background())
 	require.NoError(tb, err)
-	return time.Unix(int64(head.Time), 0)
+	return now
 }
 
 func (h harness) Advance(tb testing.TB, d time.Duration) {
 	tb.Helper()
-	require.NoError(tb, h.Backend.AdjustTime(d))
+	require.NoError(tb, h.Sim.Advance(d))
 }
 
 func (h harness) Balance(tb testing.TB, token, addr string) *big.Int {
 	tb.Helper()
-	b, err := evm.TokenBalance(context.Background(), h.Backend.Client(), common.HexToAddress(token), common.HexToAddress(addr))
+	b, err := evm.TokenBalance(context.Background(), h.Client(), common.HexToAddress(token), common.HexToAddress(addr))
 	require.NoError(tb, err)
 	return b
 }
+
+// Both an ethclient (any JSON-RPC node) and the simulated backend's client
+// serve the adapter.
+var (
+	_ evm.Backend = (*ethclient.Client)(nil)
+	_ evm.Backend = simulated.Client(nil)
+)
 
 // TestChain_Conformance runs the suite end to end on go-ethereum's simulated
 // backend: the real contract, real transactions, real logs and receipts.
@@ -233,7 +185,7 @@ func TestPay_WidgetJSON(t *testing.T) {
 	require.Equal(t, []string{"9007199254740991", "12500000"}, widget.Arguments)
 
 	call.Function = widget.FunctionName
-	_, dep, err := evm.Pay(ctx, s.Backend.Client(), s.Payer, string(widget.ABI), call, widget.Arguments)
+	_, dep, err := evm.Pay(ctx, s.Client(), s.Payer, string(widget.ABI), call, widget.Arguments)
 	require.NoError(t, err)
 	h.Mine(t, 1)
 	tx, err := s.Chain.Transaction(ctx, dep.Hash().Hex())
