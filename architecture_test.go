@@ -5,8 +5,10 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,18 +42,39 @@ func imports(t *testing.T, dir string) map[string][]string {
 }
 
 // TestArchitecture_Imports: the domain speaks HTTP only in the delivery
-// engine, and the dialects reach the store only through the Service.
+// engine and no go-ethereum at all (chains.go's types are its own), and the
+// dialects reach the store only through the Service.
 func TestArchitecture_Imports(t *testing.T) {
 	engine := []string{"attempts.go", "deliveries_options.go", "schemes.go"}
 	for file, paths := range imports(t, ".") {
 		if slices.Contains(paths, "net/http") {
 			require.Contains(t, engine, file, "%s imports net/http outside the delivery engine", file)
 		}
+		for _, p := range paths {
+			require.False(t, strings.HasPrefix(p, "github.com/ethereum/"), "%s imports go-ethereum's %s", file, p)
+		}
 	}
 	for file, paths := range imports(t, "httpapi") {
 		for _, p := range paths {
 			require.False(t, strings.HasPrefix(p, "github.com/paykit/paykit/store"), "httpapi/%s imports %s", file, p)
 		}
+	}
+}
+
+// TestArchitecture_NoGoEthereum: go-ethereum is heavy, so only the EVM
+// adapter (chain/evm) and what runs it on a simulated chain may build on it;
+// the root, its sandbox chain and the example server never do, even
+// indirectly, so `go run ./examples/server` stays fast.
+func TestArchitecture_NoGoEthereum(t *testing.T) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		t.Skipf("no go command to list dependencies with: %v", err)
+	}
+	out, err := exec.Command(gobin, "list", "-deps", ".", "./chain/sandbox", "./chain/chaintest", "./contracts",
+		"./examples/server", "./httpapi").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, dep := range strings.Fields(string(out)) {
+		require.False(t, strings.HasPrefix(dep, "github.com/ethereum/"), "the root, the sandbox or the example server depends on %s", dep)
 	}
 }
 
