@@ -510,9 +510,9 @@ func (s *Service) cancelTaxInvoice(ctx context.Context, tx Tx, now time.Time, in
 	return s.appendEvent(ctx, tx, now, inv.TenantID, EventTaxInvoiceCanceled, inv.ID, inv)
 }
 
-// cfdiTaxes sums the taxes of items by type, factor, rate and direction, in
-// the order they first appear.
-func cfdiTaxes(items []ChargeItem) []CFDITax {
+// SumTaxes sums the taxes of items by type, factor, rate and direction, in
+// the order they first appear: a document's taxes, as its CFDI totals them.
+func SumTaxes(items []ChargeItem) []CFDITax {
 	var out []CFDITax
 	for _, it := range items {
 		for _, t := range it.Taxes {

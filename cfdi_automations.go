@@ -258,7 +258,7 @@ func (s *Service) chargeComplement(ctx context.Context, tx Tx, now time.Time, p 
 			installment++
 		}
 	}
-	taxes := cfdiTaxes(ppd.Items)
+	taxes := SumTaxes(ppd.Items)
 	if p.Amount.Minor() != ppd.Total.Minor() {
 		// Part of the invoice: its taxes in proportion to the amount paid.
 		for j := range taxes {

@@ -82,10 +82,21 @@ type xmlConcepto struct {
 	Importe       string `xml:"Importe,attr"`
 	ObjetoImp     string `xml:"ObjetoImp,attr"`
 	Impuestos     *struct {
-		Traslados   []xmlTax `xml:"cfdi:Traslados>cfdi:Traslado,omitempty"`
-		Retenciones []xmlTax `xml:"cfdi:Retenciones>cfdi:Retencion,omitempty"`
+		Traslados   *xmlTraslados   `xml:"cfdi:Traslados"`
+		Retenciones *xmlRetenciones `xml:"cfdi:Retenciones"`
 	} `xml:"cfdi:Impuestos"`
 }
+
+// xmlTraslados and xmlRetenciones are lists that are left out when empty (the
+// schema wants one tax at least in each).
+type (
+	xmlTraslados struct {
+		List []xmlTax `xml:"cfdi:Traslado"`
+	}
+	xmlRetenciones struct {
+		List []xmlTax `xml:"cfdi:Retencion"`
+	}
+)
 
 // xmlTax is a Traslado or a Retencion, of a concept or of the whole.
 type xmlTax struct {
@@ -97,10 +108,10 @@ type xmlTax struct {
 }
 
 type xmlImpuestos struct {
-	TotalImpuestosRetenidos   string   `xml:"TotalImpuestosRetenidos,attr,omitempty"`
-	TotalImpuestosTrasladados string   `xml:"TotalImpuestosTrasladados,attr,omitempty"`
-	Retenciones               []xmlTax `xml:"cfdi:Retenciones>cfdi:Retencion,omitempty"`
-	Traslados                 []xmlTax `xml:"cfdi:Traslados>cfdi:Traslado,omitempty"`
+	TotalImpuestosRetenidos   string          `xml:"TotalImpuestosRetenidos,attr,omitempty"`
+	TotalImpuestosTrasladados string          `xml:"TotalImpuestosTrasladados,attr,omitempty"`
+	Retenciones               *xmlRetenciones `xml:"cfdi:Retenciones"`
+	Traslados                 *xmlTraslados   `xml:"cfdi:Traslados"`
 }
 
 type xmlComplemento struct {
@@ -283,41 +294,55 @@ func incomeConcepts(inv *TaxInvoice) ([]xmlConcepto, *xmlImpuestos) {
 			Unidad: it.UnitName, Descripcion: it.Name, ValorUnitario: unitValue(it), Importe: it.Base.Fixed(), ObjetoImp: "01"}
 		if len(it.Taxes) > 0 {
 			x.ObjetoImp = "02"
-			x.Impuestos = &struct {
-				Traslados   []xmlTax `xml:"cfdi:Traslados>cfdi:Traslado,omitempty"`
-				Retenciones []xmlTax `xml:"cfdi:Retenciones>cfdi:Retencion,omitempty"`
-			}{}
-			for _, t := range cfdiTaxes([]ChargeItem{*it}) {
+			var tr, wh []xmlTax
+			for _, t := range SumTaxes([]ChargeItem{*it}) {
 				if t.Withholding {
-					x.Impuestos.Retenciones = append(x.Impuestos.Retenciones, xmlTaxOf(t, true))
+					wh = append(wh, xmlTaxOf(t, true))
 				} else {
-					x.Impuestos.Traslados = append(x.Impuestos.Traslados, xmlTaxOf(t, true))
+					tr = append(tr, xmlTaxOf(t, true))
 				}
+			}
+			x.Impuestos = &struct {
+				Traslados   *xmlTraslados   `xml:"cfdi:Traslados"`
+				Retenciones *xmlRetenciones `xml:"cfdi:Retenciones"`
+			}{}
+			if len(tr) > 0 {
+				x.Impuestos.Traslados = &xmlTraslados{tr}
+			}
+			if len(wh) > 0 {
+				x.Impuestos.Retenciones = &xmlRetenciones{wh}
 			}
 		}
 		out[i] = x
 	}
-	taxes := cfdiTaxes(inv.Items)
+	taxes := SumTaxes(inv.Items)
 	if len(taxes) == 0 {
 		return out, nil
 	}
 	imp := &xmlImpuestos{}
+	var tr, wh []xmlTax
 	transferred := false
 	for _, t := range taxes {
 		if !t.Withholding {
-			imp.Traslados = append(imp.Traslados, xmlTaxOf(t, true))
+			tr = append(tr, xmlTaxOf(t, true))
 			transferred = transferred || t.Factor != TaxFactorExempt
 			continue
 		}
 		code := taxCodes[t.Type]
-		if i := slices.IndexFunc(imp.Retenciones, func(x xmlTax) bool { return x.Impuesto == code }); i >= 0 {
-			sum := decimal.RequireFromString(imp.Retenciones[i].Importe).Add(t.Amount.Amount)
-			imp.Retenciones[i].Importe = sum.StringFixed(inv.Currency.Scale())
+		if i := slices.IndexFunc(wh, func(x xmlTax) bool { return x.Impuesto == code }); i >= 0 {
+			sum := decimal.RequireFromString(wh[i].Importe).Add(t.Amount.Amount)
+			wh[i].Importe = sum.StringFixed(inv.Currency.Scale())
 		} else {
-			imp.Retenciones = append(imp.Retenciones, xmlTaxOf(t, false))
+			wh = append(wh, xmlTaxOf(t, false))
 		}
 	}
-	if len(imp.Retenciones) > 0 {
+	if len(tr) > 0 {
+		imp.Traslados = &xmlTraslados{tr}
+	}
+	if len(wh) > 0 {
+		imp.Retenciones = &xmlRetenciones{wh}
+	}
+	if imp.Retenciones != nil {
 		imp.TotalImpuestosRetenidos = inv.Withheld.Fixed()
 	}
 	if transferred {
