@@ -139,7 +139,8 @@ func (s *Service) checkTaxInvoices(ctx context.Context, tenantID string, b *brea
 // checkReceipts records the breaches of the tenant's receipts: their lines
 // sum to their sums; a receipt is invoiced if and only if it names its
 // invoice, which names it back and totals what it does; a charge's receipt
-// totals the charge and is pending only while the charge is unpaid.
+// totals the charge, is pending only while the charge is in flight, open or
+// invoiced only once it succeeded, and canceled (or expired) with it.
 func (s *Service) checkReceipts(ctx context.Context, tenantID string, b *breaches) error {
 	return pageAll(func(after string) ([]*Receipt, error) {
 		rs, _, err := s.store.FindReceipts(ctx, tenantID, ReceiptFilter{After: after, Limit: MaxLimit})
@@ -175,7 +176,9 @@ func (s *Service) checkReceipts(ctx context.Context, tenantID string, b *breache
 			return err
 		case !sameMoney(p.Amount, r.Total):
 			b.add("%s of %s: its payment %s is of %s", of, r.Total, p.ID, p.Amount)
-		case (r.Status == ReceiptStatusPending) == (p.Status == PaymentStatusSucceeded):
+		case r.Status == ReceiptStatusPending && (p.Status == PaymentStatusSucceeded || p.Status == PaymentStatusCanceled),
+			(r.Status == ReceiptStatusOpen || r.Status == ReceiptStatusInvoiced) && p.Status != PaymentStatusSucceeded,
+			p.Status == PaymentStatusCanceled && r.Status != ReceiptStatusCanceled && r.Status != ReceiptStatusExpired:
 			b.add("%s is %s, its payment %s %s", of, r.Status, p.ID, p.Status)
 		}
 		return nil

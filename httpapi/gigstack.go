@@ -111,7 +111,8 @@ import (
 //	client:  {"id","billingAccount","metadata","owner","email","from","team","name","rfc","legal_name","timestamp",
 //	          "livemode","tax_system","address","phone","use","zip"}
 //	invoice: {"id","uuid","invoice_type":"I"|"P","status":"valid"|"cancelled","series","folio_number","client":{"id","name",
-//	          "legal_name","tax_id","tax_system","zip","use"},"issuer","currency","exchange_rate","payment_form",
+//	          "legal_name","tax_id","tax_system","zip","use"},"issuer":{"tax_id","legal_name","tax_system","zip"},
+//	          "currency","exchange_rate","payment_form",
 //	          "payment_method","use","items":[{"id","description","quantity","unit_price","product_key","unit_key",
 //	          "unit_name","subtotal","taxes","total"}],"subtotal","taxes","total","last_balance","complement"?,"payment",
 //	          "receipt","automation","cancellation","stamped":false,"stamp":null,"metadata","team","created_at"}

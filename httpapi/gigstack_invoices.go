@@ -89,6 +89,13 @@ type gigstackInvoiceClient struct {
 	Email     string  `json:"email,omitempty"`
 }
 
+type gigstackIssuer struct {
+	TaxID     string `json:"tax_id"`
+	LegalName string `json:"legal_name"`
+	TaxSystem string `json:"tax_system"`
+	Zip       string `json:"zip"`
+}
+
 type gigstackInvoiceItem struct {
 	ID          *string          `json:"id"`
 	Description string           `json:"description"`
@@ -138,7 +145,7 @@ type gigstackInvoice struct {
 	Series       string                `json:"series"`
 	FolioNumber  int64                 `json:"folio_number"`
 	Client       gigstackInvoiceClient `json:"client"`
-	Issuer       gigstackInvoiceClient `json:"issuer"`
+	Issuer       gigstackIssuer        `json:"issuer"`
 	Currency     paykit.Currency       `json:"currency"`
 	ExchangeRate jsonNumber            `json:"exchange_rate"`
 	PaymentForm  *string               `json:"payment_form"`
@@ -205,8 +212,8 @@ func gigstackInvoiceOf(inv *paykit.TaxInvoice) gigstackInvoice {
 		Series: inv.Series, FolioNumber: inv.Folio,
 		Client: gigstackInvoiceClient{ID: nullable(wireID(prefixClient, r.ClientID)), Name: r.Name, LegalName: r.Name,
 			TaxID: r.RFC, TaxSystem: r.TaxSystem, Zip: r.Zip, Use: r.Use, Email: r.Email},
-		Issuer: gigstackInvoiceClient{Name: inv.Issuer.LegalName, LegalName: inv.Issuer.LegalName, TaxID: inv.Issuer.RFC,
-			TaxSystem: inv.Issuer.TaxSystem, Zip: inv.Issuer.Zip},
+		Issuer: gigstackIssuer{TaxID: inv.Issuer.RFC, LegalName: inv.Issuer.LegalName, TaxSystem: inv.Issuer.TaxSystem,
+			Zip: inv.Issuer.Zip},
 		Currency: inv.Currency, ExchangeRate: jsonNumber{inv.Exchange}, PaymentForm: nullable(inv.PaymentForm),
 		PaymentMethod: nullable(string(inv.PaymentMethod)), Use: r.Use, Items: []gigstackInvoiceItem{},
 		Subtotal: jsonNumber{inv.Subtotal.Amount}, Taxes: gigstackInvoiceTaxesOf(inv.Items), Total: jsonNumber{inv.Total.Amount},

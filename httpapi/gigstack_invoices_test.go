@@ -70,40 +70,45 @@ type cfdiDoc struct {
 		Retenciones               []cfdiTax `xml:"Retenciones>Retencion"`
 		Traslados                 []cfdiTax `xml:"Traslados>Traslado"`
 	} `xml:"http://www.sat.gob.mx/cfd/4 Impuestos"`
-	Pagos *struct {
-		Version string `xml:"Version,attr"`
-		Totales struct {
-			MontoTotalPagos             string `xml:"MontoTotalPagos,attr"`
-			TotalTrasladosBaseIVA16     string `xml:"TotalTrasladosBaseIVA16,attr"`
-			TotalTrasladosImpuestoIVA16 string `xml:"TotalTrasladosImpuestoIVA16,attr"`
-		} `xml:"http://www.sat.gob.mx/Pagos20 Totales"`
-		Pago struct {
-			FechaPago    string `xml:"FechaPago,attr"`
-			FormaDePagoP string `xml:"FormaDePagoP,attr"`
-			MonedaP      string `xml:"MonedaP,attr"`
-			Monto        string `xml:"Monto,attr"`
-			Docto        struct {
-				IdDocumento      string `xml:"IdDocumento,attr"`
-				Serie            string `xml:"Serie,attr"`
-				Folio            string `xml:"Folio,attr"`
-				NumParcialidad   string `xml:"NumParcialidad,attr"`
-				ImpSaldoAnt      string `xml:"ImpSaldoAnt,attr"`
-				ImpPagado        string `xml:"ImpPagado,attr"`
-				ImpSaldoInsoluto string `xml:"ImpSaldoInsoluto,attr"`
-				ObjetoImpDR      string `xml:"ObjetoImpDR,attr"`
-				TrasladosDR      []struct {
-					BaseDR       string `xml:"BaseDR,attr"`
-					ImpuestoDR   string `xml:"ImpuestoDR,attr"`
-					TasaOCuotaDR string `xml:"TasaOCuotaDR,attr"`
-					ImporteDR    string `xml:"ImporteDR,attr"`
-				} `xml:"ImpuestosDR>TrasladosDR>TrasladoDR"`
-			} `xml:"http://www.sat.gob.mx/Pagos20 DoctoRelacionado"`
-			TrasladosP []struct {
-				BaseP    string `xml:"BaseP,attr"`
-				ImporteP string `xml:"ImporteP,attr"`
-			} `xml:"ImpuestosP>TrasladosP>TrasladoP"`
-		} `xml:"http://www.sat.gob.mx/Pagos20 Pago"`
-	} `xml:"http://www.sat.gob.mx/cfd/4 Complemento>Pagos"`
+	Complemento struct {
+		Pagos *cfdiPagos `xml:"http://www.sat.gob.mx/Pagos20 Pagos"`
+	} `xml:"http://www.sat.gob.mx/cfd/4 Complemento"`
+}
+
+// cfdiPagos is the Pagos 2.0 complement.
+type cfdiPagos struct {
+	Version string `xml:"Version,attr"`
+	Totales struct {
+		MontoTotalPagos             string `xml:"MontoTotalPagos,attr"`
+		TotalTrasladosBaseIVA16     string `xml:"TotalTrasladosBaseIVA16,attr"`
+		TotalTrasladosImpuestoIVA16 string `xml:"TotalTrasladosImpuestoIVA16,attr"`
+	} `xml:"http://www.sat.gob.mx/Pagos20 Totales"`
+	Pago struct {
+		FechaPago    string `xml:"FechaPago,attr"`
+		FormaDePagoP string `xml:"FormaDePagoP,attr"`
+		MonedaP      string `xml:"MonedaP,attr"`
+		Monto        string `xml:"Monto,attr"`
+		Docto        struct {
+			IdDocumento      string `xml:"IdDocumento,attr"`
+			Serie            string `xml:"Serie,attr"`
+			Folio            string `xml:"Folio,attr"`
+			NumParcialidad   string `xml:"NumParcialidad,attr"`
+			ImpSaldoAnt      string `xml:"ImpSaldoAnt,attr"`
+			ImpPagado        string `xml:"ImpPagado,attr"`
+			ImpSaldoInsoluto string `xml:"ImpSaldoInsoluto,attr"`
+			ObjetoImpDR      string `xml:"ObjetoImpDR,attr"`
+			TrasladosDR      []struct {
+				BaseDR       string `xml:"BaseDR,attr"`
+				ImpuestoDR   string `xml:"ImpuestoDR,attr"`
+				TasaOCuotaDR string `xml:"TasaOCuotaDR,attr"`
+				ImporteDR    string `xml:"ImporteDR,attr"`
+			} `xml:"ImpuestosDR>TrasladosDR>TrasladoDR"`
+		} `xml:"http://www.sat.gob.mx/Pagos20 DoctoRelacionado"`
+		TrasladosP []struct {
+			BaseP    string `xml:"BaseP,attr"`
+			ImporteP string `xml:"ImporteP,attr"`
+		} `xml:"ImpuestosP>TrasladosP>TrasladoP"`
+	} `xml:"http://www.sat.gob.mx/Pagos20 Pago"`
 }
 
 // mustCFDI fetches an invoice's XML from path and parses it with
