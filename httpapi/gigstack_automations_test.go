@@ -229,9 +229,9 @@ func TestGigstack_Automations(t *testing.T) {
 		noTax := e.MustClient(`{"name":"Juan","rfc":"PEJU850315QT8"}`)
 		before := e.Written()
 		for body, field := range map[string]string{
-			item(noTax, "1", "10", "", `,"automaticInvoice":true`):                                  "client.tax_system",
-			item(client, "1", "10", "", `,"automaticInvoice":true,"invoiceConfig":{"folio":7}`):     "invoiceConfig.folio",
-			item(client, "1", "10", "", `,"automaticInvoice":true,"invoiceConfig":{"type":"E"}`):    "invoiceConfig.type",
+			item(noTax, "1", "10", "", `,"automaticInvoice":true`):                                 "client.tax_system",
+			item(client, "1", "10", "", `,"automaticInvoice":true,"invoiceConfig":{"folio":7}`):    "invoiceConfig.folio",
+			item(client, "1", "10", "", `,"automaticInvoice":true,"invoiceConfig":{"type":"E"}`):   "invoiceConfig.type",
 			item(client, "1", "10", "", `,"automaticInvoice":true,"invoiceConfig":{"use":"CN01"}`): "invoiceConfig.use",
 		} {
 			ge := gigstackError(t, e.MustDo(400, "POST", "/v2/payments", body))
@@ -278,7 +278,7 @@ func TestGigstack_CancelInvoice(t *testing.T) {
 		{`{}`, "motive"},
 		{`{"motive":"05"}`, "motive"},
 		{`{"motive":"01"}`, "substitution_uuid"},
-		{`{"motive":"01","substitution_uuid":"` + first + `"}`, "substitution_uuid"},                         // itself
+		{`{"motive":"01","substitution_uuid":"` + first + `"}`, "substitution_uuid"},                        // itself
 		{`{"motive":"01","substitution_uuid":"0192f0c8-0000-7000-8000-000000000000"}`, "substitution_uuid"}, // none
 		{`{"motive":"02","substitution_uuid":"` + second + `"}`, "substitution_uuid"},
 		{`{"motive":"02","folio":1}`, "folio"},
