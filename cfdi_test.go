@@ -75,7 +75,9 @@ func TestService_CheckInvariants_CFDI(t *testing.T) {
 		corrupt: func(t *testing.T, e *env, w *cfdiWorld) {
 			e.mustExec(t, `UPDATE tax_invoices SET invoice = json_set(invoice, '$.total.amount', '99.98') WHERE id = ?`, w.first.ID)
 		},
-		want: func(w *cfdiWorld) string { return "tax invoice " + w.first.ID + ": its sums are 99.99 MXN, 0.00 MXN, 0.00 MXN and 99.98 MXN" },
+		want: func(w *cfdiWorld) string {
+			return "tax invoice " + w.first.ID + ": its sums are 99.99 MXN, 0.00 MXN, 0.00 MXN and 99.98 MXN"
+		},
 	}, {
 		name: "PPDBalance",
 		corrupt: func(t *testing.T, e *env, w *cfdiWorld) {
@@ -89,13 +91,17 @@ func TestService_CheckInvariants_CFDI(t *testing.T) {
 		corrupt: func(t *testing.T, e *env, w *cfdiWorld) {
 			e.mustExec(t, `UPDATE tax_invoices SET invoice = json_set(invoice, '$.payment.invoiceId', 'gone') WHERE id = ?`, w.paid)
 		},
-		want: func(w *cfdiWorld) string { return "tax invoice " + w.paid + " pays the invoice gone, which does not exist" },
+		want: func(w *cfdiWorld) string {
+			return "tax invoice " + w.paid + " pays the invoice gone, which does not exist"
+		},
 	}, {
 		name: "CanceledWithoutCancellation",
 		corrupt: func(t *testing.T, e *env, w *cfdiWorld) {
 			e.mustExec(t, `UPDATE tax_invoices SET invoice = json_set(invoice, '$.status', 'canceled') WHERE id = ?`, w.first.ID)
 		},
-		want: func(w *cfdiWorld) string { return "tax invoice " + w.first.ID + " is canceled with the cancellation <nil>" },
+		want: func(w *cfdiWorld) string {
+			return "tax invoice " + w.first.ID + " is canceled with the cancellation <nil>"
+		},
 	}, {
 		name: "AutomationNotPerformed",
 		corrupt: func(t *testing.T, e *env, w *cfdiWorld) {
@@ -117,7 +123,9 @@ func TestService_CheckInvariants_CFDI(t *testing.T) {
 		corrupt: func(t *testing.T, e *env, w *cfdiWorld) {
 			e.mustExec(t, `UPDATE payments SET status = 'processing', charge = json_remove(charge, '$.succeededAt') WHERE id = ?`, w.charge.ID)
 		},
-		want: func(w *cfdiWorld) string { return "payment " + w.charge.ID + " is processing but has the paid invoice " + w.paid },
+		want: func(w *cfdiWorld) string {
+			return "payment " + w.charge.ID + " is processing but has the paid invoice " + w.paid
+		},
 	}, {
 		name: "ReceiptInvoicedWithoutInvoice",
 		corrupt: func(t *testing.T, e *env, w *cfdiWorld) {
