@@ -10,7 +10,8 @@ import (
 )
 
 // NewGigstack returns the gigstack v2 dialect (payments with items and taxes,
-// clients, services, catalogs, teams and webhooks of a Mexican team), with
+// invoices (CFDI 4.0) and receipts, clients, services, catalogs, teams and
+// webhooks of a Mexican team), with
 // routes relative to the API base URL (https://api.gigstack.io in
 // production: the routes carry their /v2); the example server mounts it at
 // /gigstack. It registers the gigstack webhook scheme with svc.
@@ -130,7 +131,9 @@ import (
 // Webhooks subscribe to gigstack's 26 event names (gigstack_names.go) and are
 // delivered by the Service's engine as {"id":"evt_…","event","timestamp","data"}
 // signed with X-Gigstack-Signature (the hex HMAC-SHA256 of the body with the
-// webhook's secret); a payment's data is its summary.
+// webhook's secret); a payment's data is its summary, an invoice's (invoice.*)
+// the invoice, a receipt's the receipt, and invoice.failed's {"payment",
+// "automation","code","message","details"}.
 func NewGigstack(svc *paykit.Service) http.Handler {
 	svc.RegisterScheme(gigstackScheme)
 	g := &gigstack{svc: svc}
