@@ -242,12 +242,8 @@ func (s *Service) CreateReceipt(ctx context.Context, tenantID string, in Receipt
 			v.Add("paymentForm", ErrorMessage(err))
 		}
 	}
-	now := s.now()
 	if in.ValidUntil != nil {
-		tmpl.ValidUntil = in.ValidUntil.UTC().Truncate(time.Microsecond)
-		if !tmpl.ValidUntil.After(now) {
-			v.Add("validUntil", "validUntil must be in the future.")
-		}
+		tmpl.ValidUntil = in.ValidUntil.UTC().Truncate(time.Microsecond) // checked against the transaction's now
 	}
 	tmpl.Metadata = checkMetadata(&v, "metadata", in.Metadata)
 	if !v.Has("metadata") && !isJSONObject(tmpl.Metadata) {
