@@ -165,11 +165,15 @@ const (
 )
 
 // Automation is a document a charge asked to be created, and when: at
-// creation ("created") or when it succeeds ("succeeded"). Automations are
-// recorded; the invoices and receipts nouns perform them.
+// creation ("") or when the charge succeeds (at creation for a charge created
+// paid). The automations of cfdi_automations.go perform them, in the
+// transaction of that move, and record the document made, or why none could
+// be.
 type Automation struct {
-	Document AutomationDocument `json:"document"`
-	When     PaymentStatus      `json:"when"` // "" at creation, or succeeded
+	Document   AutomationDocument `json:"document"`
+	When       PaymentStatus      `json:"when"`                 // "" at creation, or succeeded
+	DocumentID string             `json:"documentId,omitempty"` // the tax invoice or receipt made
+	Failure    string             `json:"failure,omitempty"`    // why it could not be made
 }
 
 // chargeSplit returns how the team's charge p is split, or nil: when the team
@@ -293,7 +297,10 @@ func (s *Service) MoveCharge(ctx context.Context, tenantID, id string, to Paymen
 				return nil, err
 			}
 		}
-		return p, s.movePayment(ctx, tx, now, p, to, reason)
+		if err := s.movePayment(ctx, tx, now, p, to, reason); err != nil {
+			return nil, err
+		}
+		return p, s.chargeMoved(ctx, tx, now, p)
 	})
 }
 

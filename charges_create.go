@@ -104,13 +104,17 @@ func (s *Service) CreateCharge(ctx context.Context, tenantID string, in ChargeCr
 		if in.Date == nil {
 			ch.Date = now
 		}
-		client, err := s.chargeClient(ctx, tx, now, team.TenantID, &in)
+		client, err := s.resolveClient(ctx, tx, now, team.TenantID, clientRef{ID: in.ClientID, New: in.Client, Email: in.Email,
+			Livemode: in.Livemode, From: "payment"})
 		if err != nil {
 			return nil, err
 		}
 		ch.ClientID, ch.Client = client.ID, client
 		if ch.Email == "" {
 			ch.Email = client.Email
+		}
+		if err := checkInvoiceable(ctx, tx, team.TenantID, &ch); err != nil {
+			return nil, err
 		}
 		if ch.Split, err = s.chargeSplit(ctx, tx, team, p); err != nil {
 			return nil, err
@@ -147,9 +151,11 @@ func (s *Service) CreateCharge(ctx context.Context, tenantID string, in ChargeCr
 			return nil, err
 		}
 		if in.Paid {
-			return p, s.appendEvent(ctx, tx, now, team.TenantID, EventPaymentSucceeded, p.ID, p)
+			if err := s.appendEvent(ctx, tx, now, team.TenantID, EventPaymentSucceeded, p.ID, p); err != nil {
+				return nil, err
+			}
 		}
-		return p, nil
+		return p, s.chargeMoved(ctx, tx, now, p)
 	})
 }
 
@@ -204,6 +210,8 @@ func (s *Service) newCharge(ctx context.Context, tenantID string, team *Team, in
 		ch.InvoiceConfig = checkMetadata(&v, "invoiceConfig", in.InvoiceConfig)
 		if !v.Has("invoiceConfig") && !isJSONObject(ch.InvoiceConfig) {
 			v.Add("invoiceConfig", "The invoice configuration is a JSON object.")
+		} else if !v.Has("invoiceConfig") {
+			checkInvoiceConfig(&v, ch.InvoiceConfig)
 		}
 	} else {
 		ch.InvoiceConfig = nil
@@ -221,24 +229,10 @@ func (s *Service) newCharge(ctx context.Context, tenantID string, team *Team, in
 	}
 
 	// The exchange rate.
-	switch {
-	case c == "":
-	case in.Exchange != nil && !in.Exchange.IsPositive():
-		v.Add("exchange", "An exchange rate is greater than zero.")
-	case in.Exchange != nil && c == chargeHome && !in.Exchange.Equal(decimal.NewFromInt(1)):
-		v.Add("exchange", "A payment in MXN has the exchange rate 1.")
-	case in.Exchange != nil && !in.Exchange.Equal(in.Exchange.Truncate(maxRateDecimals)):
-		v.Add("exchange", "An exchange rate has at most 6 decimals.")
-	case in.Exchange != nil:
-		ch.Exchange = *in.Exchange
-	case c == chargeHome:
-		ch.Exchange = decimal.NewFromInt(1)
-	case s.rates == nil:
-		v.Add("exchange", "Give the exchange rate: no exchange rate source is configured.")
-	default:
-		rate, err := s.rates.Rate(ctx, c, s.now())
+	if c != "" {
+		rate, err := s.exchangeRate(ctx, &v, "exchange", c, in.Exchange)
 		if err != nil {
-			return nil, fmt.Errorf("exchange rate of %s: %w", c, err)
+			return nil, err
 		}
 		ch.Exchange = rate
 	}
@@ -253,26 +247,12 @@ func (s *Service) newCharge(ctx context.Context, tenantID string, team *Team, in
 	if c == "" || len(in.Items) > maxChargeItems {
 		return nil, v.Err()
 	}
-	ch.Subtotal, ch.Transferred, ch.Withheld = MoneyFromMinor(0, c), MoneyFromMinor(0, c), MoneyFromMinor(0, c)
-	amount := MoneyFromMinor(0, c)
-	for i := range in.Items {
-		it, err := s.chargeItem(ctx, &v, team.TenantID, i, &in.Items[i], c)
-		if err != nil {
-			return nil, err
-		} else if it == nil {
-			continue
-		}
-		ch.Items = append(ch.Items, *it)
-		ch.Subtotal = ch.Subtotal.Add(it.Base)
-		for _, t := range it.Taxes {
-			if t.Withholding {
-				ch.Withheld = ch.Withheld.Add(t.Amount)
-			} else {
-				ch.Transferred = ch.Transferred.Add(t.Amount)
-			}
-		}
-		amount = amount.Add(it.Total)
+	items, sums, err := s.lines(ctx, &v, team.TenantID, in.Items, c)
+	if err != nil {
+		return nil, err
 	}
+	ch.Items, ch.Subtotal, ch.Transferred, ch.Withheld = items, sums.Subtotal, sums.Transferred, sums.Withheld
+	amount := sums.Total
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -299,8 +279,10 @@ func checkAutomations(v *Validation, in *ChargeCreate) []Automation {
 	out := []Automation{}
 	invoices := 0
 	if in.AutomaticInvoice {
+		// A PUE invoice says the payment was made: it is issued as soon as
+		// it is, at creation for a paid charge (see cfdi_automations.go).
 		invoices++
-		out = append(out, Automation{Document: AutomationInvoice})
+		out = append(out, Automation{Document: AutomationInvoice, When: PaymentStatusSucceeded})
 	}
 	if in.InvoiceOnComplete {
 		invoices++
@@ -325,128 +307,43 @@ func checkAutomations(v *Validation, in *ChargeCreate) []Automation {
 	return out
 }
 
-// chargeItem validates the item i of a charge in c into v and computes its
-// amounts; it returns nil when the item is invalid.
-func (s *Service) chargeItem(ctx context.Context, v *Validation, tenantID string, i int, in *ChargeItemInput, c Currency) (*ChargeItem, error) {
-	f := fmt.Sprintf("items[%d].", i)
-	it := &ChargeItem{ProductID: in.ProductID, Name: strings.TrimSpace(in.Name), Description: in.Description,
-		ProductKey: strings.TrimSpace(in.ProductKey), UnitKey: strings.ToUpper(strings.TrimSpace(in.UnitKey)),
-		UnitName: strings.TrimSpace(in.UnitName), Quantity: decimal.NewFromInt(1)}
-	price, taxes := in.UnitPrice, in.Taxes
-	if in.ProductID != "" {
-		prod, err := s.store.FindProductByID(ctx, tenantID, in.ProductID)
-		if ErrorCode(err) == ENOTFOUND {
-			v.Add(f+"productId", "The team has no product with this id.")
-			return nil, nil
-		} else if err != nil {
-			return nil, err
-		}
-		if prod.Price.Currency != c {
-			v.Add(f+"productId", "Product "+prod.ID+" is priced in "+string(prod.Price.Currency)+", not "+string(c)+".")
-			return nil, nil
-		}
-		it.Name = orDefault(it.Name, prod.Name)
-		if it.Description == "" {
-			it.Description = prod.Description
-		}
-		it.ProductKey, it.UnitKey, it.UnitName = orDefault(it.ProductKey, prod.ProductKey), orDefault(it.UnitKey, prod.UnitKey),
-			orDefault(it.UnitName, prod.UnitName)
-		if price == nil {
-			price = &prod.Price.Amount
-		}
-		if taxes == nil {
-			for _, t := range prod.Taxes {
-				rate, inclusive, withholding := t.Rate, t.Inclusive, t.Withholding
-				taxes = append(taxes, TaxInput{Type: string(t.Type), Rate: &rate, Factor: string(t.Factor),
-					Inclusive: &inclusive, Withholding: &withholding})
-			}
-		}
-	}
-	ok := true
-	bad := func(field, msg string) { v.Add(f+field, msg); ok = false }
-	if it.Name == "" {
-		bad("name", msgRequired)
-	} else if len(it.Name) > 1000 {
-		bad("name", "At most 1000 characters.")
-	}
-	if in.Quantity != nil {
-		it.Quantity = *in.Quantity
-	}
-	switch {
-	case !it.Quantity.IsPositive():
-		bad("quantity", "The quantity must be greater than zero.")
-	case !it.Quantity.Equal(it.Quantity.Truncate(6)):
-		bad("quantity", "A quantity has at most 6 decimals.")
-	case it.Quantity.GreaterThan(decimal.NewFromInt(1_000_000_000)):
-		bad("quantity", "The quantity is too large.")
-	}
-	switch {
-	case price == nil:
-		bad("unitPrice", msgRequired)
-	default:
-		m, err := NewPositiveMoney(f+"unitPrice", *price, c)
-		if err != nil {
-			bad("unitPrice", ErrorMessage(err))
-		}
-		it.UnitPrice = m
-	}
-	if it.ProductKey == "" {
-		it.ProductKey = "01010101"
-	}
-	if it.UnitKey == "" {
-		it.UnitKey = "E48"
-	}
-	n := len(v.fields)
-	checkProductKey(v, f+"productKey", it.ProductKey)
-	checkUnitKey(v, f+"unitKey", it.UnitKey)
-	tx := checkTaxes(v, f+"taxes", taxes)
-	if len(v.fields) != n || !ok {
-		return nil, nil
-	}
-	if it.UnitName == "" {
-		if e, found := catalogEntry(CatalogUnitKeys, it.UnitKey); found {
-			it.UnitName = e.Description
-		}
-	}
-	base, total, amounts, err := itemAmounts(f+"taxes", it.Quantity, it.UnitPrice.Amount, tx, c)
-	if err != nil {
-		v.Add(f+"taxes", ErrorMessage(err))
-		return nil, nil
-	}
-	it.Base, it.Total, it.Taxes = base, total, amounts
-	if !total.Amount.IsPositive() {
-		v.Add(f+"unitPrice", "The item's total must be greater than zero.")
-		return nil, nil
-	}
-	return it, nil
+// clientRef names the client of a document: the tenant's client ID, or New
+// (an existing client when its ID is the tenant's, otherwise created), or the
+// tenant's client with Email (created, named by it, when there is none).
+type clientRef struct {
+	ID       string
+	New      *ClientCreate
+	Email    string
+	Livemode bool
+	From     string // where a created client comes from
 }
 
-// chargeClient returns the client of a charge being created, creating it when
-// the input asks for a new one.
-func (s *Service) chargeClient(ctx context.Context, tx Tx, now time.Time, tenantID string, in *ChargeCreate) (*Client, error) {
+// resolveClient returns the client ref names, creating it when it asks for a
+// new one. Its errors name the fields clientId and client.*.
+func (s *Service) resolveClient(ctx context.Context, tx Tx, now time.Time, tenantID string, ref clientRef) (*Client, error) {
 	switch {
-	case in.ClientID != "":
-		c, err := tx.FindClientByID(ctx, tenantID, in.ClientID)
+	case ref.ID != "":
+		c, err := tx.FindClientByID(ctx, tenantID, ref.ID)
 		if ErrorCode(err) == ENOTFOUND {
 			return nil, invalid("clientId", "The team has no client with this id.")
 		}
 		return c, err
-	case in.Client != nil && in.Client.ID != "":
-		c, err := tx.FindClientByID(ctx, tenantID, in.Client.ID)
+	case ref.New != nil && ref.New.ID != "":
+		c, err := tx.FindClientByID(ctx, tenantID, ref.New.ID)
 		if ErrorCode(err) != ENOTFOUND {
 			return c, err
 		}
-	case in.Client == nil:
-		email := strings.TrimSpace(in.Email)
+	case ref.New == nil:
+		email := strings.TrimSpace(ref.Email)
 		cs, _, err := tx.FindClients(ctx, tenantID, ClientFilter{Email: &email, Limit: 1})
 		if err != nil || len(cs) > 0 {
 			return first(cs), err
 		}
-		in = &ChargeCreate{Client: &ClientCreate{Name: email, Email: email}, Livemode: in.Livemode}
+		ref.New = &ClientCreate{Name: email, Email: email}
 	}
-	cc := *in.Client
-	cc.From = "payment"
-	cc.Livemode = cc.Livemode || in.Livemode
+	cc := *ref.New
+	cc.From = ref.From
+	cc.Livemode = cc.Livemode || ref.Livemode
 	var v Validation
 	c := newClient(&v, "client.", tenantID, &cc)
 	if err := v.Err(); err != nil {

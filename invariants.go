@@ -71,6 +71,15 @@ func (b *breaches) err(tenantID string) error {
 //     the connected team's share has left the master's sales account and
 //     arrived in the connected team's ledger, in two transfers of exactly
 //     that share; no other charge has them;
+//   - charge ↔ documents: every automation due was performed (or says why
+//     not), its documents name the charge, its valid income invoices total
+//     its amount, and only a succeeded charge has a PUE invoice or a payment
+//     complement (checkChargeDocuments);
+//   - tax invoices: their lines sum to their totals, PUE owes nothing, a PPD
+//     invoice owes its total less its valid complements, cancellations and
+//     their substitutes, folios 1..N per series with no gap
+//     (checkTaxInvoices); receipts: their lines, their invoice, their
+//     charge (checkReceipts);
 //   - invoice ↔ payouts: an invoice's price is the sum of its payouts' cost,
 //     in its currency, and only a paid invoice's payouts have gone past
 //     created;
@@ -96,6 +105,8 @@ func (s *Service) CheckInvariants(ctx context.Context, tenantID string) error {
 		{"tokens", s.checkTokens},
 		{"payments", s.checkPayments},
 		{"invoices", s.checkInvoices},
+		{"tax invoices", s.checkTaxInvoices},
+		{"receipts", s.checkReceipts},
 		{"requests", s.checkRequests},
 		{"deliveries", s.checkDeliveries},
 		{"endpoints", s.checkEndpoints},
@@ -501,6 +512,9 @@ func (s *Service) checkCharge(ctx context.Context, b *breaches, of string, p *Pa
 	}
 	if (p.Status == PaymentStatusSucceeded) != (ch.SucceededAt != nil) {
 		b.add("%s is %s with the success time %v", of, p.Status, ch.SucceededAt)
+	}
+	if err := s.checkChargeDocuments(ctx, b, of, p); err != nil {
+		return err
 	}
 	sp := ch.Split
 	if sp == nil {

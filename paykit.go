@@ -128,6 +128,7 @@ func (s *Service) RunDue(ctx context.Context) error {
 	}{
 		{"expire tokens", s.expireTokens},
 		{"expire requests", s.expireRequests},
+		{"expire receipts", s.expireReceipts},
 		{"submit payments", s.submitPayments},
 		{"forget idempotency keys", s.forgetIdempotencyKeys},
 		// Keep it last: it delivers the events of every step above.

@@ -49,6 +49,8 @@ type Store interface {
 	TeamStore
 	ClientStore
 	ProductStore
+	TaxInvoiceStore
+	ReceiptStore
 }
 
 // Tx is a Store inside a transaction: every read of Store, which sees the
@@ -71,6 +73,8 @@ type Tx interface {
 	TeamTx
 	ClientTx
 	ProductTx
+	TaxInvoiceTx
+	ReceiptTx
 }
 
 // inTx runs fn in one transaction of st and returns what fn returns, for the

@@ -21,6 +21,9 @@ import (
 const (
 	EventTeamCreated = "team.created" // a tenant is configured as a team for the first time
 	EventTeamUpdated = "team.updated"
+	// EventTeamSATCompleted: the team gave its fiscal identity (its SAT
+	// onboarding), so it can issue invoices.
+	EventTeamSATCompleted = "team.sat.completed"
 )
 
 // BillingAccount groups the teams that share billing.
@@ -69,8 +72,21 @@ type Team struct {
 	Master           bool            `json:"master"`
 	Metadata         json.RawMessage `json:"metadata"` // a JSON object; split billing matches its keys
 	Split            SplitBilling    `json:"split"`
-	CreatedAt        time.Time       `json:"createdAt"`
-	UpdatedAt        time.Time       `json:"updatedAt"`
+	// Fiscal is who the team's invoices are issued by; nil until the team
+	// gives it (ConfigureFiscalIdentity), and a team without one cannot
+	// invoice.
+	Fiscal    *FiscalIdentity `json:"fiscal,omitempty"`
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
+
+// FiscalIdentity is a taxpayer as the SAT knows it: the issuer (Emisor) of a
+// team's invoices.
+type FiscalIdentity struct {
+	RFC       string `json:"rfc"`
+	LegalName string `json:"legalName"` // as registered, without the company type ("S.A. de C.V.")
+	TaxSystem string `json:"taxSystem"` // c_RegimenFiscal
+	Zip       string `json:"zip"`       // the postal code invoices are issued at (LugarExpedicion)
 }
 
 // TeamSettings is the input of ConfigureTeam: the whole configuration.
@@ -257,6 +273,52 @@ func (s *Service) ActingTeam(ctx context.Context, tenantID, target string) (*Tea
 		return nil, &Error{Code: EFORBIDDEN, Message: msg, Fields: map[string]string{"team": msg}}
 	}
 	return t, err
+}
+
+// ConfigureFiscalIdentity sets who the tenant's team issues its invoices as
+// (the team's SAT onboarding), creating the team on first use, and fires
+// team.sat.completed. Returns ENOTFOUND for an unknown tenant and EINVALID.
+func (s *Service) ConfigureFiscalIdentity(ctx context.Context, tenantID string, in FiscalIdentity) (*Team, error) {
+	f := FiscalIdentity{RFC: NormalizeRFC(in.RFC), LegalName: strings.TrimSpace(in.LegalName),
+		TaxSystem: strings.TrimSpace(in.TaxSystem), Zip: strings.TrimSpace(in.Zip)}
+	var v Validation
+	switch {
+	case f.RFC == "":
+		v.Add("rfc", msgRequired)
+	case f.RFC == RFCGeneralPublic || f.RFC == RFCForeign:
+		v.Add("rfc", "A generic RFC cannot issue invoices.")
+	default:
+		if msg := checkRFC(f.RFC); msg != "" {
+			v.Add("rfc", msg)
+		}
+	}
+	if f.LegalName == "" {
+		v.Add("legalName", msgRequired)
+	} else if len(f.LegalName) > 254 {
+		v.Add("legalName", "At most 254 characters.")
+	}
+	if f.TaxSystem == "" {
+		v.Add("taxSystem", msgRequired)
+	} else {
+		checkTaxSystem(&v, "taxSystem", f.TaxSystem)
+	}
+	if !zipPattern.MatchString(f.Zip) {
+		v.Add("zip", "A Mexican postal code has 5 digits.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return write(ctx, s, tenantID, "team.fiscal", f, func(tx Tx, now time.Time) (*Team, error) {
+		t, err := findTeam(ctx, tx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		t.Fiscal, t.UpdatedAt = &f, now
+		if err := tx.PutTeam(ctx, t); err != nil {
+			return nil, err
+		}
+		return t, s.appendEvent(ctx, tx, now, tenantID, EventTeamSATCompleted, tenantID, t)
+	})
 }
 
 // isJSONObject reports whether raw is a JSON object.

@@ -10,7 +10,8 @@ import (
 )
 
 // NewGigstack returns the gigstack v2 dialect (payments with items and taxes,
-// clients, services, catalogs, teams and webhooks of a Mexican team), with
+// invoices (CFDI 4.0) and receipts, clients, services, catalogs, teams and
+// webhooks of a Mexican team), with
 // routes relative to the API base URL (https://api.gigstack.io in
 // production: the routes carry their /v2); the example server mounts it at
 // /gigstack. It registers the gigstack webhook scheme with svc.
@@ -45,6 +46,19 @@ import (
 //	GET    /v2/webhooks/{webhookId}              → webhook
 //	PUT    /v2/webhooks/{webhookId}              {"url"?,"events"?,"description"?,"status"?} → webhook
 //	DELETE /v2/webhooks/{webhookId}              → {"data":{"id","deleted":true}}
+//	POST   /v2/invoices/income                   {"client":{"id"}|client,"items":[{"description","quantity"?,"unit_price","product_key"?,"unit_key"?,"unit_name"?,"taxes"?}],
+//	                                             "currency"?,"exchange_rate"?,"series"?,"use"?,"payment_form"?,"payment_method"?:"PUE"|"PPD","metadata"?} → invoice
+//	GET    /v2/invoices/income                   ?limit&next&status(valid|cancelled)&client_id&series&payment_id → {"data","message","has_more","total_results","next"}
+//	GET    /v2/invoices/income/{uuid}            → invoice; ?file_type=xml → its CFDI 4.0 XML, UNSTAMPED (application/xml)
+//	DELETE /v2/invoices/income/{uuid}            {"motive":"01"…"04","substitution_uuid"?} (body or query) → the canceled invoice
+//	GET    /v2/invoices/payment[/{uuid}]         the payment complements (type P), as the income invoices
+//	DELETE /v2/invoices/payment/{uuid}           cancel a complement; DELETE /v2/invoices/{uuid} cancels either
+//	POST   /v2/receipts                          {"clientId"?|"client"?,"items" (as a payment's),"currency"?,"exchange"?,"paymentMethod"?,"validUntil"?,"metadata"?} → receipt
+//	GET    /v2/receipts                          ?limit&next&status&client_id&payment_id → list of receipts, as invoices
+//	GET    /v2/receipts/{receiptId}              → receipt
+//	PUT    /v2/receipts/{receiptId}              {"clientId"?,"validUntil"?,"paymentMethod"?,"metadata"?,"status"?:"completed"} → receipt
+//	DELETE /v2/receipts/{receiptId}              → the receipt, cancelled
+//	POST   /v2/receipts/{receiptId}/stamp        {"clientId"?|"client"?,"paymentMethod"?,"use"?,"series"?} → the invoice it became
 //	GET    /pay/{token}                          the hosted payment link (shortURL): an HTML page; no auth
 //	POST   /pay/{token}                          the page's sandbox "pay" (sandbox processor only): the payment succeeds → 303 to the page
 //
@@ -66,6 +80,21 @@ import (
 // keys: the payment shows transfer_data {"destination","split" (the connected
 // team's percentage),"splitType":{"master","connect"}}.
 //
+// Invoices (CFDI 4.0, paykit's tax invoices) are issued by the acting team,
+// which needs a fiscal identity (the sandbox's teams/{id}/sat), with the next
+// folio of their series (A by default; P for payment complements): folios are
+// gapless and unique per series. Their amounts are decimal units; their id is
+// their uuid (paykit's ID: nothing is stamped, no PAC); a PUE invoice needs
+// its payment_form, a PPD one's is 99. Cancel motive 01 needs the
+// substitution_uuid of a valid invoice that replaces it; a PPD invoice with
+// valid complements cannot be canceled. A payment's automations issue
+// invoices too: automaticInvoice and automateInvoiceOnComplete a PUE invoice
+// once it is paid, automateIncomeInvoiceAndComplement a PPD invoice at
+// creation and its complement once paid, forceReceipt a receipt (pending
+// until paid); the payment's invoices lists their uuids. Receipts are
+// pending, open, invoiced, completed, expired (at validUntil, by default the
+// end of the month in Mexico City) or cancelled.
+//
 // Lists take limit (1 to 100, default 10) and starting_after (the id of the
 // last item of the previous page, which next gives). GET /v2/payments also
 // takes order_by (timestamp, the default, or amount), order_direction (desc,
@@ -82,6 +111,14 @@ import (
 //	summary: {"id","amount","status","clientId","currency","timestamp","client":{"name","rfc"},"shortURL"}
 //	client:  {"id","billingAccount","metadata","owner","email","from","team","name","rfc","legal_name","timestamp",
 //	          "livemode","tax_system","address","phone","use","zip"}
+//	invoice: {"id","uuid","invoice_type":"I"|"P","status":"valid"|"cancelled","series","folio_number","client":{"id","name",
+//	          "legal_name","tax_id","tax_system","zip","use"},"issuer":{"tax_id","legal_name","tax_system","zip"},
+//	          "currency","exchange_rate","payment_form",
+//	          "payment_method","use","items":[{"id","description","quantity","unit_price","product_key","unit_key",
+//	          "unit_name","subtotal","taxes","total"}],"subtotal","taxes","total","last_balance","complement"?,"payment",
+//	          "receipt","automation","cancellation","stamped":false,"stamp":null,"metadata","team","created_at"}
+//	receipt: {"id","status","client","clientId","items","currency","exchange","subtotal","taxes","total","payment_form",
+//	          "payment","invoice","validUntil","metadata","team","timestamp"}
 //	error:   {"error":{"code","message","details"?:{"field":"message"}},"message"}
 //
 // A payment's status is requires_payment_method, requires_confirmation,
@@ -94,7 +131,9 @@ import (
 // Webhooks subscribe to gigstack's 26 event names (gigstack_names.go) and are
 // delivered by the Service's engine as {"id":"evt_…","event","timestamp","data"}
 // signed with X-Gigstack-Signature (the hex HMAC-SHA256 of the body with the
-// webhook's secret); a payment's data is its summary.
+// webhook's secret); a payment's data is its summary, an invoice's (invoice.*)
+// the invoice, a receipt's the receipt, and invoice.failed's {"payment",
+// "automation","code","message","details"}.
 func NewGigstack(svc *paykit.Service) http.Handler {
 	svc.RegisterScheme(gigstackScheme)
 	g := &gigstack{svc: svc}
@@ -122,6 +161,20 @@ func NewGigstack(svc *paykit.Service) http.Handler {
 	g.handle(rt, "GET /v2/webhooks/{id}", g.getWebhook)
 	g.handle(rt, "PUT /v2/webhooks/{id}", g.updateWebhook)
 	g.handle(rt, "DELETE /v2/webhooks/{id}", g.deleteWebhook)
+	g.handle(rt, "POST /v2/invoices/income", g.createInvoice)
+	g.handle(rt, "GET /v2/invoices/income", g.listInvoices(paykit.CFDITypeIncome))
+	g.handle(rt, "GET /v2/invoices/income/{id}", g.getInvoice(paykit.CFDITypeIncome))
+	g.handle(rt, "DELETE /v2/invoices/income/{id}", g.cancelInvoice(paykit.CFDITypeIncome))
+	g.handle(rt, "GET /v2/invoices/payment", g.listInvoices(paykit.CFDITypePayment))
+	g.handle(rt, "GET /v2/invoices/payment/{id}", g.getInvoice(paykit.CFDITypePayment))
+	g.handle(rt, "DELETE /v2/invoices/payment/{id}", g.cancelInvoice(paykit.CFDITypePayment))
+	g.handle(rt, "DELETE /v2/invoices/{id}", g.cancelInvoice(""))
+	g.handle(rt, "POST /v2/receipts", g.createReceipt)
+	g.handle(rt, "GET /v2/receipts", g.listReceipts)
+	g.handle(rt, "GET /v2/receipts/{id}", g.getReceipt)
+	g.handle(rt, "PUT /v2/receipts/{id}", g.updateReceipt)
+	g.handle(rt, "DELETE /v2/receipts/{id}", g.deleteReceipt)
+	g.handle(rt, "POST /v2/receipts/{id}/stamp", g.stampReceipt)
 	rt.mux.HandleFunc("GET /pay/{token}", g.payPage)
 	rt.mux.HandleFunc("POST /pay/{token}", g.payLink)
 	return rt
@@ -160,9 +213,21 @@ func (g *gigstack) handle(rt *router, pattern string, h gigstackHandler) {
 		if err != nil {
 			return gigstackErr(err)
 		}
+		if raw, ok := body.(rawBody); ok {
+			w.Header().Set("Content-Type", raw.contentType)
+			w.WriteHeader(status)
+			_, err := w.Write(raw.body)
+			return err
+		}
 		writeJSON(w, status, body)
 		return nil
 	})
+}
+
+// rawBody is an answer that is not JSON: an invoice's XML.
+type rawBody struct {
+	contentType string
+	body        []byte
 }
 
 // gigstackEnvelope is the envelope of one object.

@@ -18,7 +18,8 @@ import (
 // the Service's event type each stands for. A name whose noun paykit does
 // not have yet (invoices, receipts, SAT and onboarding events) stands for
 // the event type of its own name, so that a webhook may subscribe to it now
-// and receive it once a noun fires it.
+// and receive it once a noun fires it. "invoice" is paykit's tax invoice (the
+// root's Invoice is Gigapay's, whose events gigstack never shows).
 var gigstackEvents = []struct{ name, typ string }{
 	{"payment.created", paykit.EventPaymentCreated},
 	{"payment.updated", paykit.EventPaymentUpdated},
@@ -26,14 +27,14 @@ var gigstackEvents = []struct{ name, typ string }{
 	{"payment.canceled", paykit.EventPaymentCanceled},
 	{"payment.deleted", "payment.deleted"},
 	{"payment.upcoming_due_date", "payment.upcoming_due_date"},
-	{"invoice.created", "invoice.created"},
-	{"invoice.canceled", "invoice.canceled"},
-	{"invoice.failed", "invoice.failed"},
+	{"invoice.created", paykit.EventTaxInvoiceCreated},
+	{"invoice.canceled", paykit.EventTaxInvoiceCanceled},
+	{"invoice.failed", paykit.EventTaxInvoiceFailed},
 	{"invoice_batch.completed", "invoice_batch.completed"},
-	{"receipt.created", "receipt.created"},
-	{"receipt.updated", "receipt.updated"},
-	{"receipt.completed", "receipt.completed"},
-	{"receipt.deleted", "receipt.deleted"},
+	{"receipt.created", paykit.EventReceiptCreated},
+	{"receipt.updated", paykit.EventReceiptUpdated},
+	{"receipt.completed", paykit.EventReceiptCompleted},
+	{"receipt.deleted", paykit.EventReceiptDeleted},
 	{"customer.created", paykit.EventClientCreated},
 	{"customer.updated", paykit.EventClientUpdated},
 	{"customer.deleted", paykit.EventClientDeleted},
@@ -42,7 +43,7 @@ var gigstackEvents = []struct{ name, typ string }{
 	{"service.deleted", "product.deleted"},
 	{"sat.invoice.synced", "sat.invoice.synced"},
 	{"teams.created", paykit.EventTeamCreated},
-	{"teams.sat.completed", "team.sat.completed"},
+	{"teams.sat.completed", paykit.EventTeamSATCompleted},
 	{"teams.stripe.completed", "team.stripe.completed"},
 	{"teams.openpay.completed", "team.openpay.completed"},
 	{"teams.sat.manifest.signed", "team.sat.manifest.signed"},
@@ -86,6 +87,34 @@ var gigstackFields = map[string]string{
 	"taxSystem":                  "tax_system",
 }
 
+// gigstackDocumentFields rename the root's fields in the snake_case wire of
+// invoices, before gigstackFields: an item's name is its description there
+// (see gigstackDocumentField).
+var gigstackDocumentFields = map[string]string{
+	"clientId":       "client.id",
+	"unitPrice":      "unit_price",
+	"paymentForm":    "payment_form",
+	"paymentMethod":  "payment_method",
+	"exchange":       "exchange_rate",
+	"substitutionId": "substitution_uuid",
+}
+
+// gigstackDocumentField returns the invoices' wire name of the root's field f.
+func gigstackDocumentField(f string) string {
+	parts := strings.Split(f, ".")
+	for i, p := range parts {
+		if w, ok := gigstackDocumentFields[p]; ok {
+			parts[i] = w
+		} else if p == "name" && i > 0 && strings.HasPrefix(parts[i-1], "items[") {
+			parts[i] = "description"
+		}
+	}
+	return gigstackField(strings.Join(parts, "."))
+}
+
+// gigstackDocErr is gigstackErr for the routes of invoices.
+func gigstackDocErr(err error) error { return renameFields(err, gigstackDocumentField) }
+
 // gigstackMessages rewrites the root's messages into gigstack's words.
 var gigstackMessages = map[string]string{
 	"A value is required.":                      "This field is required",
@@ -95,6 +124,7 @@ var gigstackMessages = map[string]string{
 	"The amount must be greater than zero.":     "Amount must be greater than 0",
 	"A paid payment needs its payment form.":    "paymentMethod is required when paid is true",
 	"Give either clientId or client, not both.": "Give either clientId or a client object, not both",
+	"Give clientId or client.":                  "A client is required: {\"id\"} of one, or a client object",
 }
 
 // gigstackMessage returns the wire's words for the root's message msg.
@@ -127,6 +157,7 @@ const (
 	prefixClient  = "client_"
 	prefixService = "service_"
 	prefixWebhook = "wh_"
+	prefixReceipt = "receipt_"
 )
 
 // wireID returns id with prefix.

@@ -113,15 +113,23 @@ func (c *gigstackPaymentCreate) domain() paykit.ChargeCreate {
 		t := c.Date.Time
 		in.Date = &t
 	}
-	if c.Items != nil {
-		in.Items = make([]paykit.ChargeItemInput, len(c.Items))
+	in.Items = gigstackItems(c.Items)
+	return in
+}
+
+// gigstackItems returns the Service's items of a payment's (or receipt's)
+// items: total is the unit price.
+func gigstackItems(items []gigstackItemIn) []paykit.ChargeItemInput {
+	if items == nil {
+		return nil
 	}
-	for i, it := range c.Items {
-		in.Items[i] = paykit.ChargeItemInput{ProductID: prefixedOrMissing(prefixService, it.ID), Name: it.Name,
+	out := make([]paykit.ChargeItemInput, len(items))
+	for i, it := range items {
+		out[i] = paykit.ChargeItemInput{ProductID: prefixedOrMissing(prefixService, it.ID), Name: it.Name,
 			Description: it.Description, Quantity: decimalPtr(it.Quantity), UnitPrice: decimalPtr(it.Total),
 			ProductKey: it.ProductKey, UnitKey: it.UnitKey, UnitName: it.UnitName, Taxes: gigstackTaxes(it.Taxes)}
 	}
-	return in
+	return out
 }
 
 // prefixedOrMissing returns the Service's ID of a wire ID, "" for "", and an
@@ -198,6 +206,9 @@ type gigstackAutomation struct {
 	Type    string `json:"type"`
 	From    string `json:"from"`
 	Trigger string `json:"trigger,omitempty"` // the status it waits for
+	Invoice string `json:"invoice,omitempty"` // the uuid of the invoice it issued
+	Receipt string `json:"receipt,omitempty"` // the receipt it made
+	Failure string `json:"failure,omitempty"` // why it could not
 }
 
 type gigstackTransferData struct {
@@ -293,20 +304,22 @@ func gigstackPaymentOf(p *paykit.Payment, base string) gigstackPayment {
 		out.SucceededTimestamp = &ms
 	}
 	for _, it := range ch.Items {
-		w := gigstackItem{ID: nullable(wireID(prefixService, it.ProductID)), Name: it.Name, Description: it.Description,
-			Quantity: jsonNumber{it.Quantity}, Total: jsonNumber{it.UnitPrice.Amount}, ProductKey: it.ProductKey,
-			UnitKey: it.UnitKey, UnitName: it.UnitName, Taxes: []gigstackTaxOut{}, Currency: string(c),
-			PaymentType: gigstackLabel{"Tarifa fija", "fixed"}}
-		for _, t := range it.Taxes {
-			w.Taxes = append(w.Taxes, gigstackTaxOut{Type: t.Type, Rate: jsonNumber{t.Rate}, Factor: t.Factor,
-				Inclusive: t.Inclusive, Withholding: t.Withholding,
-				Base: &jsonNumber{t.Base.Amount}, Amount: &jsonNumber{t.Amount.Amount}})
-		}
-		out.Items = append(out.Items, w)
+		out.Items = append(out.Items, gigstackItemOf(&it, c))
 	}
 	for _, a := range ch.Automations {
-		w := gigstackAutomation{Action: "create", Ref: "payments", Type: string(a.Document), From: "payments", Trigger: string(a.When)}
+		w := gigstackAutomation{Action: "create", Ref: "payments", Type: string(a.Document), From: "payments",
+			Trigger: string(a.When), Failure: a.Failure}
 		out.Automations = append(out.Automations, w)
+		if a.DocumentID == "" {
+			continue
+		}
+		if a.Document == paykit.AutomationReceipt {
+			w.Receipt = wireID(prefixReceipt, a.DocumentID)
+		} else {
+			w.Invoice = a.DocumentID
+			out.Invoices = append(out.Invoices, a.DocumentID)
+		}
+		out.Automations[len(out.Automations)-1] = w
 	}
 	if sp := ch.Split; sp != nil {
 		td := &gigstackTransferData{Destination: sp.Destination, Split: jsonNumber{sp.ConnectPercent()}}
@@ -314,6 +327,20 @@ func gigstackPaymentOf(p *paykit.Payment, base string) gigstackPayment {
 		out.TransferData = td
 	}
 	return out
+}
+
+// gigstackItemOf renders an item of a payment or receipt in c.
+func gigstackItemOf(it *paykit.ChargeItem, c paykit.Currency) gigstackItem {
+	w := gigstackItem{ID: nullable(wireID(prefixService, it.ProductID)), Name: it.Name, Description: it.Description,
+		Quantity: jsonNumber{it.Quantity}, Total: jsonNumber{it.UnitPrice.Amount}, ProductKey: it.ProductKey,
+		UnitKey: it.UnitKey, UnitName: it.UnitName, Taxes: []gigstackTaxOut{}, Currency: string(c),
+		PaymentType: gigstackLabel{"Tarifa fija", "fixed"}}
+	for _, t := range it.Taxes {
+		w.Taxes = append(w.Taxes, gigstackTaxOut{Type: t.Type, Rate: jsonNumber{t.Rate}, Factor: t.Factor,
+			Inclusive: t.Inclusive, Withholding: t.Withholding,
+			Base: &jsonNumber{t.Base.Amount}, Amount: &jsonNumber{t.Amount.Amount}})
+	}
+	return w
 }
 
 func gigstackSummaryOf(p *paykit.Payment, base string) gigstackSummary {

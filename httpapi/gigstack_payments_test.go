@@ -147,7 +147,7 @@ func TestGigstack_CreatePayment(t *testing.T) {
 		require.Equal(t, "1293.1", string(items[0].Taxes[0]["base"]))
 		require.Equal(t, "206.9", string(items[0].Taxes[0]["amount"]))
 		require.Equal(t, "true", string(items[0].Taxes[0]["inclusive"]))
-		require.Equal(t, `[{"action":"create","ref":"payments","type":"invoice","from":"payments"}]`, string(d["automations"]))
+		require.Equal(t, `[{"action":"create","ref":"payments","type":"invoice","from":"payments","trigger":"succeeded"}]`, string(d["automations"]))
 		// The client was created, from the payment.
 		c := e.MustDo(200, "GET", "/v2/clients/"+str(t, d["clientId"]), "").Data(t)
 		require.Equal(t, `"PEJU850315QT8"`, string(c["rfc"]))

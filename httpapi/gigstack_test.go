@@ -27,6 +27,9 @@ import (
 //   - sub and vendor (metadata vendor_code ABC123), teams of ba_main; sub's
 //     key is "sub-key";
 //   - outsider (key "out-key"): the master team of another billing account.
+//
+// Every team but outsider has a fiscal identity (RFC, legal name, tax system
+// 601, postal code 06100), so it can invoice.
 type GigstackEnv struct {
 	tb      testing.TB
 	Clock   *clock.Mock
@@ -75,9 +78,17 @@ func MustGigstack(tb testing.TB, opts ...paykit.Option) *GigstackEnv {
 		}
 		_, err = svc.ConfigureTeam(ctx, tm.id, tm.in)
 		require.NoError(tb, err)
+		if tm.id != "outsider" {
+			_, err = svc.ConfigureFiscalIdentity(ctx, tm.id, paykit.FiscalIdentity{RFC: teamRFCs[tm.id],
+				LegalName: strings.ToUpper(tm.id) + " SERVICIOS", TaxSystem: "601", Zip: "06100"})
+			require.NoError(tb, err)
+		}
 	}
 	return e
 }
+
+// teamRFCs are the RFCs of the GigstackEnv's teams.
+var teamRFCs = map[string]string{"master": "MAS190101AB1", "sub": "SUB190101AB2", "vendor": "VEN190101AB3"}
 
 // Do sends a request to the gigstack dialect with the master's key; headers
 // are name/value pairs ("Authorization", "" removes the key).

@@ -189,7 +189,8 @@ func (g *gigstack) deleteWebhook(c *gigstackCall) (int, any, error) {
 // renderGigstackEvent is the body of a gigstack delivery:
 // {"id":"evt_<event ID>","event","timestamp","data"}, the event named as
 // gigstack documents it and its data in gigstack's shape where the dialect
-// has one (a payment's summary, a client, a service); any other snapshot is
+// has one (a payment's summary, a client, a service, an invoice, a receipt);
+// any other snapshot is
 // posted as the event holds it.
 func renderGigstackEvent(ev *paykit.Event, _ string) (json.RawMessage, error) {
 	data := ev.Data
@@ -204,6 +205,10 @@ func renderGigstackEvent(ev *paykit.Event, _ string) (json.RawMessage, error) {
 			if b, err := encodeJSON(gigstackClientOf(&cl, "")); err == nil {
 				data = b
 			}
+		}
+	case strings.HasPrefix(ev.Type, "tax_invoice."), strings.HasPrefix(ev.Type, "receipt."):
+		if d, ok := gigstackDocumentData(ev); ok {
+			data = d
 		}
 	case strings.HasPrefix(ev.Type, "product."):
 		var p paykit.Product

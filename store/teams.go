@@ -28,7 +28,7 @@ func (t *view) FindBillingAccountByID(ctx context.Context, id string) (*paykit.B
 	return &paykit.BillingAccount{ID: r.ID, Name: r.Name, CreatedAt: fromMicros(r.CreatedAt)}, nil
 }
 
-const teamColumns = `tenant_id, name, billing_account_id, master, metadata, split, created_at, updated_at`
+const teamColumns = `tenant_id, name, billing_account_id, master, metadata, split, fiscal, created_at, updated_at`
 
 type teamRow struct {
 	TenantID         string `db:"tenant_id"`
@@ -37,6 +37,7 @@ type teamRow struct {
 	Master           bool   `db:"master"`
 	Metadata         string `db:"metadata"`
 	Split            string `db:"split"`
+	Fiscal           string `db:"fiscal"` // JSON of paykit.FiscalIdentity, or '' for none
 	CreatedAt        int64  `db:"created_at"`
 	UpdatedAt        int64  `db:"updated_at"`
 }
@@ -47,6 +48,12 @@ func (r *teamRow) team() (*paykit.Team, error) {
 	if err := json.Unmarshal([]byte(r.Split), &tm.Split); err != nil {
 		return nil, fmt.Errorf("team %s: split: %w", r.TenantID, err)
 	}
+	if r.Fiscal != "" {
+		tm.Fiscal = new(paykit.FiscalIdentity)
+		if err := json.Unmarshal([]byte(r.Fiscal), tm.Fiscal); err != nil {
+			return nil, fmt.Errorf("team %s: fiscal: %w", r.TenantID, err)
+		}
+	}
 	return tm, nil
 }
 
@@ -55,11 +62,17 @@ func (t *tx) PutTeam(ctx context.Context, tm *paykit.Team) error {
 	if err != nil {
 		return fmt.Errorf("put team %s: %w", tm.TenantID, err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO teams (`+teamColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	var fiscal []byte
+	if tm.Fiscal != nil {
+		if fiscal, err = json.Marshal(tm.Fiscal); err != nil {
+			return fmt.Errorf("put team %s: %w", tm.TenantID, err)
+		}
+	}
+	_, err = t.exec(ctx, `INSERT INTO teams (`+teamColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET name = excluded.name, billing_account_id = excluded.billing_account_id,
-			master = excluded.master, metadata = excluded.metadata, split = excluded.split,
+			master = excluded.master, metadata = excluded.metadata, split = excluded.split, fiscal = excluded.fiscal,
 			created_at = excluded.created_at, updated_at = excluded.updated_at`,
-		tm.TenantID, tm.Name, tm.BillingAccountID, tm.Master, string(tm.Metadata), string(split),
+		tm.TenantID, tm.Name, tm.BillingAccountID, tm.Master, string(tm.Metadata), string(split), string(fiscal),
 		micros(tm.CreatedAt), micros(tm.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("put team %s: %w", tm.TenantID, err)

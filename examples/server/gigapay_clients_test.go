@@ -80,6 +80,9 @@ func TestPUT_RequiresCreateFields(t *testing.T) {
 	gigstack := []string{"Authorization", "Bearer demo"}
 	hook := string(d.mustDo(200, "POST", "/gigstack/v2/webhooks", `{"url": "https://example.com/hooks", "events": ["payment.succeeded"]}`,
 		gigstack...).object(t)["data"].(map[string]any)["id"].(string))
+	receipt := d.mustDo(200, "POST", "/gigstack/v2/receipts", `{"clientId": "client_customer123", "paymentMethod": "01",
+		"items": [{"name": "Service", "quantity": 1, "total": 100, "product_key": "84111506", "unit_key": "E48"}]}`,
+		gigstack...).object(t)["data"].(map[string]any)["id"].(string)
 	routes := []putRoute{
 		{"/v2/integrations/{id}/", "/gigapay/v2/integrations/demo/", "/gigapay/v2/integrations/demo/", integration, integrationFields, nil, false},
 		{"/v2/integrations/{id}/", "/gigapay/v2/integrations/custom/", "/gigapay/v2/integrations/custom/",
@@ -98,6 +101,8 @@ func TestPUT_RequiresCreateFields(t *testing.T) {
 			`{"phone": "5512345678"}`, nil, gigstack, true},
 		{"/v2/webhooks/{id}", "/gigstack/v2/webhooks/" + hook, "/gigstack/v2/webhooks/" + hook,
 			`{"description": "Payments"}`, nil, gigstack, true},
+		{"/v2/receipts/{id}", "/gigstack/v2/receipts/" + receipt, "/gigstack/v2/receipts/" + receipt,
+			`{"metadata": {"order": "A-1"}}`, nil, gigstack, true},
 		// Ping takes no body.
 		{"/v2/ping", "/gigstack/v2/ping", "/gigstack/v2/ping", `{}`, nil, gigstack, false},
 	}

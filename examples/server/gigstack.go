@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/paykit/paykit"
 	"github.com/shopspring/decimal"
@@ -19,12 +20,17 @@ const demoBillingAccount = "ba_xzpRdFw2KSmVtQm"
 
 // demoTeams are the seed's teams, connected to the demo master team; the
 // metadata lets split billing find them by vendor_code as well as by ID.
-var demoTeams = []struct{ id, name, metadata string }{
-	{"team_9ZwE3pF8qKmJ7xL", "Demo sub-team", `{}`},
-	{"team_subsidiary123", "Demo subsidiary", `{}`},
-	{"team_connectPartner123", "Demo connect partner", `{"vendor_code":"ABC123"}`},
-	{"team_vendor456", "Demo vendor", `{"vendor_code":"VEND456"}`},
+var demoTeams = []struct{ id, name, metadata, rfc string }{
+	{"team_9ZwE3pF8qKmJ7xL", "Demo sub-team", `{}`, "DST190101AB2"},
+	{"team_subsidiary123", "Demo subsidiary", `{}`, "DSU190101AB3"},
+	{"team_connectPartner123", "Demo connect partner", `{"vendor_code":"ABC123"}`, "DCP190101AB4"},
+	{"team_vendor456", "Demo vendor", `{"vendor_code":"VEND456"}`, "DVE190101AB5"},
 }
+
+// demoRFC is the demo master team's RFC. Every demo team has a fiscal
+// identity (tax system 601, postal code 06100), so each can invoice: the
+// seed's automaticInvoice examples issue their invoices.
+const demoRFC = "DEM190101AB1"
 
 // demoClients are the seed's clients, by team: client_7kL2mX9pNqR4eWs is
 // charged by the master team and, in the master team examples, by two of its
@@ -65,12 +71,27 @@ func seedGigstackDemo(ctx context.Context, svc *paykit.Service) error {
 	if err != nil {
 		return err
 	}
+	fiscal := func(tenant, name, rfc string) error {
+		t, err := svc.FindTeam(ctx, tenant)
+		if err != nil || t.Fiscal != nil {
+			return err // given already
+		}
+		_, err = svc.ConfigureFiscalIdentity(ctx, tenant, paykit.FiscalIdentity{RFC: rfc, LegalName: strings.ToUpper(name),
+			TaxSystem: "601", Zip: "06100"})
+		return err
+	}
+	if err := fiscal(demoTenantID, "Demo", demoRFC); err != nil {
+		return err
+	}
 	for _, t := range demoTeams {
 		if _, err := svc.CreateTenant(ctx, t.id, t.name); err != nil && paykit.ErrorCode(err) != paykit.ECONFLICT {
 			return err
 		}
 		err := configure(t.id, paykit.TeamSettings{BillingAccountID: demoBillingAccount, Metadata: json.RawMessage(t.metadata)})
 		if err != nil {
+			return err
+		}
+		if err := fiscal(t.id, t.name, t.rfc); err != nil {
 			return err
 		}
 	}

@@ -33,6 +33,9 @@ func testTeams(t *testing.T, s paykit.Store) {
 			Metadata: json.RawMessage(meta), CreatedAt: Base, UpdatedAt: Base,
 			Split: paykit.SplitBilling{Enabled: i == 0, MasterPercent: decimal.RequireFromString("12.5"),
 				MetadataKeys: []string{"vendor_id"}, MasterClient: paykit.SplitClientMaster, ConnectClient: paykit.SplitClientConnect}}
+		if i == 0 {
+			tm.Fiscal = &paykit.FiscalIdentity{RFC: "EKU9003173C9", LegalName: "ESCUELA KEMPER URGATE", TaxSystem: "601", Zip: "42501"}
+		}
 		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.PutTeam(ctx, tm) }))
 		teams = append(teams, tm)
 	}
