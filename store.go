@@ -49,6 +49,9 @@ type Store interface {
 	TeamStore
 	ClientStore
 	ProductStore
+	NodeStore
+	NetworkStore
+	Web3PaymentStore
 }
 
 // Tx is a Store inside a transaction: every read of Store, which sees the
@@ -71,6 +74,9 @@ type Tx interface {
 	TeamTx
 	ClientTx
 	ProductTx
+	NodeTx
+	NetworkTx
+	Web3PaymentTx
 }
 
 // inTx runs fn in one transaction of st and returns what fn returns, for the

@@ -60,6 +60,9 @@ func Run(t *testing.T, open func(t *testing.T) paykit.Store) {
 		{"Clients", testClients},
 		{"Products", testProducts},
 		{"Charges", testCharges},
+		{"Nodes", testNodes},
+		{"ChainRegistries", testChainRegistries},
+		{"Web3Payments", testWeb3Payments},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
