@@ -174,12 +174,12 @@ type Payment struct {
 
 // Widget is the payer's widget as the API shows it.
 type Widget struct {
-	NetworkID      uint64 `json:"network_id"`
-	DealID         uint64 `json:"deal_id"`
+	NetworkID      uint64      `json:"network_id"`
+	DealID         uint64      `json:"deal_id"`
 	Price          json.Number `json:"price"`
-	PriceDecimals  int    `json:"price_decimals"`
-	DiamondAddress string `json:"diamond_address"`
-	TokenAddress   string `json:"token_address"`
+	PriceDecimals  int         `json:"price_decimals"`
+	DiamondAddress string      `json:"diamond_address"`
+	TokenAddress   string      `json:"token_address"`
 	Contract       struct {
 		ABI          json.RawMessage `json:"abi"`
 		FunctionName string          `json:"function_name"`
