@@ -113,8 +113,8 @@ const (
 // final.
 var web3PaymentLifecycle = lifecycle[Web3PaymentStatus]{
 	next: map[Web3PaymentStatus][]Web3PaymentStatus{
-		Web3PaymentStatusPending: {Web3PaymentStatusProcessing, Web3PaymentStatusCompleted, Web3PaymentStatusCancelling,
-			Web3PaymentStatusCancelled, Web3PaymentStatusExpired, Web3PaymentStatusFailed},
+		Web3PaymentStatusPending: {Web3PaymentStatusProcessing, Web3PaymentStatusCancelling, Web3PaymentStatusCancelled,
+			Web3PaymentStatusExpired, Web3PaymentStatusFailed},
 		Web3PaymentStatusProcessing: {Web3PaymentStatusPending, Web3PaymentStatusCompleted, Web3PaymentStatusCancelling,
 			Web3PaymentStatusCancelled, Web3PaymentStatusExpired},
 		Web3PaymentStatusCancelling: {Web3PaymentStatusCompleted, Web3PaymentStatusCancelled},
@@ -586,6 +586,9 @@ func (s *Service) moveWeb3Payment(ctx context.Context, tx Tx, now time.Time, p *
 		return err
 	}
 	p.Status, p.UpdatedAt, p.LeaseUntil = to, now, nil
+	if to != Web3PaymentStatusPending {
+		p.DealError = "" // a failed creation is a pending payment's; its log keeps it
+	}
 	switch to {
 	case Web3PaymentStatusCompleted:
 		p.CompletedAt = &now

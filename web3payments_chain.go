@@ -392,12 +392,14 @@ func (s *Service) applyChainEvent(ctx context.Context, tx Tx, now time.Time, c *
 
 	case ChainEventDeposited:
 		switch p.Status {
+		case Web3PaymentStatusProcessing, Web3PaymentStatusCancelling, Web3PaymentStatusExpired:
 		case Web3PaymentStatusCompleted:
 			return nil
-		case Web3PaymentStatusCancelled:
-			// The contract refuses a deposit after a cancellation, so this is
-			// not a deposit into our deal.
-			s.log.Error("paykit: a deposit into a cancelled payment's deal", "payment", p.ID, "tx", ev.TxHash)
+		default:
+			// Pending or cancelled: its deal is not on the chain as ours
+			// (DealCreated precedes a deposit, and the contract refuses one
+			// after a cancellation), so this is not a deposit into it.
+			s.log.Error("paykit: a deposit into a deal its payment does not have", "payment", p.ID, "status", p.Status, "tx", ev.TxHash)
 			return nil
 		}
 		if ev.Amount == nil || ev.Amount.Cmp(d.Price) != 0 {

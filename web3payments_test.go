@@ -3,6 +3,7 @@ package paykit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"path/filepath"
 	"strings"
@@ -43,8 +44,17 @@ type web3Env struct {
 }
 
 // mustWeb3 opens a web3Env; opts configure its sandbox chain (which mines at
-// once and needs one confirmation by default).
+// once and needs one confirmation by default). When the test ends, it checks
+// every invariant of every tenant.
 func mustWeb3(tb testing.TB, opts ...sandbox.Option) *web3Env {
+	tb.Helper()
+	w := mustWeb3Unchecked(tb, opts...)
+	tb.Cleanup(func() { require.NoError(tb, w.svc.CheckAllInvariants(context.Background())) })
+	return w
+}
+
+// mustWeb3Unchecked is mustWeb3 without the invariants check at the end.
+func mustWeb3Unchecked(tb testing.TB, opts ...sandbox.Option) *web3Env {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "paykit.db")
 	db, err := store.Open(path)
@@ -56,7 +66,6 @@ func mustWeb3(tb testing.TB, opts ...sandbox.Option) *web3Env {
 	e := &env{clock: mock, db: db, path: path}
 	e.svc = paykit.New(db, paykit.WithClock(mock), paykit.WithChain(w3Network, ch))
 	httpapi.RegisterSchemes(e.svc)
-	tb.Cleanup(func() { require.NoError(tb, e.svc.CheckAllInvariants(context.Background())) })
 
 	ctx := context.Background()
 	_, err = e.svc.CreateNetwork(ctx, paykit.NetworkCreate{ID: w3Network, ChainID: sandbox.DefaultChainID, Name: "Sandbox"})
@@ -356,6 +365,35 @@ func TestCancelWeb3Payment(t *testing.T) {
 		w.MustRunDue(t)
 		w.requireStatus(t, p.ID, paykit.Web3PaymentStatusCancelled)
 	})
+	t.Run("AfterFailedCreation", func(t *testing.T) {
+		// A pending payment whose creation was sent may have a deal: it is
+		// cancelling until the chain says there is none.
+		w := mustWeb3(t)
+		p := w.MustPayment(t, "order-1")
+		w.chain.RevertNext()
+		w.MustRunDue(t)
+		w.requireStatus(t, p.ID, paykit.Web3PaymentStatusPending)
+		p, err := w.svc.CancelWeb3Payment(context.Background(), w.shop, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, paykit.Web3PaymentStatusCancelling, p.Status)
+		w.MustRunDue(t)
+		p = w.requireStatus(t, p.ID, paykit.Web3PaymentStatusCancelled)
+		require.Empty(t, p.CancelTxHash, "nothing to cancel on the chain")
+		require.Equal(t, []string{paykit.EventWeb3PaymentCreated, paykit.EventWeb3PaymentProcessing,
+			paykit.EventWeb3PaymentDealFailed, paykit.EventWeb3PaymentCancelling, paykit.EventWeb3PaymentCancelled},
+			w.eventTypes(t, w.tenant, p.ID))
+	})
+	t.Run("Elsewhere", func(t *testing.T) {
+		// Another process holding the gateway's key cancelled the deal: the
+		// chain's event is the truth.
+		w := mustWeb3(t)
+		p := w.MustPayment(t, "order-1")
+		w.MustRunDue(t)
+		_, err := w.chain.CancelDeal(context.Background(), p.DealID)
+		require.NoError(t, err)
+		w.MustRunDue(t)
+		w.requireStatus(t, p.ID, paykit.Web3PaymentStatusCancelled)
+	})
 	t.Run("ErrForbidden", func(t *testing.T) {
 		w := mustWeb3(t)
 		p := w.MustPayment(t, "order-1", func(in *paykit.Web3PaymentCreate) { in.NodeID = w3Other })
@@ -586,4 +624,48 @@ func TestAuthenticateNode(t *testing.T) {
 	ok, err = w.svc.NodeReaches(ctx, a, w3Root)
 	require.NoError(t, err)
 	require.False(t, ok)
+}
+
+// TestWeb3Payment_Invariants breaks each invariant of web3 payments in the
+// database file and requires CheckInvariants to name it.
+func TestWeb3Payment_Invariants(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		corrupt string // on the completed payment ?1, its transfer ?2, the pending payment ?3
+		want    string // with %[1]s the completed payment, %[2]s its transfer, %[3]s the pending one
+	}{
+		{"TransferVoided", `UPDATE transfers SET status = 'voided' WHERE id = ?2`,
+			"web3 payment %[1]s (completed): its transfer %[2]s is voided, not posted"},
+		{"TransferAmount", `UPDATE transfers SET amount = 1 WHERE id = ?2`,
+			"web3 payment %[1]s (completed) of 12.500000 USDT: its transfer %[2]s is of 0.000001 USDT"},
+		{"TransferMissing", `UPDATE web3_payments SET transfer_id = '' WHERE id = ?1`,
+			"web3 payment %[1]s (completed) has no transfer"},
+		{"NoDepositHash", `UPDATE web3_payments SET transaction_hash = '' WHERE id = ?1`,
+			"web3 payment %[1]s (completed) has no deposit transaction hash"},
+		{"PendingWithTransfer", `UPDATE web3_payments SET transfer_id = (SELECT transfer_id FROM web3_payments WHERE id = ?1) WHERE id = ?3`,
+			"web3 payment %[3]s (pending) has the transfer"},
+		{"NoDeal", `UPDATE web3_payments SET deal_id = 0 WHERE id = ?3`,
+			"web3 payment %[3]s (pending) paid by web3 has the deal 0"},
+		{"UnknownStatus", `UPDATE web3_payments SET status = 'lost' WHERE id = ?3`,
+			"web3 payment %[3]s (lost) has an unknown status"},
+		{"NoAccessToken", `UPDATE web3_payments SET access_token_sealed = '' WHERE id = ?3`,
+			"web3 payment %[3]s (pending) has no access token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := mustWeb3Unchecked(t)
+			done := w.MustPayment(t, "paid")
+			w.MustRunDue(t)
+			w.pay(t, done)
+			w.MustRunDue(t)
+			done = w.requireStatus(t, done.ID, paykit.Web3PaymentStatusCompleted)
+			w.chain.Fail(errors.New("down")) // keeps the other one pending
+			open := w.MustPayment(t, "open")
+			require.NoError(t, w.svc.CheckInvariants(context.Background(), w.tenant))
+
+			w.mustExec(t, tc.corrupt, done.ID, done.TransferID, open.ID)
+			err := w.svc.CheckInvariants(context.Background(), w.tenant)
+			requireCode(t, paykit.EINTERNAL, err)
+			require.Contains(t, paykit.ErrorMessage(err), fmt.Sprintf(tc.want, done.ID, done.TransferID, open.ID))
+		})
+	}
 }
