@@ -2,6 +2,7 @@ package paykit_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -668,4 +669,31 @@ func TestWeb3Payment_Invariants(t *testing.T) {
 			require.Contains(t, paykit.ErrorMessage(err), fmt.Sprintf(tc.want, done.ID, done.TransferID, open.ID))
 		})
 	}
+}
+
+// TestWeb3Payment_Webhooks: every change of a payment goes to the tenant's
+// webhook endpoints through the engine, and no delivery carries its access
+// token.
+func TestWeb3Payment_Webhooks(t *testing.T) {
+	w := mustWeb3(t)
+	rc := newReceiver(t, ok)
+	w.mustEndpoint(t, w.tenant, rc.URL, nil)
+	p := w.MustPayment(t, "order-1")
+	w.MustRunDue(t)
+	w.pay(t, p)
+	w.MustRunDue(t)
+	var types []string
+	for _, r := range rc.requests() {
+		var body struct {
+			Type string `json:"type"`
+		}
+		require.NoError(t, json.Unmarshal(r.Body, &body), "%s", r.Body)
+		if strings.HasPrefix(body.Type, "web3payment.") {
+			types = append(types, body.Type)
+		}
+		require.NotContains(t, string(r.Body), p.AccessToken)
+	}
+	// Deliveries run concurrently: each event once, in any order.
+	require.ElementsMatch(t, []string{paykit.EventWeb3PaymentCreated, paykit.EventWeb3PaymentProcessing,
+		paykit.EventWeb3PaymentDealOpened, paykit.EventWeb3PaymentCompleted}, types)
 }
