@@ -246,6 +246,9 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	if err := seedRudiqPayRegistries(ctx, svc); err != nil {
 		return nil, nil, fmt.Errorf("rudiqpay registries: %w", err)
 	}
+	if err := catchUpSandbox(ctx, svc, chain); err != nil {
+		return nil, nil, fmt.Errorf("rudiqpay sandbox chain: %w", err)
+	}
 	if o.demo {
 		if err := seedDemo(ctx, svc, o.demoKey); err != nil {
 			return nil, nil, fmt.Errorf("seed demo: %w", err)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/benbjohnson/clock"
 	"github.com/paykit/paykit"
@@ -60,6 +62,25 @@ func seedRudiqPayRegistries(ctx context.Context, svc *paykit.Service) error {
 	}
 	return ok(svc.CreateChainContract(ctx, paykit.ChainContractCreate{ID: demoRudiqContract, NetworkID: demoRudiqNetwork,
 		Address: sandbox.DefaultContract}))
+}
+
+// catchUpSandbox mines the sandbox chain, which lives in memory and starts at
+// its genesis block on every start, up to where the contract's events were
+// read before: the blocks of a new run are then read, not skipped. The deals
+// of a previous run are gone with its chain; their payments end by expiry.
+func catchUpSandbox(ctx context.Context, svc *paykit.Service, ch *sandbox.Chain) error {
+	c, err := svc.FindChainContract(ctx, demoRudiqNetwork)
+	if err != nil || c.Cursor == "" {
+		return err
+	}
+	next, err := strconv.ParseUint(c.Cursor, 10, 64)
+	if err != nil {
+		return fmt.Errorf("the sandbox contract's cursor %q: %w", c.Cursor, err)
+	}
+	if head, _ := ch.Head(); next > head+1 {
+		ch.Mine(int(next - head - 1))
+	}
+	return nil
 }
 
 // seedRudiqPayDemo seeds the demo tenant's node tree and the shop's key;

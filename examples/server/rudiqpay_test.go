@@ -1,11 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/benbjohnson/clock"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/store"
 )
 
 // The RudiqPay demo through the example server's wiring: the ids GET / lists,
@@ -63,4 +72,36 @@ func TestDemoServer_RudiqPay(t *testing.T) {
 	require.NotEqual(t, `null`, string(got["transaction_hash"]))
 	l := d.mustDo(200, "GET", "/rudiqpay/api/v1/payments/"+p.ID+"/logs", "", auth...)
 	require.Contains(t, string(l.Body), `"total":4`)
+}
+
+// TestDemoServer_RudiqPayRestart: the sandbox chain lives in memory, so a
+// restart starts it again from its genesis block; the server mines it up to
+// where the contract's events were read, so the new run's deals are seen.
+func TestDemoServer_RudiqPayRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "paykit.db")
+	mock := clock.NewMock()
+	mock.Set(epoch)
+	for i := range 2 {
+		db, err := store.Open(path)
+		require.NoError(t, err)
+		svc, _, err := wire(ctx, db, mock, slog.New(slog.DiscardHandler), options{demo: true, demoKey: "demo", walletEnv: "stage"})
+		require.NoError(t, err)
+		a := paykit.NodeAccess{TenantID: demoTenantID}
+		price := decimal.RequireFromString("1")
+		for j := range 3 {
+			p, err := svc.CreateWeb3Payment(ctx, a, paykit.Web3PaymentCreate{ExternalID: fmt.Sprintf("run-%d-%d", i, j),
+				NodeID: demoRudiqNode, NetworkID: demoRudiqNetwork, CurrencyID: demoRudiqCurrency, Price: &price, PaidPrice: &price,
+				Method: "web3", Group: "product", PaymentAddress: "0x71C7656EC7ab88b098defB751B7401B5f6d8976F",
+				ExpiresAt: mock.Now().Add(time.Hour)})
+			require.NoError(t, err)
+			require.NoError(t, svc.RunDue(ctx))
+			p, err = svc.FindWeb3PaymentByID(ctx, a, p.ID)
+			require.NoError(t, err)
+			require.Equal(t, paykit.Web3PaymentStatusProcessing, p.Status)
+			require.NotNil(t, p.DealOpenedAt, "run %d: the deal's creation was read", i)
+		}
+		require.NoError(t, svc.CheckAllInvariants(ctx))
+		require.NoError(t, db.Close())
+	}
 }
