@@ -88,7 +88,7 @@ func TestArchitecture_NoVendorWire(t *testing.T) {
 		reflect.TypeFor[*paykit.Payout](), reflect.TypeFor[*paykit.Employee](), reflect.TypeFor[*paykit.Invoice](),
 		reflect.TypeFor[*paykit.Integration](), reflect.TypeFor[*paykit.Pricing](), reflect.TypeFor[*paykit.Request](),
 		reflect.TypeFor[*paykit.Token](), reflect.TypeFor[*paykit.Payment](), reflect.TypeFor[*paykit.TaxInvoice](),
-		reflect.TypeFor[*paykit.Receipt](),
+		reflect.TypeFor[*paykit.Receipt](), reflect.TypeFor[*paykit.Web3Payment](),
 	} {
 		require.False(t, typ.Implements(marshaler), "%s marshals itself", typ)
 		require.False(t, typ.Implements(unmarshaler), "%s unmarshals itself", typ)

@@ -85,6 +85,10 @@ func (b *breaches) err(tenantID string) error {
 //     created;
 //   - request ↔ transfer: a paid request has a posted transfer of its amount,
 //     and no other request has one; a rejected request has a reason;
+//   - web3 payment ↔ deal and transfer (web3payments_check.go): a web3
+//     payment has a deal; a completed one has its deposit's transaction hash
+//     and a posted transfer of its paid price into its node's account, and
+//     no other has one;
 //   - delivery ↔ endpoint and event: a delivery's endpoint exists unless it is
 //     a callback, and its event exists and has its type;
 //   - endpoint ↔ secrets: every endpoint has a whsec_ Standard Webhooks
@@ -108,6 +112,7 @@ func (s *Service) CheckInvariants(ctx context.Context, tenantID string) error {
 		{"tax invoices", s.checkTaxInvoices},
 		{"receipts", s.checkReceipts},
 		{"requests", s.checkRequests},
+		{"web3 payments", s.checkWeb3Payments},
 		{"deliveries", s.checkDeliveries},
 		{"endpoints", s.checkEndpoints},
 	} {

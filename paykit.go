@@ -43,6 +43,8 @@ type Service struct {
 	callbacks []callbackFunc // consulted for every event at fan-out, beside the endpoints
 	schemes   schemeRegistry // the webhook schemes deliveries are shaped and signed in (schemes.go)
 
+	chains map[string]Chain // the chain of each network, by network ID (WithChain, networks.go)
+
 	sealer       cipher.AEAD // seals the secrets kept in usable form; nil stores them in the clear (sealing.go)
 	warnUnsealed sync.Once
 }
@@ -130,6 +132,13 @@ func (s *Service) RunDue(ctx context.Context) error {
 		{"expire requests", s.expireRequests},
 		{"expire receipts", s.expireReceipts},
 		{"submit payments", s.submitPayments},
+		// Web3 payments: send and cancel first, so that a chain that mines at
+		// once (the sandbox's) has their events read in the same run.
+		{"send deals", s.sendDeals},
+		{"cancel deals", s.cancelDeals},
+		{"read chain events", s.readChainEvents},
+		{"check deals", s.checkDeals},
+		{"expire web3 payments", s.expireWeb3Payments},
 		{"forget idempotency keys", s.forgetIdempotencyKeys},
 		// Keep it last: it delivers the events of every step above.
 		{"deliver webhooks", s.deliverWebhooks},

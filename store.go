@@ -51,6 +51,9 @@ type Store interface {
 	ProductStore
 	TaxInvoiceStore
 	ReceiptStore
+	NodeStore
+	NetworkStore
+	Web3PaymentStore
 }
 
 // Tx is a Store inside a transaction: every read of Store, which sees the
@@ -75,6 +78,9 @@ type Tx interface {
 	ProductTx
 	TaxInvoiceTx
 	ReceiptTx
+	NodeTx
+	NetworkTx
+	Web3PaymentTx
 }
 
 // inTx runs fn in one transaction of st and returns what fn returns, for the

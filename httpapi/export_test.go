@@ -42,6 +42,7 @@ func ErrorWriters(svc *paykit.Service) map[string]func(http.ResponseWriter, *htt
 		"events":   hookErrorWriter(svc),
 		"memento":  writeMementoError,
 		"gigstack": (&gigstack{svc: svc}).writeError,
+		"rudiqpay": (&rudiqPay{svc: svc}).writeError,
 		"gigapay": func(w http.ResponseWriter, r *http.Request, err error) {
 			c := &gigapayCall{svc: svc, w: w, r: r, ctx: r.Context(), lang: "en"}
 			c.render(0, nil, err)

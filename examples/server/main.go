@@ -4,9 +4,10 @@
 //	/gigapay/   Gigapay v2 payouts                       (Authorization: Token <key> + Integration-ID)
 //	/memento/   Memento payment requests                 (HTTP Basic, key as username)
 //	/gigstack/  gigstack v2 payments, clients, webhooks   (Authorization: Bearer <key>)
+//	/rudiqpay/  RudiqPay web3 payments on a sandbox chain (Authorization: Bearer <key>; the widget: <access_token>)
 //	/webhooks/  events, webhook endpoints, delivery log  (Authorization: Bearer <key>)
 //	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/,
-//	            /sandbox/gigstack/
+//	            /sandbox/gigstack/, /sandbox/rudiqpay/ (the payer's wallet and the miners)
 //	/i/{id}/    a Gigapay invoice's app link (under -public-url, by default http://<-addr>)
 //
 //	go run ./examples/server -demo
@@ -24,7 +25,9 @@
 // are API keys) are sealed with a key kept beside the database, in
 // <db>.key (created on first start; -sealing-key-file names another), so the
 // database alone gives them away to no one. The gigstack master team, its
-// teams and clients are seeded too (gigstack.go).
+// teams and clients are seeded too (gigstack.go), and RudiqPay's node tree and
+// the shop's integration key "demo-shop"; the sandbox chain's network, USDT and
+// contract are registered with or without -demo (rudiqpay.go).
 package main
 
 import (
@@ -213,6 +216,8 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	if o.sealingKey != nil {
 		opts = append(opts, paykit.WithSealingKey(o.sealingKey))
 	}
+	chain := rudiqPayChain(clk) // RudiqPay's web3 payments, on the sandbox chain (rudiqpay.go)
+	opts = append(opts, paykit.WithChain(demoRudiqNetwork, chain))
 	svc := paykit.New(db, opts...)
 	mux := http.NewServeMux()
 	mux.Handle("GET /i/{id}/", invoicePage(svc, logger)) // Gigapay invoices' app links
@@ -225,6 +230,7 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	mux.Handle("/sandbox/gigapay/", http.StripPrefix("/sandbox/gigapay", httpapi.NewGigapaySandbox(svc)))
 	mux.Handle("/sandbox/memento/", http.StripPrefix("/sandbox/memento", httpapi.NewMementoSandbox(svc)))
 	mux.Handle("/sandbox/gigstack/", http.StripPrefix("/sandbox/gigstack", httpapi.NewGigstackSandbox(svc)))
+	mountRudiqPay(mux, svc, chain)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"apis":[`+
@@ -232,9 +238,17 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 			`{"name":"Gigapay v2","baseUrl":"/gigapay","example":"GET /gigapay/v2/payouts/"},`+
 			`{"name":"Memento","baseUrl":"/memento","example":"POST /memento/v1/requests"},`+
 			`{"name":"gigstack v2","baseUrl":"/gigstack","example":"POST /gigstack/v2/payments"},`+
+			`{"name":"RudiqPay","baseUrl":"/rudiqpay","example":"POST /rudiqpay/api/v1/payments"},`+
 			`{"name":"Events and webhooks","baseUrl":"/webhooks","example":"GET /webhooks/events"},`+
-			`{"name":"Sandbox controls","baseUrl":"/sandbox","example":"POST /sandbox/payments/{id}/complete"}]}`+"\n")
+			`{"name":"Sandbox controls","baseUrl":"/sandbox","example":"POST /sandbox/payments/{id}/complete"}],`+
+			`"rudiqpay":{"node_id":"`+demoRudiqNode+`","network_id":"`+demoRudiqNetwork+`","currency_id":"`+demoRudiqCurrency+`"}}`+"\n")
 	})
+	if err := seedRudiqPayRegistries(ctx, svc); err != nil {
+		return nil, nil, fmt.Errorf("rudiqpay registries: %w", err)
+	}
+	if err := catchUpSandbox(ctx, svc, chain); err != nil {
+		return nil, nil, fmt.Errorf("rudiqpay sandbox chain: %w", err)
+	}
 	if o.demo {
 		if err := seedDemo(ctx, svc, o.demoKey); err != nil {
 			return nil, nil, fmt.Errorf("seed demo: %w", err)
@@ -278,6 +292,11 @@ func seedDemo(ctx context.Context, svc *paykit.Service, key string) error {
 
 	// gigstack: a master team with split billing, its teams and clients.
 	if err := seedGigstackDemo(ctx, svc); err != nil {
+		return err
+	}
+
+	// RudiqPay: a root node and a shop under it, with its integration key.
+	if err := seedRudiqPayDemo(ctx, svc); err != nil {
 		return err
 	}
 

@@ -63,6 +63,9 @@ func Run(t *testing.T, open func(t *testing.T) paykit.Store) {
 		{"TaxInvoices", testTaxInvoices},
 		{"NextFolio", testNextFolio},
 		{"Receipts", testReceipts},
+		{"Nodes", testNodes},
+		{"ChainRegistries", testChainRegistries},
+		{"Web3Payments", testWeb3Payments},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
