@@ -85,6 +85,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
 	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
 	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out such as a Gigapay invoice's app page (default http://<-addr>)")
+	fs.BoolVar(&o.allowPrivateWebhooks, "allow-private-webhooks", false, "let webhooks and callbacks go to loopback and private addresses, for receivers on this machine or network (refused by default)")
 	keyFile := fs.String("sealing-key-file", "", "file of the key that seals stored secrets, created if missing (default <db>.key)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -165,6 +166,9 @@ type options struct {
 	wrapStore  func(paykit.Store) paykit.Store
 	publicURL  string // where clients reach the server, for the links it hands out; "": http://<defaultAddr>
 	sealingKey []byte // seals the secrets the Service keeps (paykit.WithSealingKey); nil keeps them in the clear
+	// allowPrivateWebhooks lets deliveries go to loopback and private
+	// addresses (paykit.WithPrivateDestinations), for local receivers.
+	allowPrivateWebhooks bool
 }
 
 // loadSealingKey reads the base64 sealing key in path, or creates the file
@@ -209,6 +213,10 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 		paykit.WithInvoiceAppURL(o.publicURL)}
 	if o.sealingKey != nil {
 		opts = append(opts, paykit.WithSealingKey(o.sealingKey))
+	}
+	if o.allowPrivateWebhooks {
+		opts = append(opts, paykit.WithPrivateDestinations())
+		logger.Warn("webhooks and callbacks may go to loopback and private addresses (-allow-private-webhooks): any tenant can make this server call its own network")
 	}
 	svc := paykit.New(db, opts...)
 	mux := http.NewServeMux()
