@@ -6,7 +6,17 @@
 //
 // # Common behaviour
 //
-// Request bodies are JSON objects of at most 1 MiB (413 otherwise). Unknown
+// A request that may change state (any method but GET, HEAD and OPTIONS) and
+// that a browser sent from another origin (Sec-Fetch-Site, or an Origin that
+// is not the Host) is refused before anything else, as forbidden in the
+// dialect's shape (cross-site request forgery: HTTP Basic credentials, which
+// Gigapay's browsable API and Memento take, are sent by the browser whoever
+// asks). Programs send neither header and are not affected.
+//
+// Request bodies are JSON objects of at most 1 MiB (413 otherwise), sent as
+// application/json (or any +json type, or without a Content-Type); another
+// type is 415 naming the field Content-Type (Gigapay also takes form data, as
+// Django REST Framework does; Memento answers invalid_data). Unknown
 // fields, malformed JSON, values of the wrong type and trailing data after the
 // object are rejected as invalid input naming the field. Every POST honours an
 // Idempotency-Key header (at most 255 characters): the same key with the same
@@ -96,6 +106,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -289,11 +300,62 @@ func encodeJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// decodeJSON decodes the request body, a single JSON object of at most 1 MiB,
-// into v. Unknown fields, malformed JSON, wrong types and trailing data are
-// EINVALID errors naming the field (or "body"); an oversized body is one with
-// status 413. An empty body is an error unless optional is set, in which case v
-// is left as it is.
+// crossOrigin recognizes the requests a browser sends from another origin
+// (Sec-Fetch-Site, or Origin against Host for browsers without it). Requests
+// without either header, from programs, pass, as do the safe methods.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// crossSite reports whether r may change state and a browser sent it from
+// another site, and names that site (its Origin): a form or a script there
+// would otherwise act with the credentials the browser keeps for this one
+// (HTTP Basic, which Gigapay's browsable API and Memento take). Every
+// dialect's router refuses such a request before anything else; none serves
+// CORS, so no legitimate browser request comes from elsewhere.
+func crossSite(r *http.Request) (from string, refused bool) {
+	if crossOrigin.Check(r) == nil {
+		return "", false
+	}
+	if from = r.Header.Get("Origin"); from == "" || from == "null" {
+		from = "another site"
+	}
+	return from, true
+}
+
+// checkOrigin returns EFORBIDDEN, on the field "Origin", for a request
+// crossSite refuses.
+func checkOrigin(r *http.Request) error {
+	from, refused := crossSite(r)
+	if !refused {
+		return nil
+	}
+	msg := "Cross-origin request refused: a browser sent it from " + from + "."
+	return &paykit.Error{Code: paykit.EFORBIDDEN, Message: msg, Fields: map[string]string{"Origin": msg}}
+}
+
+// checkJSONType refuses a body sent with a Content-Type other than JSON
+// (application/json, or any +json type), as 415 naming the field
+// "Content-Type": a browser sends text/plain, form and multipart bodies
+// across sites without asking, so a JSON route that took them would take
+// forged requests. A body without a Content-Type is read as JSON, as
+// programs often send it so.
+func checkJSONType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return &statusError{http.StatusUnsupportedMediaType,
+		invalidField("Content-Type", fmt.Sprintf("Unsupported media type %q: send JSON as application/json.", ct))}
+}
+
+// decodeJSON decodes the request body, a single JSON object of at most 1 MiB
+// sent as JSON (see checkJSONType), into v. Unknown fields, malformed JSON,
+// wrong types and trailing data are EINVALID errors naming the field (or
+// "body"); an oversized body is one with status 413, a body of another media
+// type one with status 415. An empty body is an error unless optional is set,
+// in which case v is left as it is.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	var mbe *http.MaxBytesError
@@ -308,6 +370,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 			return nil
 		}
 		return invalidField("body", "A JSON object is required.")
+	}
+	if err := checkJSONType(r); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -494,6 +559,10 @@ func (rt *router) handle(pattern string, fn handlerFunc) {
 
 // ServeHTTP implements http.Handler.
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := checkOrigin(r); err != nil {
+		rt.writeError(w, r, err)
+		return
+	}
 	if h, pattern := rt.mux.Handler(r); pattern == "" {
 		// The mux's own reply to a path it has no route for: learn its status
 		// (and Allow header) and say it in the dialect's shape.
