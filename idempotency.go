@@ -93,13 +93,13 @@ func write[T any](ctx context.Context, s *Service, tenantID, op string, input an
 			if rec.Result, err = encodeJSON(out); err != nil {
 				return fmt.Errorf("idempotency %s: %w", op, err)
 			}
-		case errors.As(ferr, &perr) && perr.Code != EINTERNAL && perr.RetryAt.IsZero():
+		case errors.As(ferr, &perr) && perr.Code != EINTERNAL && perr.Code != EUNAVAILABLE && perr.RetryAt.IsZero():
 			rec.ErrCode, rec.ErrMessage, rec.ErrFields = perr.Code, perr.Message, perr.Fields
 			outcome = ferr
 		default:
-			// Not recorded: an internal failure may be retried, and an error
-			// that says when to retry (a rate limit) must let the retry with
-			// the same key succeed then.
+			// Not recorded: an internal failure or an unavailable store may be
+			// retried, and an error that says when to retry (a rate limit)
+			// must let the retry with the same key succeed then.
 			return ferr
 		}
 		return tx.PutIdempotencyRecord(ctx, rec)

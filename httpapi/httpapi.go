@@ -26,6 +26,13 @@
 // Retry-After, the seconds by the Service's Clock until a retry can succeed
 // (paykit.Error's RetryAt), and a retry then succeeds, the same key included.
 //
+// Serve the dialects with NewServer (or Limit and LimitListener on a server
+// of your own): timeouts, header and body limits, and caps on connections,
+// requests in progress and the memory of request bodies, so that slow or
+// greedy clients get 503s with Retry-After and the rest are served (see
+// ServerLimits). A store out of a resource (EUNAVAILABLE) is 503 with
+// Retry-After too, on every dialect that answers with statuses.
+//
 // Webhook bodies are shaped and signed by the schemes the dialects register
 // with the Service when constructed (schemes.go): gigapay by NewGigapay,
 // NewGigapaySandbox and NewEvents, gigstack by NewEvents, memento (payment
@@ -135,6 +142,7 @@ var errorStatuses = map[string]int{
 	paykit.ECONFLICT:     http.StatusConflict,
 	paykit.EEXPIRED:      http.StatusGone,
 	paykit.ELIMIT:        http.StatusUnprocessableEntity,
+	paykit.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	paykit.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -357,7 +365,7 @@ func checkJSONType(r *http.Request) error {
 // type one with status 415. An empty body is an error unless optional is set,
 // in which case v is left as it is.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := readAll(w, r)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return &statusError{http.StatusRequestEntityTooLarge,
@@ -383,6 +391,15 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		return invalidField("body", "The request body must hold a single JSON object and nothing after it.")
 	}
 	return nil
+}
+
+// readAll reads the request body, at most maxBodyBytes of it (a
+// *http.MaxBytesError beyond), without a copy when Limit has read it ahead.
+func readAll(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if bb, ok := r.Body.(*bufferedBody); ok && bb.whole != nil && len(bb.whole) <= maxBodyBytes {
+		return bb.whole, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 }
 
 // decodeError turns an encoding/json error into an EINVALID error naming the

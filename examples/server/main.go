@@ -86,6 +86,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
 	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out such as a Gigapay invoice's app page (default http://<-addr>)")
 	fs.BoolVar(&o.allowPrivateWebhooks, "allow-private-webhooks", false, "let webhooks and callbacks go to loopback and private addresses, for receivers on this machine or network (refused by default)")
+	var limits httpapi.ServerLimits
+	fs.DurationVar(&limits.ReadTimeout, "read-timeout", httpapi.DefaultServerLimits.ReadTimeout, "time a client has to send a whole request, body included")
+	fs.IntVar(&limits.MaxConns, "max-conns", 0, "open connections at most (default 1024, fewer under a low open-file limit)")
+	fs.IntVar(&limits.MaxConcurrent, "max-requests", httpapi.DefaultServerLimits.MaxConcurrent, "requests handled at once at most, once their bodies have arrived")
 	keyFile := fs.String("sealing-key-file", "", "file of the key that seals stored secrets, created if missing (default <db>.key)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -124,7 +128,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	// Timeouts, header and body limits, and caps on connections, requests in
+	// progress and body memory: slow or greedy clients get 503s with
+	// Retry-After, and the rest are served (httpapi.ServerLimits).
+	srv := httpapi.NewServer(mux, limits)
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	workDone := make(chan error, 1)
@@ -132,7 +140,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "db", *dbPath)
+	l := srv.Limits()
+	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "db", *dbPath, "max_conns", l.MaxConns,
+		"max_requests", l.MaxConcurrent, "read_timeout", l.ReadTimeout, "write_timeout", l.WriteTimeout, "idle_timeout", l.IdleTimeout)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

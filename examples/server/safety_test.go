@@ -1,11 +1,28 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
 )
 
 // Issue 13, "Safe by default": each finding an attacker made against the
@@ -139,4 +156,258 @@ func TestSafety_CSRF(t *testing.T) {
 // basicPair is the HTTP Basic credentials of user and password.
 func basicPair(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+// TestSafety_SlowClients (finding 3): clients trickling their bodies on many
+// connections hold neither the requests' turns nor the database's files:
+// normal requests are served meanwhile, the tricklers are cut off at the
+// read timeout (408), and connections past the cap are answered 503 with
+// Retry-After at once, never left to time out or fail as a 500. Real time:
+// these are the network's timeouts.
+func TestSafety_SlowClients(t *testing.T) {
+	rs := mustRun(t, "-demo", "-read-timeout", "1s", "-max-conns", "48", "-max-requests", "4")
+	base := "http://" + rs.addr
+	get := func() (int, string) {
+		req, _ := http.NewRequest("GET", base+"/gigpay/api/v1/accounts/"+demoBusinessAccount, nil)
+		req.Header.Set("Authorization", "Bearer demo")
+		req.Close = true // a connection of its own each time
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		io.Copy(io.Discard, res.Body)
+		return res.StatusCode, res.Header.Get("Retry-After")
+	}
+	post := func() int {
+		req, _ := http.NewRequest("POST", base+"/gigpay/api/v1/payment-tokens",
+			strings.NewReader(`{"assetType":"usd","sourceAccountId":"`+demoBusinessAccount+`","amount":1}`))
+		req.Header.Set("Authorization", "Bearer demo")
+		req.Header.Set("Content-Type", "application/json")
+		req.Close = true
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+
+	// 40 connections (more than 4 turns, fewer than 48 connections), each
+	// promising a 1 MiB body and sending a byte every 50 ms.
+	const tricklers = 40
+	answers := make(chan string, tricklers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range tricklers {
+		c, err := net.Dial("tcp", rs.addr)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "POST /gigpay/api/v1/payment-tokens HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer demo\r\n"+
+			"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n{", rs.addr, 1<<20)
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		})
+		go func() {
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			answers <- strings.TrimSpace(line)
+		}()
+	}
+	t.Cleanup(func() { close(stop); wg.Wait() })
+
+	// Meanwhile, every normal request is served, promptly.
+	start := time.Now()
+	for range 10 {
+		status, _ := get()
+		require.Equal(t, 200, status)
+		require.Equal(t, 201, post())
+	}
+	require.Less(t, time.Since(start), time.Second, "served while the tricklers trickle")
+
+	// The tricklers are cut off at the read timeout, with a 408.
+	for range tricklers {
+		select {
+		case line := <-answers:
+			require.Equal(t, "HTTP/1.1 408 Request Timeout", line)
+		case <-time.After(3 * time.Second):
+			t.Fatal("a trickling client was not cut off")
+		}
+	}
+	require.Less(t, time.Since(start), 3*time.Second)
+
+	// Connections past the cap get 503 with Retry-After at once.
+	var idle []net.Conn
+	for range 48 {
+		c, err := net.Dial("tcp", rs.addr)
+		require.NoError(t, err)
+		idle = append(idle, c)
+	}
+	time.Sleep(50 * time.Millisecond) // real time: let the server accept them all
+	status, retry := get()
+	require.Equal(t, 503, status)
+	require.Equal(t, "1", retry)
+	for _, c := range idle {
+		c.Close()
+	}
+	require.Eventually(t, func() bool { s, _ := get(); return s == 200 }, 2*time.Second, 20*time.Millisecond)
+}
+
+// TestSafety_BodyFlood (finding 5): a flood of 1 MiB bodies holds a bounded
+// amount of memory while it lasts, and gives it back within seconds (the
+// server kept about 240 MB for minutes: any number of requests read their
+// bodies whole at once, and an idle server runs no garbage collection to
+// return the memory). The server is a child process, so that its resident
+// memory is its own: this test binary run as the server (see TestMain).
+func TestSafety_BodyFlood(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/<pid>/status")
+	}
+	if raceEnabled {
+		t.Skip("the race detector's own memory would be measured")
+	}
+	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "paykit.db"), "-demo")
+	cmd.Env = append(os.Environ(), runAsServer+"=1")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if _, a, ok := strings.Cut(sc.Text(), "addr=http://"); ok && strings.Contains(sc.Text(), "listening") {
+				addr <- strings.Fields(a)[0]
+			}
+		}
+	}()
+	var base string
+	select {
+	case base = <-addr:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	rss := func() int64 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+		require.NoError(t, err)
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				require.NoError(t, err)
+				return kb << 10
+			}
+		}
+		t.Fatal("no VmRSS")
+		return 0
+	}
+	before := rss()
+
+	body := []byte(`{"assetType":"usd","sourceAccountId":"` + demoBusinessAccount + `","amount":1,"memo":"` +
+		strings.Repeat("a", 1<<20-200) + `"}`)
+	var peak atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			if r := rss(); r > peak.Load() {
+				peak.Store(r)
+			}
+		}
+	}()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	end := time.Now().Add(2 * time.Second)
+	var mu sync.Mutex
+	codes := make(map[int]int)
+	var wg sync.WaitGroup
+	for range 256 {
+		wg.Go(func() {
+			for time.Now().Before(end) {
+				req, _ := http.NewRequest("POST", "http://"+base+"/gigpay/api/v1/payment-tokens", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer demo")
+				req.Header.Set("Content-Type", "application/json")
+				res, err := client.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				mu.Lock()
+				codes[res.StatusCode]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	client.CloseIdleConnections()
+	t.Logf("answers %v; resident memory %d MiB before, %d MiB at the peak", codes, before>>20, peak.Load()>>20)
+	require.Positive(t, codes[400], "a 1 MiB memo is refused (at most 1000 bytes)")
+	require.Zero(t, codes[500])
+	// 256 clients at once: about 145 MiB at the peak (it was about 230 MiB,
+	// and grew with the clients).
+	require.Less(t, peak.Load(), int64(192<<20), "the bodies in memory at once are bounded")
+	start := time.Now()
+	require.Eventually(t, func() bool { return rss() < before+32<<20 }, 5*time.Second, 50*time.Millisecond,
+		"the memory is given back (now %d MiB)", rss()>>20)
+	t.Logf("given back within %s", time.Since(start).Round(100*time.Millisecond))
+}
+
+// runAsServer, set in the environment, makes this test binary the example
+// server itself, with its arguments (TestSafety_BodyFlood).
+const runAsServer = "PAYKIT_TEST_RUN_AS_SERVER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsServer) != "" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// exhaustedStore is a Store out of a resource when exhausted is set: its
+// API key lookup, which every authenticated request makes, fails as the
+// SQLite store fails when it cannot open a file (EUNAVAILABLE).
+type exhaustedStore struct {
+	paykit.Store
+	exhausted atomic.Bool
+}
+
+func (s *exhaustedStore) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {
+	if s.exhausted.Load() {
+		return nil, fmt.Errorf("find api key: %w", paykit.Errorf(paykit.EUNAVAILABLE, "The database is out of a resource or busy: retry later."))
+	}
+	return s.Store.FindAPIKeyByHash(ctx, hash)
+}
+
+// TestSafety_Unavailable (finding 3): a store out of a resource (it used to
+// answer "unable to open database file" as a 500) is 503 with Retry-After on
+// every API that answers with statuses, in its own shape, and Memento's
+// "system error"; once it recovers, the same requests succeed.
+func TestSafety_Unavailable(t *testing.T) {
+	st := &exhaustedStore{}
+	d := mustDemo(t, func(o *options) { o.wrapStore = func(s paykit.Store) paykit.Store { st.Store = s; return st } })
+	st.exhausted.Store(true)
+	r := d.mustDo(503, "GET", "/gigpay/api/v1/accounts/"+demoBusinessAccount, "", "Authorization", "Bearer demo")
+	require.Equal(t, "1", r.Header.Get("Retry-After"))
+	require.Contains(t, string(r.Body), `"code":"unavailable"`)
+	r = d.mustDo(503, "GET", "/gigapay/v2/payouts/", "", gigapayHeaders...)
+	require.Equal(t, "1", r.Header.Get("Retry-After"))
+	require.JSONEq(t, `{"detail":"Service temporarily unavailable, try again later."}`, string(r.Body))
+	r = d.mustDo(503, "POST", "/webhooks/webhook-endpoints", `{"url":"https://example.com/hook"}`, "Authorization", "Bearer demo")
+	require.Equal(t, "1", r.Header.Get("Retry-After"))
+	r = d.mustDo(200, "GET", "/memento/v1/requests/x/status", "", "Authorization", "Basic "+basicPair("demo", ""))
+	require.Contains(t, string(r.Body), `"system_error"`)
+
+	st.exhausted.Store(false)
+	d.mustDo(200, "GET", "/gigpay/api/v1/accounts/"+demoBusinessAccount, "", "Authorization", "Bearer demo")
+	d.mustDo(200, "GET", "/gigapay/v2/payouts/", "", gigapayHeaders...)
 }
