@@ -161,10 +161,11 @@ func TestLimitListener(t *testing.T) {
 		require.NoError(t, err)
 		held = append(held, c)
 	}
-	time.Sleep(20 * time.Millisecond) // real time: let them be accepted
-	status, h, _ := fetch(t, "GET", srv.URL, "")
-	require.Equal(t, http.StatusServiceUnavailable, status)
-	require.Equal(t, "2", h.Get("Retry-After"))
+	// Once both are accepted (real time):
+	require.Eventually(t, func() bool {
+		status, h, _ := fetch(t, "GET", srv.URL, "")
+		return status == http.StatusServiceUnavailable && h.Get("Retry-After") == "2"
+	}, 5*time.Second, 10*time.Millisecond)
 	held[0].Close()
 	require.Eventually(t, func() bool { s, _, _ := fetch(t, "GET", srv.URL, ""); return s == 200 }, 2*time.Second, 10*time.Millisecond)
 	held[1].Close()
