@@ -18,10 +18,11 @@
 // type is 415 naming the field Content-Type (Gigapay also takes form data, as
 // Django REST Framework does; Memento answers invalid_data). Unknown
 // fields, malformed JSON, values of the wrong type and trailing data after the
-// object are rejected as invalid input naming the field. Every POST honours an
-// Idempotency-Key header (at most 255 characters): the same key with the same
-// request replays the first response, errors included, for 24 hours; the same
-// key with a different request is a conflict. An error that says when to
+// object are rejected as invalid input naming the field, as is text holding a
+// NUL character, on every dialect. Every POST honours an Idempotency-Key
+// header (at most 255 characters): the same key with the same request replays
+// the first response, errors included, for 24 hours; the same key with a
+// different request is a conflict. An error that says when to
 // retry is not replayed: every 429 and 503 of every dialect carries
 // Retry-After, the seconds by the Service's Clock until a retry can succeed
 // (paykit.Error's RetryAt), and a retry then succeeds, the same key included.
@@ -51,6 +52,7 @@
 // .NET client sends a DateTime of unspecified kind).
 //
 //	POST /api/v1/payment-tokens                  create a token: {"assetType":"usd","sourceAccountId","amount","expiresAtUtc"?,"memo"?} → 201 token
+//	                                             (expiresAtUtc after now, at most 5 years ahead; absent or null: 7 days)
 //	POST /api/v1/payment-tokens/batch            {"tokens":[...up to 100 of the above]} → 201 {"data":[tokens]}, all or nothing
 //	GET  /api/v1/payment-tokens/{token}          → 200 token, as it stands now (expired at the instant of expiresAtUtc)
 //	POST /api/v1/payment-tokens/{token}/accept   {"destinationAccountId"} → 200 {"paymentToken":token,"payment":payment}

@@ -18,6 +18,12 @@
 // code, and a payer "demopayer" at +14155551212 holding 1000.00 USD. Callbacks
 // are signed with the demo key, as with any tenant's newest API key.
 //
+// It is safe by default (issue 13): webhooks never go to loopback or private
+// addresses unless started with -allow-private-webhooks; cross-site browser
+// requests are refused; httpapi.NewServer bounds what slow or greedy clients
+// hold (-read-timeout, -max-conns, -max-requests); finished deliveries and
+// events are purged after -retention (30 days).
+//
 // Secrets the Service must keep usable (the merchants' signing keys, which
 // are API keys) are sealed with a key kept beside the database, in
 // <db>.key (created on first start; -sealing-key-file names another), so the
@@ -85,6 +91,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
 	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
 	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out such as a Gigapay invoice's app page (default http://<-addr>)")
+	fs.DurationVar(&o.retention, "retention", paykit.DefaultRetention, "how long finished webhook deliveries and events are kept (0: forever)")
 	fs.BoolVar(&o.allowPrivateWebhooks, "allow-private-webhooks", false, "let webhooks and callbacks go to loopback and private addresses, for receivers on this machine or network (refused by default)")
 	var limits httpapi.ServerLimits
 	fs.DurationVar(&limits.ReadTimeout, "read-timeout", httpapi.DefaultServerLimits.ReadTimeout, "time a client has to send a whole request, body included")
@@ -96,6 +103,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	if *keyFile == "" {
 		*keyFile = *dbPath + ".key"
+	}
+	if o.retention == 0 {
+		o.retention = -1 // -retention 0: forever
 	}
 	var err error
 	if o.sealingKey, err = loadSealingKey(*keyFile); err != nil {
@@ -179,6 +189,9 @@ type options struct {
 	// allowPrivateWebhooks lets deliveries go to loopback and private
 	// addresses (paykit.WithPrivateDestinations), for local receivers.
 	allowPrivateWebhooks bool
+	// retention is how long finished deliveries and events are kept
+	// (paykit.WithRetention); 0 is the library's default, negative forever.
+	retention time.Duration
 }
 
 // loadSealingKey reads the base64 sealing key in path, or creates the file
@@ -223,6 +236,9 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 		paykit.WithInvoiceAppURL(o.publicURL)}
 	if o.sealingKey != nil {
 		opts = append(opts, paykit.WithSealingKey(o.sealingKey))
+	}
+	if o.retention != 0 {
+		opts = append(opts, paykit.WithRetention(o.retention))
 	}
 	if o.allowPrivateWebhooks {
 		opts = append(opts, paykit.WithPrivateDestinations())

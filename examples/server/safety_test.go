@@ -411,3 +411,57 @@ func TestSafety_Unavailable(t *testing.T) {
 	d.mustDo(200, "GET", "/gigpay/api/v1/accounts/"+demoBusinessAccount, "", "Authorization", "Bearer demo")
 	d.mustDo(200, "GET", "/gigapay/v2/payouts/", "", gigapayHeaders...)
 }
+
+// TestSafety_ExpiryAndNUL (finding 5): an expiry of 0001-01-01 is an expiry in
+// the past, not "none", and 9999-12-31 is past the longest a token may
+// reserve its payer's funds (5 years); Memento's expires_in keeps its bounds
+// (10 s to 7 days). A NUL character in any text is refused on every API.
+func TestSafety_ExpiryAndNUL(t *testing.T) {
+	d := mustDemo(t)
+	bearer := []string{"Authorization", "Bearer demo"}
+	token := func(extra string) response {
+		return d.do("POST", "/gigpay/api/v1/payment-tokens",
+			`{"assetType":"usd","sourceAccountId":"`+demoBusinessAccount+`","amount":1`+extra+`}`, bearer...)
+	}
+	for _, tc := range []struct{ expiry, says string }{
+		{"0001-01-01T00:00:00Z", "Expiry must be in the future."},
+		{"0001-01-01T00:00:00", "Expiry must be in the future."},
+		{"2020-01-01T00:00:00Z", "Expiry must be in the future."},
+		{"9999-12-31T23:59:59Z", "Expiry must be at most 5 years from now."},
+		{"2031-01-10T00:00:00Z", "Expiry must be at most 5 years from now."},
+	} {
+		r := token(`,"expiresAtUtc":"` + tc.expiry + `"`)
+		require.Equal(t, 400, r.Status, tc.expiry)
+		require.Contains(t, string(r.Body), `"expiresAtUtc":"`+tc.says+`"`, tc.expiry)
+	}
+	for _, extra := range []string{``, `,"expiresAtUtc":null`} {
+		r := token(extra)
+		require.Equal(t, 201, r.Status, "%s", r.Body)
+		require.Contains(t, string(r.Body), `"expiresAtUtc":"2026-01-16T12:00:00.000Z"`, "7 days by default")
+	}
+	require.Equal(t, 201, token(`,"expiresAtUtc":"2030-01-09T18:00:56.246Z"`).Status, "the document's example")
+
+	for _, in := range []string{"0", "9", "604801", "9999999999", "-90"} {
+		out, body := d.memento("demo", "POST", "/memento/v1/requests", strings.Replace(
+			requestBody("10.99", "+14155551212", "https://example.com/notification"), `"expires_in": 90`, `"expires_in": `+in, 1))
+		require.False(t, out.Success, "%s", body)
+		require.Contains(t, string(body), "expires_in", in)
+	}
+
+	// NUL characters.
+	r := token(`,"memo":"gig\u0000"`)
+	require.Equal(t, 400, r.Status)
+	require.Contains(t, string(r.Body), `"memo":"Text may not contain NUL characters (U+0000)."`)
+	r = d.mustDo(400, "POST", "/gigapay/v2/employees/", `{"name": "Albin\u0000", "cellphone_number": "+46703000000", "country": "SWE"}`, gigapayHeaders...)
+	require.JSONEq(t, `{"name":["Null characters are not allowed."]}`, string(r.Body))
+	r = d.mustDo(400, "POST", "/gigapay/v2/employees/", "name=Albin%00&cellphone_number=%2B46703000000&country=SWE",
+		append([]string{"Content-Type", "application/x-www-form-urlencoded"}, gigapayHeaders...)...)
+	require.JSONEq(t, `{"name":["Null characters are not allowed."]}`, string(r.Body))
+	out, body := d.memento("demo", "POST", "/memento/v1/requests", strings.Replace(
+		requestBody("10.99", "+14155551212", "https://example.com/notification"), "T-shirt", `T-shirt\u0000`, 1))
+	require.False(t, out.Success)
+	require.Contains(t, string(body), "description")
+	d.mustDo(400, "POST", "/webhooks/webhook-endpoints", `{"url":"https://example.com/hook","description":"\u0000"}`, bearer...)
+	r = d.mustDo(200, "GET", "/gigapay/v2/employees/", "", gigapayHeaders...)
+	require.Contains(t, string(r.Body), `"count":0`, "nothing stored")
+}

@@ -8,3 +8,6 @@
 
 CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (updated_at) WHERE status <> 'pending';
 CREATE INDEX events_created ON events (created_at);
+-- Deleting an event makes SQLite look for the deliveries that reference it
+-- (the foreign key): without an index led by event_id, a scan of them all.
+CREATE INDEX webhook_deliveries_event_fk ON webhook_deliveries (event_id);
