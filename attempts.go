@@ -217,7 +217,11 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint, ws *Webho
 	h := req.Header
 	if ep != nil {
 		for k, v := range ep.Headers {
-			h.Set(k, v)
+			// Endpoints made before these headers were refused keep them,
+			// but they are not sent.
+			if !sensitiveHeader(k) {
+				h.Set(k, v)
+			}
 		}
 	}
 	h.Set("Content-Type", "application/json")

@@ -32,7 +32,7 @@ type webhookConfig struct {
 	concurrency  int
 	disableAfter time.Duration
 	client       *http.Client
-	safe         bool
+	safe         bool // refuse non-public destinations (the default; WithPrivateDestinations)
 
 	sem chan struct{} // bounds the attempts in flight, across concurrent RunDue calls
 }
@@ -87,17 +87,30 @@ func WithHTTPClient(c *http.Client) Option {
 	return func(s *Service) { s.webhooks.client = c }
 }
 
-// WithSafeDestinations refuses to deliver to loopback, private, link-local,
-// unspecified, multicast and other non-public addresses: endpoints with such a
-// literal IP or a localhost name are refused at creation, and every
-// connection's resolved address is checked when it is dialed, which defeats
-// DNS rebinding. Proxies from the environment are not used then, since the
-// check must see the receiver's address. It applies to the default client and
-// to a WithHTTPClient client whose Transport is nil or an *http.Transport
-// (which is cloned); any other RoundTripper must do its own checking.
+// WithPrivateDestinations lets webhooks and callbacks go to loopback,
+// private, link-local and other non-public addresses, which are refused by
+// default (server-side request forgery: a tenant's endpoint at
+// 169.254.169.254 or 127.0.0.1 would make this process fetch what only it can
+// reach, and the delivery log would show the answer). Use it only where every
+// tenant is trusted, or for local receivers in development and tests; the
+// example server turns it on with -allow-private-webhooks.
 //
-// Use it whenever tenants choose webhook URLs; the example server leaves it
-// off because it posts to localhost.
+// By default, endpoints and notify_urls whose host is a non-public IP address
+// in any spelling (see internal/safedial) or a localhost name are refused at
+// creation, and every connection's resolved address is checked when it is
+// dialed, which defeats DNS rebinding; proxies from the environment are not
+// used, since the check must see the receiver's address. The check applies to
+// the default client and to a WithHTTPClient client whose Transport is nil or
+// an *http.Transport (which is cloned); any other RoundTripper must do its own.
+func WithPrivateDestinations() Option {
+	return func(s *Service) { s.webhooks.safe = false }
+}
+
+// WithSafeDestinations refuses non-public webhook destinations, as a Service
+// does by default since issue 13; it undoes a WithPrivateDestinations given
+// before it.
+//
+// Deprecated: it is the default.
 func WithSafeDestinations() Option {
 	return func(s *Service) { s.webhooks.safe = true }
 }
@@ -107,6 +120,7 @@ func defaultWebhookConfig() webhookConfig {
 		timeout:      DefaultDeliveryTimeout,
 		concurrency:  DefaultDeliveryConcurrency,
 		disableAfter: DefaultEndpointDisableAfter,
+		safe:         true,
 	}
 }
 

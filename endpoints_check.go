@@ -2,7 +2,6 @@ package paykit
 
 import (
 	"encoding/json"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -41,6 +40,8 @@ func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events []string, cat
 			v.Add("headers", "Header "+quote(k)+" is not a valid header name.")
 		case slices.ContainsFunc(reserved, func(r string) bool { return strings.EqualFold(r, k) }):
 			v.Add("headers", "Header "+k+" is set by the webhook sender and cannot be replaced.")
+		case sensitiveHeader(k):
+			v.Add("headers", "Header "+k+" may not be sent to an endpoint: it could carry credentials or routing meant for another service.")
 		case strings.ContainsAny(val, "\r\n\x00") || len(val) > 1024:
 			v.Add("headers", "Header "+k+" has an invalid value.")
 		}
@@ -75,9 +76,11 @@ func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events []string, cat
 	return out
 }
 
-// checkURL accepts an absolute http or https URL; with safe destinations, not
-// one whose host is a literal unsafe IP address or a localhost name. Host names
-// are checked again, after resolution, on every attempt.
+// checkURL accepts an absolute http or https URL; with safe destinations (the
+// default), not one whose host is a non-public IP address in any spelling, an
+// IPv4 address in a legacy spelling (2130706433, 0x7f.1: clients read them
+// differently), or a localhost name. Host names are checked again, after
+// resolution, on every attempt.
 func (s *Service) checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
@@ -91,16 +94,50 @@ func (s *Service) checkURL(raw string) error {
 	if !s.webhooks.safe {
 		return nil
 	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	host := strings.ToLower(u.Hostname())
+	if name := strings.TrimSuffix(host, "."); slices.Contains(localhostNames, name) || strings.HasSuffix(name, ".localhost") {
 		return Errorf(EINVALID, "Webhook URLs may not point at this machine.")
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
+	if ip, canonical, ok := safedial.ParseHost(host); ok {
 		if reason := safedial.Classify(ip); reason != "" {
 			return Errorf(EINVALID, "Webhook URLs may not point at a %s address.", reason)
 		}
+		if !canonical {
+			return Errorf(EINVALID, "Write an IPv4 address as four decimal numbers, like 93.184.216.34.")
+		}
 	}
 	return nil
+}
+
+// localhostNames are the names of this machine that resolve without DNS
+// (RFC 6761's localhost, and the usual /etc/hosts aliases).
+var localhostNames = []string{"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+// sensitiveHeaders are the custom headers an endpoint may not send, with
+// sensitivePrefixes: credentials and routing that a receiver's URL could
+// misuse against another service (an Authorization or Cookie meant for an
+// internal API, the cloud metadata services' Metadata-Flavor, Metadata and
+// X-aws-ec2-metadata-token, proxies' and load balancers' forwarding headers
+// that a backend trusts for the client's address, and method and URL
+// overrides). A receiver authenticates deliveries by their signatures.
+var sensitiveHeaders = []string{
+	"Authorization", "Cookie", "Cookie2", "Host", "Forwarded", "Via", "Max-Forwards", "TE", "Trailer", "Upgrade",
+	"Keep-Alive", "Expect", "Metadata", "Metadata-Flavor", "X-Google-Metadata-Request", "X-aws-ec2-metadata-token",
+	"X-aws-ec2-metadata-token-ttl-seconds", "X-Real-IP", "X-Client-IP", "True-Client-IP", "X-Original-URL",
+	"X-Rewrite-URL", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
+}
+
+// sensitivePrefixes begin the names of header families an endpoint may not
+// send (see sensitiveHeaders): Proxy-Authorization and the rest, X-Forwarded-For
+// and the rest, the browsers' Sec- headers, and AWS's signed-request X-Amz-.
+var sensitivePrefixes = []string{"Proxy-", "X-Forwarded-", "Sec-", "X-Amz-"}
+
+// sensitiveHeader reports whether an endpoint may not send the header k.
+func sensitiveHeader(k string) bool {
+	return slices.ContainsFunc(sensitiveHeaders, func(h string) bool { return strings.EqualFold(h, k) }) ||
+		slices.ContainsFunc(sensitivePrefixes, func(p string) bool {
+			return len(k) >= len(p) && strings.EqualFold(k[:len(p)], p)
+		})
 }
 
 // validStandardSecret reports whether secret is whsec_ and base64. The

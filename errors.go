@@ -22,7 +22,13 @@ const (
 	ENOTFOUND     = "not_found"    // no such thing for this tenant
 	EUNAUTHORIZED = "unauthorized" // no or bad credentials
 	ELIMIT        = "limit"        // over a configured limit (amount caps, rate of resends)
+	EUNAVAILABLE  = "unavailable"  // the service cannot serve it now (busy, out of a resource); retry after a while
 )
+
+// unavailableRetry is how long a client is told to wait after an
+// EUNAVAILABLE that does not say (Service.RetryAfter): the store's resources
+// come back in moments, or not because of waiting.
+const unavailableRetry = time.Second
 
 // FieldInput is the Fields key of a problem with an input as a whole rather
 // than with one of its fields: two fields that exclude each other, an empty
@@ -122,11 +128,15 @@ func ErrorRetryAt(err error) time.Time {
 // RetryAfter returns how long from now, by the Clock, until a retry of the
 // request that failed with err can succeed (its RetryAt), rounded up to the
 // second as a Retry-After header gives it, and false when err says nothing of
-// when to retry. A RetryAt already past is 0. It reads the Clock on its own,
-// when the answer is written, so the header counts from the moment it leaves.
+// when to retry. A RetryAt already past is 0; an EUNAVAILABLE without one is
+// a second. It reads the Clock on its own, when the answer is written, so the
+// header counts from the moment it leaves.
 func (s *Service) RetryAfter(err error) (time.Duration, bool) {
 	at := ErrorRetryAt(err)
 	if at.IsZero() {
+		if ErrorCode(err) == EUNAVAILABLE {
+			return unavailableRetry, true
+		}
 		return 0, false
 	}
 	d := at.Sub(s.now())

@@ -98,4 +98,10 @@ type EventTx interface {
 	AppendEvent(ctx context.Context, e *Event) error
 	// UpdateWebhookCursor sets the Seq of the last event fanned out.
 	UpdateWebhookCursor(ctx context.Context, seq int64) error
+	// DeleteEvents deletes up to limit events of every tenant created before
+	// before, oldest first, that nothing needs any more: fanned out (Seq at
+	// most the webhook cursor), with no delivery left, and not the newest
+	// event, so that the Seq of every event appended later stays above the
+	// cursor. It returns how many it deleted.
+	DeleteEvents(ctx context.Context, before time.Time, limit int) (int, error)
 }

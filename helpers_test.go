@@ -133,3 +133,8 @@ func requireCode(tb testing.TB, code string, err error) {
 	require.Error(tb, err)
 	require.Equal(tb, code, paykit.ErrorCode(err), "error: %v", err)
 }
+
+// local lets a Service deliver webhooks to this machine: the tests' receivers
+// are httptest servers on 127.0.0.1, which a Service refuses by default
+// (issue 13). Every test that posts to one says so with it.
+var local = paykit.WithPrivateDestinations()

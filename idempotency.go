@@ -45,12 +45,16 @@ func IdempotencyKeyFrom(ctx context.Context) string {
 }
 
 // write runs fn in one store transaction, with now read once from the Clock, and
-// makes it idempotent when ctx carries a key. fn's domain errors roll back its
+// makes it idempotent when ctx carries a key. It first refuses an input with
+// a NUL character in its text (checkText), for every write alike. fn's domain errors roll back its
 // writes; with a key they are recorded and replayed like results, except those
 // that carry a RetryAt (see Error).
 func write[T any](ctx context.Context, s *Service, tenantID, op string, input any, fn func(tx Tx, now time.Time) (T, error)) (T, error) {
 	key := IdempotencyKeyFrom(ctx)
 	var out T
+	if err := checkText(input); err != nil {
+		return out, err
+	}
 	if key == "" {
 		return inTx(ctx, s.store, func(tx Tx) (T, error) { return fn(tx, s.now()) })
 	}
@@ -93,13 +97,13 @@ func write[T any](ctx context.Context, s *Service, tenantID, op string, input an
 			if rec.Result, err = encodeJSON(out); err != nil {
 				return fmt.Errorf("idempotency %s: %w", op, err)
 			}
-		case errors.As(ferr, &perr) && perr.Code != EINTERNAL && perr.RetryAt.IsZero():
+		case errors.As(ferr, &perr) && perr.Code != EINTERNAL && perr.Code != EUNAVAILABLE && perr.RetryAt.IsZero():
 			rec.ErrCode, rec.ErrMessage, rec.ErrFields = perr.Code, perr.Message, perr.Fields
 			outcome = ferr
 		default:
-			// Not recorded: an internal failure may be retried, and an error
-			// that says when to retry (a rate limit) must let the retry with
-			// the same key succeed then.
+			// Not recorded: an internal failure or an unavailable store may be
+			// retried, and an error that says when to retry (a rate limit)
+			// must let the retry with the same key succeed then.
 			return ferr
 		}
 		return tx.PutIdempotencyRecord(ctx, rec)

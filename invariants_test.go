@@ -259,7 +259,7 @@ func TestService_CheckInvariants(t *testing.T) {
 		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := MustOpenUnchecked(t)
+			e := MustOpenUnchecked(t, local)
 			w := mustWorld(t, e)
 			tc.corrupt(t, e, w)
 			err := e.svc.CheckInvariants(context.Background(), w.tenant)

@@ -37,6 +37,7 @@ type Service struct {
 	walletEnv string
 	interval  time.Duration // how often Run looks for due work
 	batchSize int           // how many due items one RunDue step handles per query
+	retention time.Duration // how long finished deliveries and events are kept; <= 0 forever (retention.go)
 
 	webhooks  webhookConfig  // the delivery engine's options (webhooks.go)
 	gigapay   gigapayConfig  // pricing and invoice options of the Gigapay nouns (pricing.go)
@@ -82,6 +83,7 @@ func New(store Store, opts ...Option) *Service {
 		processor: SandboxProcessor{},
 		interval:  time.Second,
 		batchSize: 100,
+		retention: DefaultRetention,
 		webhooks:  defaultWebhookConfig(),
 	}
 	for _, o := range opts {
@@ -119,8 +121,9 @@ func (s *Service) Run(ctx context.Context) error {
 
 // RunDue performs, once and synchronously, all work that is due now by the
 // Clock: it persists expiries and fires their events, hands new payments to the
-// rail, and forgets expired idempotency keys. Each step runs until nothing due
-// is left. Errors of separate steps are joined; one failing step does not stop
+// rail, forgets expired idempotency keys, purges the deliveries and events past
+// their retention (WithRetention), and delivers webhooks. Each step runs in
+// batches of a bounded size until nothing due is left. Errors of separate steps are joined; one failing step does not stop
 // the others.
 func (s *Service) RunDue(ctx context.Context) error {
 	var errs []error
@@ -140,8 +143,12 @@ func (s *Service) RunDue(ctx context.Context) error {
 		{"check deals", s.checkDeals},
 		{"expire web3 payments", s.expireWeb3Payments},
 		{"forget idempotency keys", s.forgetIdempotencyKeys},
-		// Keep it last: it delivers the events of every step above.
+		// After every step that appends events: it delivers them all.
 		{"deliver webhooks", s.deliverWebhooks},
+		// Last: what the deliveries finished, and the events they fanned
+		// out, may be past the retention already.
+		{"purge deliveries", s.purgeDeliveries},
+		{"purge events", s.purgeEvents},
 	} {
 		for {
 			n, err := step.fn(ctx)

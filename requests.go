@@ -268,8 +268,8 @@ func (s *Service) newRequest(in RequestCreate, m *Merchant, now time.Time) (*Req
 		v.Add("imageUrl", msg)
 	}
 	if in.NotifyURL != "" {
-		// The webhooks engine's own check, so that WithSafeDestinations holds
-		// for callbacks from the start.
+		// The webhooks engine's own check, so that the SSRF guard (on unless
+		// WithPrivateDestinations) holds for callbacks from the start.
 		if err := s.checkURL(in.NotifyURL); err != nil {
 			v.Add("notifyUrl", ErrorMessage(err))
 		} else if m.SigningKey == "" {

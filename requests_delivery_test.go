@@ -45,7 +45,7 @@ func TestRequest_CallbackDelivery(t *testing.T) {
 		return append([][]byte(nil), bodies...)
 	}
 
-	e, tenant, _ := requestSetup(t, paykit.WithRetrySchedule([]time.Duration{0, time.Second, time.Minute, time.Hour}))
+	e, tenant, _ := requestSetup(t, local, paykit.WithRetrySchedule([]time.Duration{0, time.Second, time.Minute, time.Hour}))
 	r, err := e.svc.CreateRequest(ctx, tenant, paykit.RequestCreate{Amount: dec("10.99"), Currency: "USD", Order: "abc123",
 		Recipient: "+14155551212", NotifyURL: srv.URL + "/notification"})
 	require.NoError(t, err)
@@ -96,7 +96,7 @@ func TestRequest_CallbackDeliveryExpired(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	e, tenant, _ := requestSetup(t)
+	e, tenant, _ := requestSetup(t, local)
 	r, err := e.svc.CreateRequest(context.Background(), tenant, paykit.RequestCreate{Amount: dec("5"), Currency: "USD",
 		Recipient: "alice", NotifyURL: srv.URL})
 	require.NoError(t, err)

@@ -66,7 +66,7 @@ var notifyScheme = paykit.WebhookScheme{
 func TestService_RegisterScheme(t *testing.T) {
 	ctx := context.Background()
 	var notifyURL string
-	e := MustOpen(t, paykit.WithTestCallback(func(_ context.Context, _ paykit.Store, ev *paykit.Event) ([]paykit.Callback, error) {
+	e := MustOpen(t, local, paykit.WithTestCallback(func(_ context.Context, _ paykit.Store, ev *paykit.Event) ([]paykit.Callback, error) {
 		if ev.Type != "notify.me" {
 			return nil, nil
 		}
@@ -154,7 +154,7 @@ func TestService_RegisterScheme(t *testing.T) {
 // it for one that has it, losing nothing.
 func TestService_UnregisteredScheme(t *testing.T) {
 	ctx := context.Background()
-	e, tenant, _ := requestSetup(t)
+	e, tenant, _ := requestSetup(t, local)
 	rcv := newReceiver(t, func(n int, _ *http.Request) int {
 		if n == 1 {
 			return http.StatusInternalServerError
@@ -162,7 +162,7 @@ func TestService_UnregisteredScheme(t *testing.T) {
 		return http.StatusOK
 	})
 	// A second process on the same database that mounts no dialect.
-	bare := paykit.New(e.db, paykit.WithClock(e.clock))
+	bare := paykit.New(e.db, paykit.WithClock(e.clock), local)
 
 	t.Run("Endpoint", func(t *testing.T) {
 		_, err := bare.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: "https://example.com", Scheme: httpapi.SchemeGigapay})
@@ -226,7 +226,7 @@ func TestService_RetrySchedule(t *testing.T) {
 	// after ten RunDues 11 hours apart, longer than any delay (so one attempt
 	// per delivery each), in less than the 5 days that disable an endpoint.
 	attempts := func(t *testing.T, opts ...paykit.Option) (pacedNow, standardNow, pacedAll, standardAll int) {
-		e := MustOpen(t, opts...)
+		e := MustOpen(t, append([]paykit.Option{local}, opts...)...)
 		e.svc.RegisterScheme(paced)
 		tenant := e.MustTenant(t)
 		failing := func(int, *http.Request) int { return http.StatusInternalServerError }

@@ -20,7 +20,10 @@ import (
 //     background sweeps, which return rows of every tenant, each carrying its
 //     TenantID.
 //   - A missing row is an *Error with code ENOTFOUND; a unique-key clash is
-//     ECONFLICT; anything else is wrapped with context.
+//     ECONFLICT; a failure of the store's resources that a later retry may not
+//     meet (a file it cannot open, memory, disk space, a lock held too long) is
+//     EUNAVAILABLE, which the dialects answer 503 with Retry-After; anything
+//     else is wrapped with context.
 //   - InTx runs fn in one transaction on the Tx it passes to fn: commit when fn
 //     returns nil, roll back when it returns an error or panics (the panic is
 //     re-raised). InTx on a Tx nests as a savepoint. Writes are serialized, so a

@@ -49,6 +49,9 @@ func (s *Service) CreateTenant(ctx context.Context, id, name string) (*Tenant, e
 	if name == "" {
 		return nil, invalid("name", msgRequired)
 	}
+	if err := checkText(struct{ ID, Name string }{id, name}); err != nil {
+		return nil, err
+	}
 	if id == "" {
 		id = newID()
 	} else if err := checkClientID("id", id); err != nil {

@@ -84,15 +84,22 @@ type TokenFilter struct {
 // MaxTokenBatch is the most tokens one CreateTokens call may create.
 const MaxTokenBatch = 100
 
-// DefaultTokenTTL is how long a token lives when its creator gives no expiry.
-const DefaultTokenTTL = 7 * 24 * time.Hour
+// DefaultTokenTTL is how long a token lives when its creator gives no expiry,
+// and MaxTokenTTL (5 years of 365 days) the latest expiry it may give: a
+// token reserves its payer's funds until it expires, so a forgotten one must
+// not hold them for ever, and 9999-12-31 is no date a client means. The
+// GigPay document's own example expires in 2030.
+const (
+	DefaultTokenTTL = 7 * 24 * time.Hour
+	MaxTokenTTL     = 5 * 365 * 24 * time.Hour
+)
 
 // TokenCreate is the input of CreateToken.
 type TokenCreate struct {
 	AssetType       string          `json:"assetType"`
 	SourceAccountID string          `json:"sourceAccountId"`
 	Amount          decimal.Decimal `json:"amount"`
-	ExpiresAt       *time.Time      `json:"expiresAt"` // nil: DefaultTokenTTL from now
+	ExpiresAt       *time.Time      `json:"expiresAt"` // nil: DefaultTokenTTL from now; after now, at most MaxTokenTTL
 	Memo            string          `json:"memo"`
 }
 
@@ -221,8 +228,11 @@ func (s *Service) createToken(ctx context.Context, tx Tx, now time.Time, tenantI
 	expires := now.Add(DefaultTokenTTL)
 	if in.ExpiresAt != nil {
 		expires = in.ExpiresAt.UTC().Truncate(time.Microsecond)
-		if !expires.After(now) {
+		switch {
+		case !expires.After(now):
 			v.Add(field+"expiresAt", "Expiry must be in the future.")
+		case expires.After(now.Add(MaxTokenTTL)):
+			v.Add(field+"expiresAt", "Expiry must be at most 5 years from now.")
 		}
 	}
 	if len(in.Memo) > maxMemo {

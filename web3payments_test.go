@@ -65,7 +65,7 @@ func mustWeb3Unchecked(tb testing.TB, opts ...sandbox.Option) *web3Env {
 	mock.Set(epoch)
 	ch := sandbox.New(append([]sandbox.Option{sandbox.WithClock(mock)}, opts...)...)
 	e := &env{clock: mock, db: db, path: path}
-	e.svc = paykit.New(db, paykit.WithClock(mock), paykit.WithChain(w3Network, ch))
+	e.svc = paykit.New(db, paykit.WithClock(mock), paykit.WithChain(w3Network, ch), local) // its receivers are local
 	httpapi.RegisterSchemes(e.svc)
 
 	ctx := context.Background()

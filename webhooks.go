@@ -423,4 +423,9 @@ type WebhookTx interface {
 	// CreateDeliveryAttempt inserts a. Returns ECONFLICT when the delivery
 	// already has an attempt numbered a.N.
 	CreateDeliveryAttempt(ctx context.Context, a *DeliveryAttempt) error
+	// DeleteFinishedDeliveries deletes, with their attempts, up to limit
+	// deliveries of every tenant that finished (succeeded or failed, never
+	// pending) before before, by UpdatedAt, oldest first, and returns how
+	// many it deleted.
+	DeleteFinishedDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -57,7 +57,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 			require.NoError(b, err)
 			defer db.Close()
 			mock := clock.NewMock()
-			svc := paykit.New(db, paykit.WithClock(mock), paykit.WithDeliveryConcurrency(bc.concurrency))
+			svc := paykit.New(db, paykit.WithClock(mock), paykit.WithDeliveryConcurrency(bc.concurrency), local)
 			httpapi.RegisterSchemes(svc)
 			tn, err := svc.CreateTenant(ctx, "", "bench")
 			require.NoError(b, err)

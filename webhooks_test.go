@@ -152,7 +152,7 @@ func TestWebhooks_Schemes(t *testing.T) {
 		Status: paykit.RequestStatusPaid, Order: "abc123", CompletedAt: &completed})
 	require.NoError(t, err)
 	var rcv *receiver
-	e := MustOpen(t, paykit.WithTestCallback(func(_ context.Context, _ paykit.Store, ev *paykit.Event) ([]paykit.Callback, error) {
+	e := MustOpen(t, local, paykit.WithTestCallback(func(_ context.Context, _ paykit.Store, ev *paykit.Event) ([]paykit.Callback, error) {
 		if ev.Type != paykit.EventRequestPaid {
 			return nil, nil
 		}
@@ -273,7 +273,7 @@ func bareSnapshot(ev *paykit.Event, _ string) (json.RawMessage, error) { return 
 // the body of every delivery to an endpoint of that scheme, given the
 // endpoint's secret; a later registration of the name replaces it.
 func TestService_RegisterScheme_Replaces(t *testing.T) {
-	e := MustOpen(t)
+	e := MustOpen(t, local)
 	rcv := newReceiver(t, ok)
 	tenant := e.MustTenant(t)
 	render := func(prefix string) func(*paykit.Event, string) (json.RawMessage, error) {
@@ -300,7 +300,7 @@ func TestService_RegisterScheme_Replaces(t *testing.T) {
 
 func TestWebhooks_RetrySchedule(t *testing.T) {
 	ctx := context.Background()
-	e := MustOpen(t)
+	e := MustOpen(t, local)
 	rcv := newReceiver(t, func(n int, _ *http.Request) int {
 		if n <= 3 {
 			return http.StatusInternalServerError
@@ -363,7 +363,7 @@ func TestWebhooks_RetrySchedule(t *testing.T) {
 	require.Nil(t, e.mustEndpointNow(t, tenant, ep.ID).FailingSince, "a success ends the failure streak")
 
 	t.Run("Exhausted", func(t *testing.T) {
-		e := MustOpen(t, paykit.WithRetrySchedule([]time.Duration{0, time.Second, time.Minute}))
+		e := MustOpen(t, local, paykit.WithRetrySchedule([]time.Duration{0, time.Second, time.Minute}))
 		rcv := newReceiver(t, func(int, *http.Request) int { return http.StatusBadGateway })
 		tenant := e.MustTenant(t)
 		e.mustEndpoint(t, tenant, rcv.URL, []string{"thing.happened"})
@@ -398,7 +398,7 @@ func TestWebhooks_Crash(t *testing.T) {
 	open := func() (*store.DB, *paykit.Service) {
 		db, err := store.Open(path)
 		require.NoError(t, err)
-		return db, paykit.New(db, paykit.WithClock(mock))
+		return db, paykit.New(db, paykit.WithClock(mock), local)
 	}
 
 	db, svc := open()
@@ -458,7 +458,7 @@ func eventOf(tb testing.TB, svc *paykit.Service, tenantID, subjectID string) *pa
 
 func TestService_RedeliverEvent(t *testing.T) {
 	ctx := context.Background()
-	e := MustOpen(t)
+	e := MustOpen(t, local)
 	rcv := newReceiver(t, nil)
 	tenant := e.MustTenant(t)
 	ep := e.mustEndpoint(t, tenant, rcv.URL+"/a", []string{"thing.happened"})
@@ -521,7 +521,7 @@ func TestService_RedeliverEvent(t *testing.T) {
 // pending deliveries.
 func TestWebhooks_Gone(t *testing.T) {
 	ctx := context.Background()
-	e := MustOpen(t)
+	e := MustOpen(t, local)
 	rcv := newReceiver(t, func(int, *http.Request) int { return http.StatusGone })
 	watcher := newReceiver(t, nil)
 	tenant := e.MustTenant(t)
@@ -566,7 +566,7 @@ func TestWebhooks_Gone(t *testing.T) {
 // TestWebhooks_DisableAfter: an endpoint whose deliveries keep failing for the
 // configured period is disabled.
 func TestWebhooks_DisableAfter(t *testing.T) {
-	e := MustOpen(t, paykit.WithEndpointDisableAfter(time.Hour),
+	e := MustOpen(t, local, paykit.WithEndpointDisableAfter(time.Hour),
 		paykit.WithRetrySchedule([]time.Duration{0, 20 * time.Minute, 20 * time.Minute, 20 * time.Minute, 20 * time.Minute}))
 	rcv := newReceiver(t, func(int, *http.Request) int { return http.StatusServiceUnavailable })
 	tenant := e.MustTenant(t)
@@ -594,7 +594,7 @@ func TestWebhooks_DisableAfter(t *testing.T) {
 // out while the slow one is still waiting.
 func TestWebhooks_SlowEndpoint(t *testing.T) {
 	const timeout = time.Second
-	e := MustOpen(t, paykit.WithDeliveryTimeout(timeout))
+	e := MustOpen(t, local, paykit.WithDeliveryTimeout(timeout))
 	healthyDone := make(chan struct{})
 	var once sync.Once
 	healthy := newReceiver(t, func(n int, _ *http.Request) int {
@@ -660,36 +660,48 @@ func TestWebhooks_SlowEndpoint(t *testing.T) {
 	}
 }
 
-// TestWebhooks_SafeDestinations: with the option, private destinations are
-// refused when an endpoint is created, and, for host names, when they are
-// dialed.
+// TestWebhooks_SafeDestinations: a Service refuses private destinations by
+// default (issue 13): when an endpoint is created, in every spelling of the
+// address, and, for host names, when they are dialed. Only
+// WithPrivateDestinations lets them through.
 func TestWebhooks_SafeDestinations(t *testing.T) {
 	ctx := context.Background()
 	e := MustOpen(t)
 	tenant := e.MustTenant(t)
-	safe := paykit.New(e.db, paykit.WithClock(e.clock), paykit.WithSafeDestinations())
 	for _, u := range []string{
-		"http://127.0.0.1:8080/hook", "http://localhost/hook", "http://api.localhost/x", "http://[::1]/",
+		"http://127.0.0.1:8080/hook", "http://localhost/hook", "http://api.localhost/x", "http://LOCALHOST./",
+		"http://localhost.localdomain/", "http://ip6-localhost/", "http://[::1]/",
 		"http://10.1.2.3/", "http://172.16.0.1/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data",
-		"http://0.0.0.0/", "http://[fe80::1]/", "http://[fd00::1]/", "http://[::ffff:127.0.0.1]/",
+		"http://0.0.0.0/", "http://[fe80::1]/", "http://[fe80::1%25eth0]/", "http://[fd00::1]/",
+		"http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://[0:0:0:0:0:ffff:a9fe:a9fe]/",
 		"http://[64:ff9b::a00:1]/", "http://100.64.0.1/", "http://224.0.0.1/", "http://255.255.255.255/",
+		// The issue's IPv4-compatible form, and the other IPv6 carriers of an IPv4 address.
+		"http://[::127.0.0.1]/", "http://[::7f00:1]:8080/", "http://[::169.254.169.254]/", "http://[::ffff:0:10.0.0.1]/",
+		"http://[2002:a9fe:a9fe::1]/", "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
+		// IPv4 as inet_aton and browsers read it: decimal, hex, octal, short, a trailing dot, escaped.
+		"http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://0x7f.1/", "http://127.1/",
+		"http://127.0.0.1./", "http://2852039166/latest/meta-data", "http://%31%32%37.0.0.1/",
+		"http://1572395042/", // a public address in a legacy spelling: refused all the same
 	} {
-		_, err := safe.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: u})
+		_, err := e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: u})
 		requireCode(t, paykit.EINVALID, err)
 		require.Contains(t, paykit.ErrorFields(err), "url", u)
 	}
-	for _, u := range []string{"https://example.com/hook", "http://93.184.216.34/", "https://[2606:4700::1111]/"} {
-		_, err := safe.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: u, Events: []string{"none"}})
+	for _, u := range []string{"https://example.com/hook", "http://93.184.216.34/", "https://[2606:4700::1111]/", "https://1.example/"} {
+		_, err := e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: u, Events: []string{"none"}})
 		require.NoError(t, err, u)
 	}
 
-	// A host name resolving to loopback passes creation (by a Service without
-	// the option here; DNS could also change later) and is refused at dial time.
+	// A host name resolving to loopback passes creation (by a Service with
+	// WithPrivateDestinations here; DNS could also change later) and is
+	// refused at dial time.
+	open := paykit.New(e.db, paykit.WithClock(e.clock), local)
 	rcv := newReceiver(t, nil)
 	port := rcv.URL[strings.LastIndex(rcv.URL, ":")+1:]
-	ep := e.mustEndpoint(t, tenant, "http://localhost:"+port+"/hook", []string{"thing.happened"})
+	ep, err := open.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: "http://localhost:" + port + "/hook", Events: []string{"thing.happened"}})
+	require.NoError(t, err)
 	ev := e.mustEvent(t, tenant, "thing.happened", `{}`)
-	require.NoError(t, safe.RunDue(ctx))
+	e.MustRunDue(t)
 	require.Empty(t, rcv.requests())
 	ds := e.mustDeliveries(t, tenant, ev.ID)
 	require.Equal(t, ep.ID, ds[0].EndpointID)
@@ -697,10 +709,43 @@ func TestWebhooks_SafeDestinations(t *testing.T) {
 	require.Len(t, attempts, 1)
 	require.Contains(t, attempts[0].Error, "refused")
 
-	// The default Service posts to localhost, as the example server needs.
+	// A Service with WithPrivateDestinations posts to localhost, as a local
+	// receiver in development needs.
 	e.clock.Add(5 * time.Second)
-	e.MustRunDue(t)
+	require.NoError(t, open.RunDue(ctx))
 	require.Len(t, rcv.requests(), 1)
+}
+
+// TestWebhooks_SensitiveHeaders: an endpoint may not send credentials or
+// routing headers meant for another service (issue 13), in any case of the
+// name; one stored before the rule keeps it but does not send it.
+func TestWebhooks_SensitiveHeaders(t *testing.T) {
+	ctx := context.Background()
+	e := MustOpen(t, local)
+	tenant := e.MustTenant(t)
+	for _, h := range []string{"Authorization", "authorization", "Cookie", "Proxy-Authorization", "proxy-connection",
+		"Metadata-Flavor", "Metadata", "X-aws-ec2-metadata-token", "X-Forwarded-For", "x-forwarded-host", "Forwarded",
+		"X-Real-IP", "Sec-Fetch-Site", "X-Amz-Security-Token", "X-HTTP-Method-Override"} {
+		_, err := e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: "https://example.com/hook", Headers: map[string]string{h: "x"}})
+		requireCode(t, paykit.EINVALID, err)
+		require.Contains(t, paykit.ErrorFields(err)["headers"], "may not be sent", h)
+	}
+	_, err := e.svc.CreateEndpoint(ctx, tenant, paykit.EndpointCreate{URL: "https://example.com/hook", Headers: map[string]string{"Host": "x"}})
+	requireCode(t, paykit.EINVALID, err)
+
+	rcv := newReceiver(t, ok)
+	ep := e.mustEndpoint(t, tenant, rcv.URL, []string{"thing.happened"}, func(in *paykit.EndpointCreate) {
+		in.Headers = map[string]string{"X-Tenant": "acme", "X-Api-Version": "2"}
+	})
+	// As a database made before the rule holds it.
+	e.mustExec(t, `UPDATE webhook_endpoints SET headers = '{"X-Tenant":"acme","Authorization":"Bearer internal","Metadata-Flavor":"Google"}' WHERE id = ?`, ep.ID)
+	e.mustEvent(t, tenant, "thing.happened", `{}`)
+	e.MustRunDue(t)
+	reqs := rcv.requests()
+	require.Len(t, reqs, 1)
+	require.Equal(t, "acme", reqs[0].Header.Get("X-Tenant"))
+	require.Empty(t, reqs[0].Header.Get("Authorization"))
+	require.Empty(t, reqs[0].Header.Get("Metadata-Flavor"))
 }
 
 // TestWebhooks_Receivers checks what counts as a success: any 2xx for
@@ -729,7 +774,7 @@ func TestWebhooks_Receivers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var url string
-			e := MustOpen(t, paykit.WithTestCallback(func(_ context.Context, _ paykit.Store, ev *paykit.Event) ([]paykit.Callback, error) {
+			e := MustOpen(t, local, paykit.WithTestCallback(func(_ context.Context, _ paykit.Store, ev *paykit.Event) ([]paykit.Callback, error) {
 				if !tc.memento {
 					return nil, nil
 				}
@@ -768,7 +813,7 @@ func TestWebhooks_Receivers(t *testing.T) {
 // once.
 func TestWebhooks_SharedDatabase(t *testing.T) {
 	ctx := context.Background()
-	e := MustOpen(t)
+	e := MustOpen(t, local)
 	rcv := newReceiver(t, nil)
 	tenant := e.MustTenant(t)
 	e.mustEndpoint(t, tenant, rcv.URL+"/1", []string{"thing.happened"})
@@ -776,7 +821,7 @@ func TestWebhooks_SharedDatabase(t *testing.T) {
 	db2, err := store.Open(e.path)
 	require.NoError(t, err)
 	defer db2.Close()
-	other := paykit.New(db2, paykit.WithClock(e.clock))
+	other := paykit.New(db2, paykit.WithClock(e.clock), local)
 	const n = 40
 	for i := range n {
 		e.mustEvent(t, tenant, "thing.happened", fmt.Sprintf(`{"n":%d}`, i))
@@ -895,7 +940,7 @@ func TestService_CreateEndpoint(t *testing.T) {
 
 func TestService_UpdateEndpoint(t *testing.T) {
 	ctx := context.Background()
-	e := MustOpen(t)
+	e := MustOpen(t, local)
 	rcv := newReceiver(t, func(int, *http.Request) int { return http.StatusInternalServerError })
 	tenant := e.MustTenant(t)
 	ep := e.mustEndpoint(t, tenant, rcv.URL, []string{"thing.happened"}, func(in *paykit.EndpointCreate) {
@@ -998,7 +1043,7 @@ func TestService_UpdateEndpoint(t *testing.T) {
 
 func TestService_DeleteEndpoint(t *testing.T) {
 	ctx := context.Background()
-	e := MustOpen(t)
+	e := MustOpen(t, local)
 	rcv := newReceiver(t, nil)
 	tenant := e.MustTenant(t)
 	ep := e.mustEndpoint(t, tenant, rcv.URL, []string{"thing.happened"})
@@ -1017,7 +1062,7 @@ func TestService_DeleteEndpoint(t *testing.T) {
 // of the event's tenant that existed when it happened.
 func TestWebhooks_FanOut(t *testing.T) {
 	ctx := context.Background()
-	e := MustOpen(t)
+	e := MustOpen(t, local)
 	rcv := newReceiver(t, nil)
 	a, b := e.MustTenant(t), e.MustTenant(t)
 	all := e.mustEndpoint(t, a, rcv.URL+"/all", nil)

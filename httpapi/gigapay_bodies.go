@@ -39,7 +39,7 @@ func (c *gigapayCall) readBody() (json.RawMessage, error) {
 	}
 	switch {
 	case ct == "" || ct == "application/json" || strings.HasSuffix(ct, "+json"):
-		b, err := io.ReadAll(body)
+		b, err := readAll(c.w, c.r)
 		if err != nil {
 			return nil, tooLarge(err)
 		}
@@ -53,7 +53,7 @@ func (c *gigapayCall) readBody() (json.RawMessage, error) {
 		}
 		return b, nil
 	case ct == "application/x-www-form-urlencoded":
-		b, err := io.ReadAll(body)
+		b, err := readAll(c.w, c.r)
 		if err != nil {
 			return nil, tooLarge(err)
 		}

@@ -59,6 +59,7 @@ var gigapayStatuses = map[string]int{
 	paykit.ECONFLICT:     http.StatusConflict,
 	paykit.EEXPIRED:      http.StatusGone,
 	paykit.ELIMIT:        http.StatusTooManyRequests,
+	paykit.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // bulkError is an error about the items of a list body of n items, whose
@@ -98,6 +99,8 @@ func (c *gigapayCall) errorBody(err error) (int, any) {
 	switch {
 	case paykit.ErrorCode(err) == paykit.ENOTFOUND:
 		msg = "Not found."
+	case paykit.ErrorCode(err) == paykit.EUNAVAILABLE:
+		msg = "Service temporarily unavailable, try again later." // DRF's ServiceUnavailable
 	case paykit.ErrorCode(err) == paykit.EINVALID && len(fields) > 0 && !(len(fields) == 1 && fields["Idempotency-Key"] != ""):
 		n := 0
 		var be *bulkError

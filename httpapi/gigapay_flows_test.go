@@ -327,7 +327,7 @@ type delivery struct {
 // Invoice.paid, Employee.verified, Payout.notified, Payout.accepted, then the
 // disbursement, which has no event.
 func TestGigapay_EventsFlowchart(t *testing.T) {
-	e := MustGigapay(t)
+	e := MustGigapay(t, local)
 	var mu sync.Mutex
 	var got []delivery
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -84,6 +84,7 @@ var gigapayMessages = map[string]string{
 		"The file you uploaded was either not an image or a corrupted image.",
 	"Exactly one of amount, invoicedAmount and cost is required.": "Exactly one of amount, invoiced_amount and cost is required.",
 	"Either email or cellphoneNumber is required.":                "Either email or cellphone_number is required.",
+	"Text may not contain NUL characters (U+0000).":               "Null characters are not allowed.", // DRF's CharField
 }
 
 // gigapayEmpty is what Django REST Framework says of a required string that

@@ -20,7 +20,7 @@ import (
 // TestGigapay_EventBodies: events record canonical snapshots, and the Gigapay
 // scheme NewGigapay registers posts the Gigapay object of each, byte for byte.
 func TestGigapay_EventBodies(t *testing.T) {
-	e := MustGigapay(t)
+	e := MustGigapay(t, local)
 	ctx := context.Background()
 	var mu sync.Mutex
 	bodies := map[string]string{} // by the type the receiver tells from the body

@@ -114,6 +114,12 @@ func (rt *gigapayRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		base: mountBase(r), expand: expandSet(r.URL.Query()), cache: map[string]any{}}
 	w.Header().Set("Vary", "Accept, Accept-Language")
 	w.Header().Set("Content-Language", c.lang)
+	if from, refused := crossSite(r); refused {
+		// Django's own words for its CSRF check of a browser session.
+		c.render(http.StatusForbidden, map[string]string{"detail": "CSRF Failed: Origin checker failed - " + from +
+			" does not match any trusted origins."}, nil)
+		return
+	}
 	escaped := r.URL.EscapedPath()
 	route, vals := rt.match(escaped)
 	if route == nil {

@@ -154,7 +154,7 @@ func TestGigapay_WebhookPages(t *testing.T) {
 // on the wire, its endpoint stores paykit's event types, the fan-out matches
 // those, and the wire shows Gigapay's names again.
 func TestGigapay_WebhookEventNames(t *testing.T) {
-	e := MustGigapay(t)
+	e := MustGigapay(t, local)
 	ctx := context.Background()
 	var mu sync.Mutex
 	type post struct {

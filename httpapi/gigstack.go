@@ -276,6 +276,7 @@ var gigstackCodes = map[string]gigstackCode{
 	paykit.ECONFLICT:     {"CONFLICT", "", "The request conflicts with the current state"},
 	paykit.EEXPIRED:      {"EXPIRED", "", "The resource has expired"},
 	paykit.ELIMIT:        {"LIMIT_EXCEEDED", "", "A limit was exceeded"},
+	paykit.EUNAVAILABLE:  {"SERVICE_UNAVAILABLE", "The service is busy; retry after the Retry-After seconds", "Service unavailable"},
 	paykit.EINTERNAL:     {"INTERNAL_ERROR", "Internal error", "Something went wrong"},
 }
 

@@ -77,7 +77,7 @@ func invoicesOf(tb testing.TB, d map[string]json.RawMessage) []string {
 }
 
 func TestGigstack_Automations(t *testing.T) {
-	e := MustGigstack(t)
+	e := MustGigstack(t, local)
 	client := e.MustClient(mariaClient)
 	hook := e.mustHook(`["invoice.created","invoice.canceled","invoice.failed","receipt.created","receipt.updated","receipt.deleted"]`)
 	iva := `[{"type":"IVA","rate":0.16,"factor":"Tasa"}]`
@@ -264,7 +264,7 @@ func mustGet(tb testing.TB, e *GigstackEnv, path, field string) string {
 }
 
 func TestGigstack_CancelInvoice(t *testing.T) {
-	e := MustGigstack(t)
+	e := MustGigstack(t, local)
 	client := e.MustClient(mariaClient)
 	hook := e.mustHook(`["invoice.created","invoice.canceled"]`)
 	body := `{"client":{"id":"` + client + `"},"payment_form":"03","items":[{"description":"Item","unit_price":100}]}`

@@ -141,7 +141,7 @@ func prefixedOrMissing(prefix, id string) string {
 	if d := domainID(prefix, id); d != "" {
 		return d
 	}
-	return "\x00" + id
+	return "!" + id // no ID has a "!": a lookup that finds nothing
 }
 
 // Responses.

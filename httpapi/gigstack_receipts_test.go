@@ -13,7 +13,7 @@ import (
 )
 
 func TestGigstack_Receipts(t *testing.T) {
-	e := MustGigstack(t)
+	e := MustGigstack(t, local)
 	client := e.MustClient(mariaClient)
 	hook := e.mustHook(`["receipt.created","receipt.updated","receipt.completed","receipt.deleted","invoice.created"]`)
 	lines := `"items":[{"name":"Coffee","quantity":3,"total":33.33,"taxes":[{"type":"IVA","rate":0.16,"factor":"Tasa"}]}]`

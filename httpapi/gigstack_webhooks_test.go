@@ -74,7 +74,7 @@ func mustCompact(tb testing.TB, m map[string]json.RawMessage) string {
 // TestGigstack_WebhookDelivery: a payment.succeeded delivery, as gigstack
 // documents it, verified with X-Gigstack-Signature by the receiver.
 func TestGigstack_WebhookDelivery(t *testing.T) {
-	e := MustGigstack(t)
+	e := MustGigstack(t, local)
 	type delivery struct {
 		header http.Header
 		body   []byte

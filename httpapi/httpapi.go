@@ -6,15 +6,33 @@
 //
 // # Common behaviour
 //
-// Request bodies are JSON objects of at most 1 MiB (413 otherwise). Unknown
+// A request that may change state (any method but GET, HEAD and OPTIONS) and
+// that a browser sent from another origin (Sec-Fetch-Site, or an Origin that
+// is not the Host) is refused before anything else, as forbidden in the
+// dialect's shape (cross-site request forgery: HTTP Basic credentials, which
+// Gigapay's browsable API and Memento take, are sent by the browser whoever
+// asks). Programs send neither header and are not affected.
+//
+// Request bodies are JSON objects of at most 1 MiB (413 otherwise), sent as
+// application/json (or any +json type, or without a Content-Type); another
+// type is 415 naming the field Content-Type (Gigapay also takes form data, as
+// Django REST Framework does; Memento answers invalid_data). Unknown
 // fields, malformed JSON, values of the wrong type and trailing data after the
-// object are rejected as invalid input naming the field. Every POST honours an
-// Idempotency-Key header (at most 255 characters): the same key with the same
-// request replays the first response, errors included, for 24 hours; the same
-// key with a different request is a conflict. An error that says when to
+// object are rejected as invalid input naming the field, as is text holding a
+// NUL character, on every dialect. Every POST honours an Idempotency-Key
+// header (at most 255 characters): the same key with the same request replays
+// the first response, errors included, for 24 hours; the same key with a
+// different request is a conflict. An error that says when to
 // retry is not replayed: every 429 and 503 of every dialect carries
 // Retry-After, the seconds by the Service's Clock until a retry can succeed
 // (paykit.Error's RetryAt), and a retry then succeeds, the same key included.
+//
+// Serve the dialects with NewServer (or Limit and LimitListener on a server
+// of your own): timeouts, header and body limits, and caps on connections,
+// requests in progress and the memory of request bodies, so that slow or
+// greedy clients get 503s with Retry-After and the rest are served (see
+// ServerLimits). A store out of a resource (EUNAVAILABLE) is 503 with
+// Retry-After too, on every dialect that answers with statuses.
 //
 // Webhook bodies are shaped and signed by the schemes the dialects register
 // with the Service when constructed (schemes.go): gigapay by NewGigapay,
@@ -35,6 +53,7 @@
 // .NET client sends a DateTime of unspecified kind).
 //
 //	POST /api/v1/payment-tokens                  create a token: {"assetType":"usd","sourceAccountId","amount","expiresAtUtc"?,"memo"?} → 201 token
+//	                                             (expiresAtUtc after now, at most 5 years ahead; absent or null: 7 days)
 //	POST /api/v1/payment-tokens/batch            {"tokens":[...up to 100 of the above]} → 201 {"data":[tokens]}, all or nothing
 //	GET  /api/v1/payment-tokens/{token}          → 200 token, as it stands now (expired at the instant of expiresAtUtc)
 //	POST /api/v1/payment-tokens/{token}/accept   {"destinationAccountId"} → 200 {"paymentToken":token,"payment":payment}
@@ -97,6 +116,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -125,6 +145,7 @@ var errorStatuses = map[string]int{
 	paykit.ECONFLICT:     http.StatusConflict,
 	paykit.EEXPIRED:      http.StatusGone,
 	paykit.ELIMIT:        http.StatusUnprocessableEntity,
+	paykit.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	paykit.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -290,13 +311,64 @@ func encodeJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// decodeJSON decodes the request body, a single JSON object of at most 1 MiB,
-// into v. Unknown fields, malformed JSON, wrong types and trailing data are
-// EINVALID errors naming the field (or "body"); an oversized body is one with
-// status 413. An empty body is an error unless optional is set, in which case v
-// is left as it is.
+// crossOrigin recognizes the requests a browser sends from another origin
+// (Sec-Fetch-Site, or Origin against Host for browsers without it). Requests
+// without either header, from programs, pass, as do the safe methods.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// crossSite reports whether r may change state and a browser sent it from
+// another site, and names that site (its Origin): a form or a script there
+// would otherwise act with the credentials the browser keeps for this one
+// (HTTP Basic, which Gigapay's browsable API and Memento take). Every
+// dialect's router refuses such a request before anything else; none serves
+// CORS, so no legitimate browser request comes from elsewhere.
+func crossSite(r *http.Request) (from string, refused bool) {
+	if crossOrigin.Check(r) == nil {
+		return "", false
+	}
+	if from = r.Header.Get("Origin"); from == "" || from == "null" {
+		from = "another site"
+	}
+	return from, true
+}
+
+// checkOrigin returns EFORBIDDEN, on the field "Origin", for a request
+// crossSite refuses.
+func checkOrigin(r *http.Request) error {
+	from, refused := crossSite(r)
+	if !refused {
+		return nil
+	}
+	msg := "Cross-origin request refused: a browser sent it from " + from + "."
+	return &paykit.Error{Code: paykit.EFORBIDDEN, Message: msg, Fields: map[string]string{"Origin": msg}}
+}
+
+// checkJSONType refuses a body sent with a Content-Type other than JSON
+// (application/json, or any +json type), as 415 naming the field
+// "Content-Type": a browser sends text/plain, form and multipart bodies
+// across sites without asking, so a JSON route that took them would take
+// forged requests. A body without a Content-Type is read as JSON, as
+// programs often send it so.
+func checkJSONType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return &statusError{http.StatusUnsupportedMediaType,
+		invalidField("Content-Type", fmt.Sprintf("Unsupported media type %q: send JSON as application/json.", ct))}
+}
+
+// decodeJSON decodes the request body, a single JSON object of at most 1 MiB
+// sent as JSON (see checkJSONType), into v. Unknown fields, malformed JSON,
+// wrong types and trailing data are EINVALID errors naming the field (or
+// "body"); an oversized body is one with status 413, a body of another media
+// type one with status 415. An empty body is an error unless optional is set,
+// in which case v is left as it is.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := readAll(w, r)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return &statusError{http.StatusRequestEntityTooLarge,
@@ -310,6 +382,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		}
 		return invalidField("body", "A JSON object is required.")
 	}
+	if err := checkJSONType(r); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -319,6 +394,15 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		return invalidField("body", "The request body must hold a single JSON object and nothing after it.")
 	}
 	return nil
+}
+
+// readAll reads the request body, at most maxBodyBytes of it (a
+// *http.MaxBytesError beyond), without a copy when Limit has read it ahead.
+func readAll(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if bb, ok := r.Body.(*bufferedBody); ok && bb.whole != nil && len(bb.whole) <= maxBodyBytes {
+		return bb.whole, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 }
 
 // decodeError turns an encoding/json error into an EINVALID error naming the
@@ -495,6 +579,10 @@ func (rt *router) handle(pattern string, fn handlerFunc) {
 
 // ServeHTTP implements http.Handler.
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := checkOrigin(r); err != nil {
+		rt.writeError(w, r, err)
+		return
+	}
 	if h, pattern := rt.mux.Handler(r); pattern == "" {
 		// The mux's own reply to a path it has no route for: learn its status
 		// (and Allow header) and say it in the dialect's shape.

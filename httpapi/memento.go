@@ -118,6 +118,7 @@ var mementoErrors = map[mementoErrorKey]mementoError{
 	{paykit.EFORBIDDEN, ""}:          {"101", "merchant_account_locked", "Merchant account is locked"},
 	{paykit.ENOTFOUND, "recipient"}:  {"200", "recipient_not_found", "Recipient not found"},
 	{paykit.EFORBIDDEN, "recipient"}: {"201", "merchant_cannot_be_recipient", "Merchant cannot be recipient"},
+	{paykit.EFORBIDDEN, "Origin"}:    {"400", "invalid_data", "Invalid data"}, // a cross-site request (checkOrigin)
 	{paykit.ENOTFOUND, ""}:           {"300", "payment_not_found", "Payment not found"},
 	{paykit.ELIMIT, ""}:              {"301", "payment_exceeds_limits", "Payment exceeds limits"},
 	{paykit.EINVALID, ""}:            {"400", "invalid_data", "Invalid data"},

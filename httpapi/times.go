@@ -106,9 +106,11 @@ func (t *millisTime) UnmarshalJSON(b []byte) error {
 	return unmarshalTime(b, &t.Time, reflect.TypeFor[millisTime]())
 }
 
-// ptr returns a pointer to t's time, or nil when t was absent or null.
+// ptr returns a pointer to t's time, or nil when t was absent or null. A
+// time given as 0001-01-01T00:00:00Z is that time, not "none" (issue 13: it
+// used to be read as no expiry), for the Service to judge.
 func (t *millisTime) ptr() *time.Time {
-	if t == nil || t.IsZero() {
+	if t == nil {
 		return nil
 	}
 	v := t.Time

@@ -18,9 +18,9 @@ import (
 
 // mustHooksEnv returns an Env whose handler serves NewEvents at /hooks, with
 // Bearer API keys.
-func mustHooksEnv(tb testing.TB) *Env {
+func mustHooksEnv(tb testing.TB, opts ...paykit.Option) *Env {
 	tb.Helper()
-	e := MustEnv(tb)
+	e := MustEnv(tb, opts...)
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/", http.StripPrefix("/hooks", httpapi.NewEvents(e.Service, httpapi.BearerAuth(e.Service))))
 	e.Handler = mux
@@ -135,7 +135,7 @@ func TestEvents_Endpoints(t *testing.T) {
 
 func TestEvents_Deliveries(t *testing.T) {
 	ctx := context.Background()
-	e := mustHooksEnv(t)
+	e := mustHooksEnv(t, local)
 	rcv := newHookReceiver(t)
 	e.MustDo(201, "POST", "/hooks/webhook-endpoints", `{"id":"wh","url":"`+rcv.URL+`","events":["account.created"]}`)
 	a, err := e.Service.CreateAccount(ctx, "acme", paykit.AccountCreate{Currency: "USD", UserIdentityID: "u-2"})

@@ -126,19 +126,20 @@ func Open(dsn string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("open %q: a database file is required", dsn)
 	}
 
+	// temp_store(MEMORY) keeps the savepoint journals of group commit and
+	// the sorts of the reads off the disk: no statement opens a file.
 	common := []string{
 		"_pragma=busy_timeout(10000)",
 		"_pragma=foreign_keys(1)",
 		"_pragma=synchronous(" + d.synchronous + ")",
+		"_pragma=temp_store(MEMORY)",
 	}
 	var err error
 	// The writer sets WAL, which is persistent in the file, before any reader
 	// opens. _txlock=immediate takes the write lock at BEGIN, so a
 	// read-then-write transaction never fails upgrading its lock.
-	// temp_store(MEMORY) keeps the savepoint journals of group commit off the
-	// disk.
 	d.writer, err = sqlx.Open("sqlite", withParams(dsn, append([]string{"_pragma=journal_mode(WAL)"},
-		append(common, "_pragma=temp_store(MEMORY)", "_txlock=immediate")...)...))
+		append(common, "_txlock=immediate")...)...))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
 	}
@@ -164,22 +165,47 @@ func Open(dsn string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
-	d.reader.SetMaxOpenConns(n)
-	d.reader.SetMaxIdleConns(n)
-	d.reader.SetConnMaxIdleTime(0)
-	if err := d.reader.Ping(); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("open %s: %w", dsn, err)
-	}
 	d.streams, err = sqlx.Open("sqlite", withParams(dsn, append(common, "_pragma=query_only(1)")...))
 	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
 	}
-	d.streams.SetMaxOpenConns(n)
-	d.streams.SetMaxIdleConns(1)
+	for _, pool := range []*sqlx.DB{d.reader, d.streams} {
+		pool.SetMaxOpenConns(n)
+		pool.SetMaxIdleConns(n)
+		pool.SetConnMaxIdleTime(0)
+		pool.SetConnMaxLifetime(0)
+		if err := openAll(pool, n); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("open %s: %w", dsn, err)
+		}
+	}
 	d.view = &view{db: d, q: d.reader, pooled: true}
 	return d, nil
+}
+
+// openAll opens the n connections of pool now and keeps them: a pool that
+// opened them on demand would open the database's files while serving a
+// request, and fail (SQLITE_CANTOPEN) when clients hold every file
+// descriptor the process may have. Each is pinged, so its PRAGMAs have run.
+func openAll(pool *sqlx.DB, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close() // back to the pool, idle
+		}
+	}()
+	for range n {
+		c, err := pool.Conn(context.Background())
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		if err := c.PingContext(context.Background()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes both connection pools. Transactions still queued fail.
@@ -305,6 +331,22 @@ func sqliteCode(err error) int {
 		return se.Code()
 	}
 	return 0
+}
+
+// unavailable maps SQLite's failures of resources to EUNAVAILABLE (keeping
+// err in the chain): a file it cannot open (no descriptor left), memory, disk
+// space, or a lock another process held past the busy timeout. A client told
+// to retry later may then succeed; these are not bugs to answer with a 500.
+func unavailable(err error) error {
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_FULL, sqlite3.SQLITE_BUSY:
+		var pe *paykit.Error
+		if errors.As(err, &pe) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", paykit.Errorf(paykit.EUNAVAILABLE, "The database is out of a resource or busy: retry later."), err)
+	}
+	return err
 }
 
 // conflict maps a unique or primary key violation to an ECONFLICT with msg, and

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -52,7 +53,7 @@ func TestDB_WritesOnlyInTx(t *testing.T) {
 	isRead := func(name string) bool { return strings.HasPrefix(name, "Find") || name == "LedgerSums" }
 	for _, typ := range []reflect.Type{reflect.TypeFor[paykit.Store](), reflect.TypeFor[*store.DB]()} {
 		for m := range typ.Methods() {
-			require.True(t, isRead(m.Name) || slices.Contains([]string{"InTx", "Close", "QueueLen", "Batches"}, m.Name),
+			require.True(t, isRead(m.Name) || slices.Contains([]string{"InTx", "Close", "QueueLen", "Batches", "PoolStats"}, m.Name),
 				"%s has %s, a write that would run outside a transaction", typ, m.Name)
 		}
 	}
@@ -533,4 +534,47 @@ func BenchmarkDB_Transfer(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/float64(max(db.Batches(), 1)), "ops/batch")
+}
+
+// TestDB_NoFilePerRequest (issue 13): the read and stream pools open their
+// connections when the DB opens and keep them, so serving reads and streamed
+// lists, however many at once, opens no file: a process whose clients hold
+// every file descriptor it may have still reads its database (it used to
+// answer "unable to open database file").
+func TestDB_NoFilePerRequest(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	tn := storetest.MustTenant(t, db)
+	reader, streams := db.PoolStats()
+	require.Equal(t, reader.MaxOpenConnections, reader.OpenConnections, "opened up front")
+	require.Equal(t, streams.MaxOpenConnections, streams.OpenConnections, "opened up front")
+	fds := openFiles(t)
+
+	var wg sync.WaitGroup
+	for range 4 * reader.MaxOpenConnections {
+		wg.Go(func() {
+			for range 20 {
+				_, err := db.FindTenantByID(ctx, tn.ID)
+				require.NoError(t, err)
+				for _, err := range db.FindAllPayments(ctx, tn.ID, paykit.PaymentFilter{}) {
+					require.NoError(t, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range func() []sql.DBStats { r, s := db.PoolStats(); return []sql.DBStats{r, s} }() {
+		require.Equal(t, s.MaxOpenConnections, s.OpenConnections)
+		require.Zero(t, s.MaxIdleClosed+s.MaxIdleTimeClosed+s.MaxLifetimeClosed, "no connection was closed, so none reopened")
+	}
+	require.Equal(t, fds, openFiles(t), "no file was opened")
+}
+
+// openFiles counts the process's open file descriptors (Linux), or skips.
+func openFiles(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd here")
+	}
+	return len(ents)
 }

@@ -138,6 +138,20 @@ func (t *tx) FailPendingDeliveries(ctx context.Context, tenantID, endpointID, re
 	return int(n), err
 }
 
+func (t *tx) DeleteFinishedDeliveries(ctx context.Context, before time.Time, n int) (int, error) {
+	// The subquery repeats the webhook_deliveries_finished index's condition,
+	// so that SQLite can use that partial index; the attempts go by their
+	// foreign key's ON DELETE CASCADE.
+	res, err := t.exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (
+		SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?)`,
+		micros(before), limit(n))
+	if err != nil {
+		return 0, fmt.Errorf("delete finished deliveries: %w", err)
+	}
+	deleted, err := res.RowsAffected()
+	return int(deleted), err
+}
+
 func (t *view) FindDueDeliveryLanes(ctx context.Context, now time.Time, n int) ([]paykit.DeliveryLane, error) {
 	// The WHERE repeats the webhook_deliveries_due index's condition, so that
 	// SQLite can use that partial index.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/paykit/paykit"
 )
@@ -87,6 +88,23 @@ func (t *view) FindEventsAfter(ctx context.Context, seq int64, n int) ([]*paykit
 		out[i] = rows[i].event()
 	}
 	return out, nil
+}
+
+func (t *tx) DeleteEvents(ctx context.Context, before time.Time, n int) (int, error) {
+	// Never the newest event: seq is the rowid, and a new row gets the
+	// largest rowid plus one (see migration 007).
+	res, err := t.exec(ctx, `DELETE FROM events WHERE seq IN (
+		SELECT e.seq FROM events e
+		WHERE e.created_at < ?
+			AND e.seq <= (SELECT seq FROM webhook_cursor WHERE id = 1)
+			AND e.seq < (SELECT max(seq) FROM events)
+			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id)
+		ORDER BY e.created_at LIMIT ?)`, micros(before), limit(n))
+	if err != nil {
+		return 0, fmt.Errorf("delete events: %w", err)
+	}
+	deleted, err := res.RowsAffected()
+	return int(deleted), err
 }
 
 func (t *view) FindWebhookCursor(ctx context.Context) (int64, error) {

@@ -145,7 +145,7 @@ func (d *DB) run(ops []*op) {
 	bg := context.Background()
 	if err := d.beginWrite(func() error { return allDone(ops) }); err != nil {
 		for _, o := range ops {
-			o.err = err
+			o.err = unavailable(err)
 		}
 		finished = true
 		return
@@ -191,7 +191,7 @@ func (d *DB) run(ops []*op) {
 		// back the whole transaction, so none of it may commit.
 		for _, o := range ops {
 			if o.err == nil && o.panic == nil {
-				o.err = fmt.Errorf("store: transaction aborted: %w", t.state.broken)
+				o.err = fmt.Errorf("store: transaction aborted: %w", unavailable(t.state.broken))
 			}
 		}
 	case ok == 0:
@@ -200,7 +200,7 @@ func (d *DB) run(ops []*op) {
 		if _, err := d.wconn.ExecContext(bg, "COMMIT"); err != nil {
 			for _, o := range ops {
 				if o.err == nil && o.panic == nil {
-					o.err = fmt.Errorf("commit: %w", err)
+					o.err = fmt.Errorf("commit: %w", unavailable(err))
 				}
 			}
 		} else {

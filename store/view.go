@@ -173,7 +173,10 @@ func (t *view) read(ctx context.Context, query string, prepared func(context.Con
 // back entirely (https://www.sqlite.org/lang_transaction.html, "Response To
 // Errors Within A Transaction"), so that later statements cannot run outside
 // it, in autocommit mode.
+//
+// It also maps the failures of resources to EUNAVAILABLE (unavailable).
 func (t *view) check(err error) error {
+	err = unavailable(err)
 	var se *sqlite.Error
 	if err == nil || t.state == nil || !errors.As(err, &se) {
 		return err
@@ -193,7 +196,7 @@ func (t *view) readTx(ctx context.Context, fn func(t *view) error) error {
 	}
 	rtx, err := t.db.reader.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return err
+		return unavailable(err)
 	}
 	defer rtx.Rollback()
 	return fn(&view{db: t.db, q: rtx})

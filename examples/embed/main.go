@@ -30,7 +30,9 @@ func main() {
 	db, err := store.Open(filepath.Join(dir, "paykit.db"))
 	check(err)
 	defer db.Close()
-	svc := paykit.New(db, paykit.WithWalletEnv("stage"))
+	// The receiver below is on this machine, which a Service refuses to post
+	// to unless told (a tenant's webhook must not reach the host's network).
+	svc := paykit.New(db, paykit.WithWalletEnv("stage"), paykit.WithPrivateDestinations())
 	ctx := context.Background()
 
 	// The host app's own webhook receiver, verifying what paykit sends.

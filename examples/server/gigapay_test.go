@@ -234,7 +234,7 @@ func TestGigapay_InvoiceAppLink(t *testing.T) {
 // delivery is attempted 11 times, at once and then after 1, 2, 4, ... 512
 // minutes (exponential backoff), and then fails.
 func TestGigapay_WebhookRetries(t *testing.T) {
-	d := mustDemo(t)
+	d := mustDemo(t, allowPrivate)
 	var hits atomic.Int32
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)

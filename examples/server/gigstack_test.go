@@ -125,7 +125,7 @@ func TestDemo_GigstackSeed(t *testing.T) {
 // hosted page's sandbox pay; the ledger gives the vendor 90 % and the demo
 // master 10 %; a webhook receiver gets payment.succeeded, signed.
 func TestDemo_GigstackSplitAndWebhook(t *testing.T) {
-	d := mustDemo(t)
+	d := mustDemo(t, allowPrivate)
 	auth := []string{"Authorization", "Bearer demo"}
 	var mu sync.Mutex
 	var bodies [][]byte

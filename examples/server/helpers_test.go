@@ -94,6 +94,10 @@ func (d *demoServer) mustDo(want int, method, path, body string, headers ...stri
 	return r
 }
 
+// allowPrivate is the -allow-private-webhooks flag: the tests' receivers are
+// httptest servers on 127.0.0.1, which the server refuses by default.
+func allowPrivate(o *options) { o.allowPrivateWebhooks = true }
+
 // runDue performs the work due now by the mock clock.
 func (d *demoServer) runDue() {
 	d.tb.Helper()

@@ -21,6 +21,12 @@
 // code, and a payer "demopayer" at +14155551212 holding 1000.00 USD. Callbacks
 // are signed with the demo key, as with any tenant's newest API key.
 //
+// It is safe by default (issue 13): webhooks never go to loopback or private
+// addresses unless started with -allow-private-webhooks; cross-site browser
+// requests are refused; httpapi.NewServer bounds what slow or greedy clients
+// hold (-read-timeout, -max-conns, -max-requests); finished deliveries and
+// events are purged after -retention (30 days).
+//
 // Secrets the Service must keep usable (the merchants' signing keys, which
 // are API keys) are sealed with a key kept beside the database, in
 // <db>.key (created on first start; -sealing-key-file names another), so the
@@ -91,12 +97,21 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
 	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
 	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out such as a Gigapay invoice's app page (default http://<-addr>)")
+	fs.DurationVar(&o.retention, "retention", paykit.DefaultRetention, "how long finished webhook deliveries and events are kept (0: forever)")
+	fs.BoolVar(&o.allowPrivateWebhooks, "allow-private-webhooks", false, "let webhooks and callbacks go to loopback and private addresses, for receivers on this machine or network (refused by default)")
+	var limits httpapi.ServerLimits
+	fs.DurationVar(&limits.ReadTimeout, "read-timeout", httpapi.DefaultServerLimits.ReadTimeout, "time a client has to send a whole request, body included")
+	fs.IntVar(&limits.MaxConns, "max-conns", 0, "open connections at most (default 1024, fewer under a low open-file limit)")
+	fs.IntVar(&limits.MaxConcurrent, "max-requests", httpapi.DefaultServerLimits.MaxConcurrent, "requests handled at once at most, once their bodies have arrived")
 	keyFile := fs.String("sealing-key-file", "", "file of the key that seals stored secrets, created if missing (default <db>.key)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *keyFile == "" {
 		*keyFile = *dbPath + ".key"
+	}
+	if o.retention == 0 {
+		o.retention = -1 // -retention 0: forever
 	}
 	var err error
 	if o.sealingKey, err = loadSealingKey(*keyFile); err != nil {
@@ -129,7 +144,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	// Timeouts, header and body limits, and caps on connections, requests in
+	// progress and body memory: slow or greedy clients get 503s with
+	// Retry-After, and the rest are served (httpapi.ServerLimits).
+	srv := httpapi.NewServer(mux, limits)
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	workDone := make(chan error, 1)
@@ -137,7 +156,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "db", *dbPath)
+	l := srv.Limits()
+	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "db", *dbPath, "max_conns", l.MaxConns,
+		"max_requests", l.MaxConcurrent, "read_timeout", l.ReadTimeout, "write_timeout", l.WriteTimeout, "idle_timeout", l.IdleTimeout)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -171,6 +192,12 @@ type options struct {
 	wrapStore  func(paykit.Store) paykit.Store
 	publicURL  string // where clients reach the server, for the links it hands out; "": http://<defaultAddr>
 	sealingKey []byte // seals the secrets the Service keeps (paykit.WithSealingKey); nil keeps them in the clear
+	// allowPrivateWebhooks lets deliveries go to loopback and private
+	// addresses (paykit.WithPrivateDestinations), for local receivers.
+	allowPrivateWebhooks bool
+	// retention is how long finished deliveries and events are kept
+	// (paykit.WithRetention); 0 is the library's default, negative forever.
+	retention time.Duration
 }
 
 // loadSealingKey reads the base64 sealing key in path, or creates the file
@@ -218,6 +245,13 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	}
 	chain := rudiqPayChain(clk) // RudiqPay's web3 payments, on the sandbox chain (rudiqpay.go)
 	opts = append(opts, paykit.WithChain(demoRudiqNetwork, chain))
+	if o.retention != 0 {
+		opts = append(opts, paykit.WithRetention(o.retention))
+	}
+	if o.allowPrivateWebhooks {
+		opts = append(opts, paykit.WithPrivateDestinations())
+		logger.Warn("webhooks and callbacks may go to loopback and private addresses (-allow-private-webhooks): any tenant can make this server call its own network")
+	}
 	svc := paykit.New(db, opts...)
 	mux := http.NewServeMux()
 	mux.Handle("GET /i/{id}/", invoicePage(svc, logger)) // Gigapay invoices' app links

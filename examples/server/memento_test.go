@@ -117,7 +117,7 @@ func TestMemento_RecipientWithoutCountryCode(t *testing.T) {
 // its key gets callbacks signed with the new key from then on. The key is
 // stored sealed.
 func TestMemento_NotifyURLSignedWithAPIKey(t *testing.T) {
-	d := mustDemo(t, func(o *options) { o.sealingKey = bytes.Repeat([]byte{1}, 32) })
+	d := mustDemo(t, allowPrivate, func(o *options) { o.sealingKey = bytes.Repeat([]byte{1}, 32) })
 	ctx := context.Background()
 	rcv := newCallbackReceiver(t)
 

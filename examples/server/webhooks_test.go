@@ -54,7 +54,7 @@ func (h *hookReceiver) requests(path string) []hookRequest {
 // documented object does not show the secret (the generic /webhooks API
 // does), and one of a standard endpoint.
 func TestWebhooks_StandardHeadersTogether(t *testing.T) {
-	d := mustDemo(t)
+	d := mustDemo(t, allowPrivate)
 	// The library checks the timestamp against the real clock: the demo's
 	// mock clock moves to it (forward: the mock starts in the past).
 	if now := time.Now(); now.After(d.clock.Now()) {

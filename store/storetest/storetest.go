@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) paykit.Store) {
 		{"WebhookFanOut", testWebhookFanOut},
 		{"WebhookDeliveries", testWebhookDeliveries},
 		{"ClaimDeliveries", testClaimDeliveries},
+		{"Retention", testRetention},
 		{"Requests", testRequests},
 		{"Payouts", testPayouts},
 		{"Teams", testTeams},
