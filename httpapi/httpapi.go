@@ -16,6 +16,14 @@
 // Retry-After, the seconds by the Service's Clock until a retry can succeed
 // (paykit.Error's RetryAt), and a retry then succeeds, the same key included.
 //
+// Input limits are the root's (paykit's limits.go), so every dialect applies
+// the same: a body whose JSON nests deeper than paykit.MaxJSONDepth (32) is
+// refused before it is decoded, as invalid input naming the body; metadata
+// has at most 50 keys of at most 40 characters, values of at most 500
+// characters (a value that is not a string counts by its JSON) and at most 5
+// levels of nesting, refused as invalid input naming metadata. Nothing is
+// written on either.
+//
 // Webhook bodies are shaped and signed by the schemes the dialects register
 // with the Service when constructed (schemes.go): gigapay by NewGigapay,
 // NewGigapaySandbox and NewEvents, gigstack by NewGigstack, NewGigstackSandbox
@@ -309,6 +317,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 			return nil
 		}
 		return invalidField("body", "A JSON object is required.")
+	}
+	if err := paykit.CheckJSONDepth(body); err != nil {
+		return invalidField("body", paykit.ErrorMessage(err))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
