@@ -177,6 +177,18 @@ func (s *Service) SetUpTenant(ctx context.Context, in TenantSetup) (*Tenant, *AP
 	return t, k, secret, nil
 }
 
+// FindTenantByID returns a tenant. Returns ENOTFOUND.
+func (s *Service) FindTenantByID(ctx context.Context, id string) (*Tenant, error) {
+	return s.store.FindTenantByID(ctx, id)
+}
+
+// FindTenants returns a page of every tenant, in ID order (an operator's
+// view: the tenant admin API's).
+func (s *Service) FindTenants(ctx context.Context, f TenantFilter) ([]*Tenant, error) {
+	f.Limit = clampLimit(f.Limit)
+	return s.store.FindTenants(ctx, f)
+}
+
 // newTenant validates a tenant's id (a new UUID when empty) and name.
 func newTenant(id, name string) (*Tenant, error) {
 	name = strings.TrimSpace(name)
@@ -279,19 +291,25 @@ func (s *Service) FindAPIKeys(ctx context.Context, tenantID string) ([]*APIKey, 
 	return keys, nil
 }
 
-// RotateAPIKey replaces the tenant's key keyID with a new one, whose secret it
-// returns with it (the new key signs Memento callbacks from now on, as any new
-// key does). The old key keeps working for overlap (0 to MaxKeyOverlap; 0
+// APIKeyRotation is what RotateAPIKey did: the new key and its secret (shown
+// only this once), and the rotated key as it now is.
+type APIKeyRotation struct {
+	Key     *APIKey
+	Secret  string
+	Rotated *APIKey
+}
+
+// RotateAPIKey replaces the tenant's key keyID with a new one (which signs
+// Memento callbacks from now on, as any new key does). The old key keeps working for overlap (0 to MaxKeyOverlap; 0
 // ends it at once), by the Clock, so that clients move to the new one; it is
 // then expired. Records api_key.created and api_key.rotated. Returns
 // ENOTFOUND for a key that is not the tenant's, EINVALID for an overlap out of
 // bounds, and ECONFLICT for a key revoked, expired or rotated already.
-func (s *Service) RotateAPIKey(ctx context.Context, tenantID, keyID string, overlap time.Duration) (*APIKey, string, error) {
+func (s *Service) RotateAPIKey(ctx context.Context, tenantID, keyID string, overlap time.Duration) (*APIKeyRotation, error) {
 	if overlap < 0 || overlap > MaxKeyOverlap {
-		return nil, "", invalid("overlap", "The overlap is from 0 to %d days.", int(MaxKeyOverlap/(24*time.Hour)))
+		return nil, invalid("overlap", "The overlap is from 0 to %d days.", int(MaxKeyOverlap/(24*time.Hour)))
 	}
-	var k *APIKey
-	var secret string
+	var out APIKeyRotation
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now()
 		old, err := tx.FindAPIKeyByID(ctx, tenantID, keyID)
@@ -301,7 +319,7 @@ func (s *Service) RotateAPIKey(ctx context.Context, tenantID, keyID string, over
 		if st := old.statusAt(now); st != APIKeyStatusActive {
 			return Errorf(ECONFLICT, "The API key is %s: only an active key can be rotated.", st)
 		}
-		if k, secret, err = s.createAPIKey(ctx, tx, now, tenantID, ""); err != nil {
+		if out.Key, out.Secret, err = s.createAPIKey(ctx, tx, now, tenantID, ""); err != nil {
 			return err
 		}
 		expires := now.Add(overlap)
@@ -309,13 +327,13 @@ func (s *Service) RotateAPIKey(ctx context.Context, tenantID, keyID string, over
 		if err := tx.UpdateAPIKey(ctx, old); err != nil {
 			return err
 		}
-		old.Status = old.statusAt(now)
+		old.Status, out.Rotated = old.statusAt(now), old
 		return s.appendEvent(ctx, tx, now, tenantID, EventAPIKeyRotated, old.ID, old)
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return k, secret, nil
+	return &out, nil
 }
 
 // RevokeAPIKey stops the tenant's key keyID at once and records

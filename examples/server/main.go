@@ -8,6 +8,7 @@
 //	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/,
 //	            /sandbox/gigstack/
 //	/i/{id}/    a Gigapay invoice's app link (under -public-url, by default http://<-addr>)
+//	/admin/     the tenant admin API, with -admin-key only (Authorization: Bearer <-admin-key>)
 //
 //	go run ./examples/server -demo
 //
@@ -88,6 +89,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
 	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
 	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out such as a Gigapay invoice's app page (default http://<-addr>)")
+	fs.StringVar(&o.adminKey, "admin-key", "", "serve the tenant admin API at /admin to requests with Authorization: Bearer <this key> (off when empty)")
 	keyFile := fs.String("sealing-key-file", "", "file of the key that seals stored secrets, created if missing (default <db>.key)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -168,6 +170,7 @@ type options struct {
 	wrapStore  func(paykit.Store) paykit.Store
 	publicURL  string // where clients reach the server, for the links it hands out; "": http://<defaultAddr>
 	sealingKey []byte // seals the secrets the Service keeps (paykit.WithSealingKey); nil keeps them in the clear
+	adminKey   string // mounts the tenant admin API at /admin for this Bearer key; "": not mounted
 }
 
 // loadSealingKey reads the base64 sealing key in path, or creates the file
@@ -225,6 +228,10 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	mux.Handle("/sandbox/gigapay/", http.StripPrefix("/sandbox/gigapay", httpapi.NewGigapaySandbox(svc)))
 	mux.Handle("/sandbox/memento/", http.StripPrefix("/sandbox/memento", httpapi.NewMementoSandbox(svc)))
 	mux.Handle("/sandbox/gigstack/", http.StripPrefix("/sandbox/gigstack", httpapi.NewGigstackSandbox(svc)))
+	if o.adminKey != "" {
+		mux.Handle("/admin/", http.StripPrefix("/admin", httpapi.NewAdmin(svc, o.adminKey)))
+		logger.Info("tenant admin API at /admin")
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"apis":[`+

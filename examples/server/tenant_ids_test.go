@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -81,7 +80,7 @@ func TestTenantIDs_PerTenant(t *testing.T) {
 	}
 	demoAuth := func(path string) []string { return authOf(path, gigapayAuth, bearer, "ZGVtbzo=") }
 	otherAuth := func(path string) []string {
-		return authOf(path, b.gigapay(), b.bearer(), base64Std(b.key+":"))
+		return authOf(path, b.gigapay(), b.bearer(), basic(b.key))
 	}
 
 	// The demo tenant creates every object, and an invoice is renamed.
@@ -151,5 +150,3 @@ func TestTenantIDs_PerTenant(t *testing.T) {
 	require.NoError(t, json.Unmarshal(r.Body, &list))
 	require.Zero(t, list.Count)
 }
-
-func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
