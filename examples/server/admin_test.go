@@ -184,7 +184,7 @@ func TestAdmin_Keys(t *testing.T) {
 		require.NotContains(t, e.Data, "secret")
 	}
 	require.Equal(t, []string{"tenant.created", "api_key.created", "merchant.configured", "team.created",
-		"api_key.created", // second
+		"api_key.created",                    // second
 		"api_key.created", "api_key.rotated", // third replaces first
 		"api_key.created", "api_key.rotated", // fourth replaces second
 		"api_key.revoked", "api_key.revoked"}, types)
