@@ -142,12 +142,12 @@ type crashOp struct {
 
 // crashLoad sends writes and remembers what the server acknowledged.
 type crashLoad struct {
-	mu      sync.Mutex
-	n       int
-	ops     map[string]crashOp // every write sent, by key
-	acked   map[string]string  // key → the id its answer gave
-	tokens  []string           // tokens acknowledged and not yet accepted by the load
-	max     int                // writes to send at most, so that the final check is bounded
+	mu     sync.Mutex
+	n      int
+	ops    map[string]crashOp // every write sent, by key
+	acked  map[string]string  // key → the id its answer gave
+	tokens []string           // tokens acknowledged and not yet accepted by the load
+	max    int                // writes to send at most, so that the final check is bounded
 }
 
 // idOf returns the string at the dotted path of a JSON answer.
