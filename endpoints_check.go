@@ -1,7 +1,6 @@
 package paykit
 
 import (
-	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -46,14 +45,7 @@ func (s *Service) checkEndpoint(v *Validation, e *Endpoint, events []string, cat
 			v.Add("headers", "Header "+k+" has an invalid value.")
 		}
 	}
-	if len(e.Metadata) > 0 {
-		var obj map[string]json.RawMessage
-		if len(e.Metadata) > maxEndpointMetadata {
-			v.Add("metadata", "Metadata is at most 16 KiB of JSON.")
-		} else if err := json.Unmarshal(e.Metadata, &obj); err != nil || obj == nil {
-			v.Add("metadata", "Metadata must be a JSON object.")
-		}
-	}
+	checkEndpointMetadata(v, e.Metadata)
 	if len(events) > maxEndpointEvents {
 		v.Add("events", "An endpoint subscribes to at most 100 event types.")
 		return events

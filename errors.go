@@ -1,8 +1,6 @@
 package paykit
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -174,26 +172,6 @@ func (v *Validation) Err() error {
 
 // msgRequired is the message of a required field left out or empty.
 const msgRequired = "A value is required."
-
-// maxMetadata bounds an object's metadata, in bytes of JSON.
-const maxMetadata = 16 << 10
-
-// checkMetadata validates metadata (any JSON value; absent or null is {}) into
-// v and returns it compacted.
-func checkMetadata(v *Validation, field string, raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || string(raw) == "null" {
-		return json.RawMessage(`{}`)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		v.Add(field, "Not valid JSON.")
-		return raw
-	}
-	if buf.Len() > maxMetadata {
-		v.Add(field, "Metadata is at most 16 KiB of JSON.")
-	}
-	return json.RawMessage(buf.Bytes())
-}
 
 // invalid returns an EINVALID error for one field.
 func invalid(field, format string, args ...any) *Error {

@@ -27,12 +27,19 @@ const (
 )
 
 // Integration is the tenant of the Gigapay nouns: employees, payouts, invoices
-// and webhooks all belong to one, named by the Integration-ID header. Its ID is
-// its Tenant's ID, unique across paykit. An integration is managed by the API
-// keys of its owner, another tenant (the "account"), and by its own.
+// and webhooks all belong to one, named by the Integration-ID header. An
+// integration is managed by the API keys of its owner, another tenant (the
+// "account"), and by its own.
+//
+// Its ID is the client's, unique among the integrations its account may
+// manage (those the owner owns, and the owner's own), so that an id another
+// account uses is free and its use elsewhere is not revealed (issue 13); its
+// TenantID, the tenant that holds its nouns, is paykit's. The web app
+// integration (EnsureIntegration) has its tenant's ID as both.
 type Integration struct {
-	ID           string          `json:"id"`      // the tenant's ID
-	OwnerID      string          `json:"ownerId"` // the tenant whose API keys manage it
+	ID           string          `json:"id"`       // the client's, unique per account
+	TenantID     string          `json:"tenantId"` // the tenant of its employees, payouts, invoices and webhooks
+	OwnerID      string          `json:"ownerId"`  // the tenant whose API keys manage it
 	Type         IntegrationType `json:"type"`
 	Name         string          `json:"name"`           // shown to employees
 	Logo         string          `json:"logo,omitempty"` // a URL (http, https or a data: URL of an image)
@@ -106,9 +113,10 @@ type IntegrationFilter struct {
 const maxLogo = 512 << 10
 
 // CreateIntegration creates a custom integration (type 3) owned by the tenant
-// ownerID, with a new tenant of its own whose ID is the integration's. Returns
-// EINVALID (an id in use anywhere is one, on the id field) and ENOTFOUND for an
-// unknown owner.
+// ownerID, with a new tenant of its own. Its ID is in.ID, or its tenant's ID
+// by default. Returns EINVALID (an id among the integrations the owner may
+// manage is one, on the id field; an id another account uses is free) and
+// ENOTFOUND for an unknown owner.
 func (s *Service) CreateIntegration(ctx context.Context, ownerID string, in IntegrationCreate) (*Integration, error) {
 	return write(ctx, s, ownerID, "integration.create", in, func(tx Tx, now time.Time) (*Integration, error) {
 		return s.createIntegration(ctx, tx, now, ownerID, IntegrationTypeCustom, in, true)
@@ -132,61 +140,74 @@ func (s *Service) CreateInvoiceIntegration(ctx context.Context, ownerID string, 
 // for an unknown tenant, EINVALID, and ECONFLICT when the tenant already owns
 // another web app integration.
 func (s *Service) EnsureIntegration(ctx context.Context, tenantID string, in IntegrationCreate) (*Integration, error) {
-	if integ, err := s.store.FindIntegrationByID(ctx, tenantID); err == nil {
+	if integ, err := s.store.FindIntegrationOfTenant(ctx, tenantID); err == nil {
 		return integ, nil
 	} else if ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
 	return write(ctx, s, tenantID, "integration.ensure", in, func(tx Tx, now time.Time) (*Integration, error) {
-		if integ, err := tx.FindIntegrationByID(ctx, tenantID); err == nil {
-			return integ, nil
-		} else if ErrorCode(err) != ENOTFOUND {
-			return nil, err
-		}
-		t, err := tx.FindTenantByID(ctx, tenantID)
-		if err != nil {
-			return nil, err
-		}
-		webApp := IntegrationTypeWebApp
-		owned, _, err := tx.FindIntegrations(ctx, IntegrationFilter{Account: &tenantID, Type: &webApp, ListPage: ListPage{Limit: 1}})
-		if err != nil {
-			return nil, err
-		} else if len(owned) > 0 {
-			return nil, Errorf(ECONFLICT, "Tenant %q already has a web app integration, %q.", tenantID, owned[0].ID)
-		}
-		in.ID = tenantID
-		if strings.TrimSpace(in.Name) == "" {
-			in.Name = t.Name
-		}
-		integ := &Integration{ID: tenantID, OwnerID: tenantID, Type: IntegrationTypeWebApp}
-		var v Validation
-		setIntegration(&v, integ, in, false)
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
-		integ.CreatedAt, integ.UpdatedAt = now, now
-		return integ, tx.CreateIntegration(ctx, integ)
+		return s.ensureIntegration(ctx, tx, now, tenantID, in)
 	})
+}
+
+func (s *Service) ensureIntegration(ctx context.Context, tx Tx, now time.Time, tenantID string, in IntegrationCreate) (*Integration, error) {
+	if integ, err := tx.FindIntegrationOfTenant(ctx, tenantID); err == nil {
+		return integ, nil
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, err
+	}
+	t, err := tx.FindTenantByID(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	webApp := IntegrationTypeWebApp
+	owned, _, err := tx.FindIntegrations(ctx, IntegrationFilter{Account: &tenantID, Type: &webApp, ListPage: ListPage{Limit: 1}})
+	if err != nil {
+		return nil, err
+	} else if len(owned) > 0 {
+		return nil, Errorf(ECONFLICT, "Tenant %q already has a web app integration, %q.", tenantID, owned[0].ID)
+	}
+	// Its id is the tenant's, which must be free among the integrations the
+	// tenant manages.
+	if _, err := tx.FindIntegrationByID(ctx, tenantID, tenantID); err == nil {
+		return nil, Errorf(ECONFLICT, "Tenant %q already manages an integration with the id %q.", tenantID, tenantID)
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, err
+	}
+	in.ID = tenantID
+	if strings.TrimSpace(in.Name) == "" {
+		in.Name = t.Name
+	}
+	integ := &Integration{ID: tenantID, TenantID: tenantID, OwnerID: tenantID, Type: IntegrationTypeWebApp}
+	var v Validation
+	setIntegration(&v, integ, in, false)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	integ.CreatedAt, integ.UpdatedAt = now, now
+	return integ, tx.CreateIntegration(ctx, integ)
 }
 
 func (s *Service) createIntegration(ctx context.Context, tx Tx, now time.Time, ownerID string, typ IntegrationType, in IntegrationCreate, strict bool) (*Integration, error) {
 	if _, err := tx.FindTenantByID(ctx, ownerID); err != nil {
 		return nil, err
 	}
-	integ := &Integration{ID: in.ID, OwnerID: ownerID, Type: typ}
+	integ := &Integration{ID: in.ID, TenantID: newID(), OwnerID: ownerID, Type: typ}
 	var v Validation
 	if integ.ID == "" {
-		integ.ID = newID()
+		integ.ID = integ.TenantID
 	} else if err := checkClientID("id", integ.ID); err != nil {
 		v.Add("id", ErrorMessage(err))
 	} else {
-		checkIDFree(ctx, &v, "id", "integration", func() error { _, err := tx.FindTenantByID(ctx, integ.ID); return err })
+		// Taken only among the integrations the owner manages: whether
+		// another account has one with this id is none of its business.
+		checkIDFree(ctx, &v, "id", "integration", func() error { _, err := tx.FindIntegrationByID(ctx, ownerID, integ.ID); return err })
 	}
 	setIntegration(&v, integ, in, strict)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := tx.CreateTenant(ctx, &Tenant{ID: integ.ID, Name: integ.Name, CreatedAt: now}); err != nil {
+	if err := tx.CreateTenant(ctx, &Tenant{ID: integ.TenantID, Name: integ.Name, CreatedAt: now}); err != nil {
 		return nil, err
 	}
 	integ.CreatedAt, integ.UpdatedAt = now, now
@@ -272,21 +293,17 @@ func checkLogo(logo string) (string, error) {
 	return "", Errorf(EINVALID, "%s", msgNotImage)
 }
 
-// FindIntegrationByID returns the integration id if the tenant account may
-// manage it: it owns it, or it is the integration. Returns ENOTFOUND otherwise.
+// FindIntegrationByID returns the integration with the id id among those the
+// tenant account may manage: those it owns, and its own. Returns ENOTFOUND
+// otherwise, whether or not another account has one with this id.
 func (s *Service) FindIntegrationByID(ctx context.Context, account, id string) (*Integration, error) {
-	integ, err := s.store.FindIntegrationByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !manages(account, integ) {
-		return nil, Errorf(ENOTFOUND, "Integration not found.")
-	}
-	return integ, nil
+	return s.store.FindIntegrationByID(ctx, account, id)
 }
 
-func manages(account string, integ *Integration) bool {
-	return integ.OwnerID == account || integ.ID == account
+// FindIntegrationOfTenant returns the integration whose tenant is tenantID
+// (the tenant an Integration-ID was resolved to). Returns ENOTFOUND.
+func (s *Service) FindIntegrationOfTenant(ctx context.Context, tenantID string) (*Integration, error) {
+	return s.store.FindIntegrationOfTenant(ctx, tenantID)
 }
 
 // FindIntegrations returns a page of the integrations f selects, newest first,
@@ -354,12 +371,9 @@ func (s *Service) ReplaceIntegration(ctx context.Context, account, id string, in
 }
 
 func (s *Service) writableIntegration(ctx context.Context, tx Tx, account, id string) (*Integration, error) {
-	integ, err := tx.FindIntegrationByID(ctx, id)
+	integ, err := tx.FindIntegrationByID(ctx, account, id)
 	if err != nil {
 		return nil, err
-	}
-	if !manages(account, integ) {
-		return nil, Errorf(ENOTFOUND, "Integration not found.")
 	}
 	if integ.Type == IntegrationTypeInvoice {
 		return nil, Errorf(EFORBIDDEN, "Invoice integrations are read-only.")
@@ -383,16 +397,14 @@ func (s *Service) saveIntegration(ctx context.Context, tx Tx, now time.Time, int
 }
 
 // DeleteIntegration deletes a custom integration that holds nothing: no
-// employee, payout, invoice or webhook. Its ID stays taken. Returns ENOTFOUND,
+// employee, payout, invoice or webhook. Its tenant stays; its id is free
+// again among the account's integrations. Returns ENOTFOUND,
 // and EFORBIDDEN for a web app or invoice integration, or one holding objects.
 func (s *Service) DeleteIntegration(ctx context.Context, account, id string) error {
 	_, err := write(ctx, s, account, "integration.delete", id, func(tx Tx, now time.Time) (struct{}, error) {
-		integ, err := tx.FindIntegrationByID(ctx, id)
+		integ, err := tx.FindIntegrationByID(ctx, account, id)
 		if err != nil {
 			return struct{}{}, err
-		}
-		if !manages(account, integ) {
-			return struct{}{}, Errorf(ENOTFOUND, "Integration not found.")
 		}
 		switch integ.Type {
 		case IntegrationTypeWebApp:
@@ -401,32 +413,32 @@ func (s *Service) DeleteIntegration(ctx context.Context, account, id string) err
 			return struct{}{}, Errorf(EFORBIDDEN, "Invoice integrations cannot be deleted.")
 		}
 		one := ListPage{Limit: 1}
-		_, employees, err := tx.FindEmployees(ctx, id, EmployeeFilter{ListPage: one})
+		_, employees, err := tx.FindEmployees(ctx, integ.TenantID, EmployeeFilter{ListPage: one})
 		if err != nil {
 			return struct{}{}, err
 		}
-		_, invoices, err := tx.FindInvoices(ctx, id, InvoiceFilter{ListPage: one})
+		_, invoices, err := tx.FindInvoices(ctx, integ.TenantID, InvoiceFilter{ListPage: one})
 		if err != nil {
 			return struct{}{}, err
 		}
-		endpoints, err := tx.FindEndpoints(ctx, id, EndpointFilter{Limit: 1})
+		endpoints, err := tx.FindEndpoints(ctx, integ.TenantID, EndpointFilter{Limit: 1})
 		if err != nil {
 			return struct{}{}, err
 		}
 		if employees+invoices+len(endpoints) > 0 {
 			return struct{}{}, Errorf(EFORBIDDEN, "Integration %q cannot be deleted while it holds employees, payouts, invoices or webhooks.", id)
 		}
-		return struct{}{}, tx.DeleteIntegration(ctx, id)
+		return struct{}{}, tx.DeleteIntegration(ctx, integ.TenantID)
 	})
 	return err
 }
 
-// UpdateIntegrationSettings changes an integration's pricing rates and invoice
-// batching, which Gigapay's support configures per customer. Returns
-// ENOTFOUND and EINVALID.
-func (s *Service) UpdateIntegrationSettings(ctx context.Context, id string, in IntegrationSettings) (*Integration, error) {
-	return write(ctx, s, id, "integration.settings", in, func(tx Tx, now time.Time) (*Integration, error) {
-		integ, err := tx.FindIntegrationByID(ctx, id)
+// UpdateIntegrationSettings changes the pricing rates and invoice batching of
+// the integration of tenant tenantID, which Gigapay's support configures per
+// customer. Returns ENOTFOUND and EINVALID.
+func (s *Service) UpdateIntegrationSettings(ctx context.Context, tenantID string, in IntegrationSettings) (*Integration, error) {
+	return write(ctx, s, tenantID, "integration.settings", in, func(tx Tx, now time.Time) (*Integration, error) {
+		integ, err := tx.FindIntegrationOfTenant(ctx, tenantID)
 		if err != nil {
 			return nil, err
 		}
@@ -456,19 +468,25 @@ func (s *Service) PricingRatesOf(integ *Integration) PricingRates { return s.rat
 
 // IntegrationStore reads integrations, the tenants of the payout nouns.
 type IntegrationStore interface {
-	// FindIntegrationByID returns the integration of tenant id, whoever owns
-	// it. ENOTFOUND.
-	FindIntegrationByID(ctx context.Context, id string) (*Integration, error)
+	// FindIntegrationByID returns the integration with the client's id id
+	// among those the tenant account may manage: those it owns, and the one
+	// whose tenant it is. ENOTFOUND.
+	FindIntegrationByID(ctx context.Context, account, id string) (*Integration, error)
+	// FindIntegrationOfTenant returns the integration whose tenant is
+	// tenantID, whoever owns it. ENOTFOUND.
+	FindIntegrationOfTenant(ctx context.Context, tenantID string) (*Integration, error)
 	FindIntegrations(ctx context.Context, f IntegrationFilter) ([]*Integration, int, error)
 }
 
 // IntegrationTx writes integrations.
 type IntegrationTx interface {
-	// CreateIntegration inserts in; ECONFLICT when its tenant has one.
+	// CreateIntegration inserts in; ECONFLICT when its tenant has one, or
+	// its owner one with its ID.
 	CreateIntegration(ctx context.Context, in *Integration) error
 	// UpdateIntegration writes every mutable field of in: Name, Logo,
 	// Metadata, Email, Recipient, the address, Rates, InvoiceBatching and
 	// UpdatedAt.
 	UpdateIntegration(ctx context.Context, in *Integration) error
-	DeleteIntegration(ctx context.Context, id string) error
+	// DeleteIntegration deletes the integration of tenant tenantID.
+	DeleteIntegration(ctx context.Context, tenantID string) error
 }

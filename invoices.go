@@ -122,12 +122,12 @@ func (s *Service) invoiceAppURL(inv *Invoice) string {
 // new one when there is none (opened reports which). The caller fires
 // invoice.created once the invoice holds its first payouts.
 func (s *Service) openInvoice(ctx context.Context, tx Tx, now time.Time, integ *Integration, c Currency) (inv *Invoice, opened bool, err error) {
-	inv, err = tx.FindOpenInvoice(ctx, integ.ID, c)
+	inv, err = tx.FindOpenInvoice(ctx, integ.TenantID, c)
 	if ErrorCode(err) != ENOTFOUND {
 		return inv, false, err
 	}
 	uid, token := newID(), strings.ToLower(randomString(32))
-	inv = &Invoice{UID: uid, TenantID: integ.ID, ID: uid, Currency: c, Open: true, Price: MoneyFromMinor(0, c),
+	inv = &Invoice{UID: uid, TenantID: integ.TenantID, ID: uid, Currency: c, Open: true, Price: MoneyFromMinor(0, c),
 		Metadata: json.RawMessage(`{}`), Token: token,
 		PDFURL:    s.invoiceBase() + "/invoice/" + uid + "/?token=" + token + "&language=en",
 		CreatedAt: now, UpdatedAt: now}
@@ -138,7 +138,7 @@ func (s *Service) openInvoice(ctx context.Context, tx Tx, now time.Time, integ *
 	// The id is the invoice's number, as in Gigapay's examples, unless a client
 	// already gave another invoice that id.
 	id := strconv.FormatInt(inv.Number, 10)
-	if _, err := tx.FindInvoiceByID(ctx, integ.ID, id); ErrorCode(err) == ENOTFOUND {
+	if _, err := tx.FindInvoiceByID(ctx, integ.TenantID, id); ErrorCode(err) == ENOTFOUND {
 		inv.ID = id
 		inv.AppURL = s.invoiceAppURL(inv) // written with its first payouts' price
 	} else if err != nil {

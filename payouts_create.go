@@ -73,7 +73,7 @@ func (s *Service) CreatePayouts(ctx context.Context, tenantID string, in []Payou
 }
 
 func (s *Service) createPayouts(ctx context.Context, tx Tx, now time.Time, tenantID string, in []PayoutCreate, indexed bool) ([]*Payout, error) {
-	integ, err := tx.FindIntegrationByID(ctx, tenantID)
+	integ, err := tx.FindIntegrationOfTenant(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (s *Service) createPayouts(ctx context.Context, tx Tx, now time.Time, tenan
 // request so far (nil: not checked, as when only pricing).
 func (s *Service) checkPayout(ctx context.Context, tx Store, now time.Time, integ *Integration, pc PayoutCreate, prefix string, v *Validation, ids map[string]bool) (*Payout, *Employee, error) {
 	bad := len(v.fields)
-	p := &Payout{UID: newID(), TenantID: integ.ID, ID: pc.ID, Description: strings.TrimSpace(pc.Description),
+	p := &Payout{UID: newID(), TenantID: integ.TenantID, ID: pc.ID, Description: strings.TrimSpace(pc.Description),
 		Status: PayoutStatusCreated}
 	if p.ID == "" {
 		p.ID = newID()
@@ -154,7 +154,7 @@ func (s *Service) checkPayout(ctx context.Context, tx Store, now time.Time, inte
 		if ids[p.ID] {
 			v.Add(prefix+"id", "This id is taken by another payout.")
 		} else {
-			checkIDFree(ctx, v, prefix+"id", "payout", func() error { _, err := tx.FindPayoutByID(ctx, integ.ID, p.ID); return err })
+			checkIDFree(ctx, v, prefix+"id", "payout", func() error { _, err := tx.FindPayoutByID(ctx, integ.TenantID, p.ID); return err })
 		}
 		ids[p.ID] = true
 	}
@@ -202,19 +202,19 @@ func (s *Service) checkPayout(ctx context.Context, tx Store, now time.Time, inte
 	var newEmp *Employee
 	switch {
 	case pc.Employee != nil:
-		e, err := s.matchEmployee(ctx, tx, integ.ID, *pc.Employee)
+		e, err := s.matchEmployee(ctx, tx, integ.TenantID, *pc.Employee)
 		if err != nil {
 			return nil, nil, err
 		}
 		if e == nil {
-			e = s.checkEmployeeCreate(ctx, tx, integ.ID, *pc.Employee, prefix+"employee.", v)
+			e = s.checkEmployeeCreate(ctx, tx, integ.TenantID, *pc.Employee, prefix+"employee.", v)
 			newEmp = e
 		}
 		p.EmployeeUID, p.EmployeeID = e.UID, e.ID
 	case pc.EmployeeID == "":
 		v.Add(prefix+"employeeId", msgRequired)
 	default:
-		e, err := tx.FindEmployeeByID(ctx, integ.ID, pc.EmployeeID)
+		e, err := tx.FindEmployeeByID(ctx, integ.TenantID, pc.EmployeeID)
 		switch ErrorCode(err) {
 		case "":
 			p.EmployeeUID, p.EmployeeID = e.UID, e.ID

@@ -120,7 +120,7 @@ func TestPayout_Lifecycle(t *testing.T) {
 		require.Equal(t, "314.20", e.balance(t, tn, "payroll_tax"))
 		require.Equal(t, "65.71", e.balance(t, tn, "gigapay_fee"))
 		require.Equal(t, "-1379.91", e.balance(t, tn, "world"))
-		require.Equal(t, []string{paykit.EventEmployeeCreated, paykit.EventInvoiceCreated, paykit.EventPayoutCreated, paykit.EventEmployeeNotified,
+		require.Equal(t, []string{paykit.EventTenantCreated, paykit.EventEmployeeCreated, paykit.EventInvoiceCreated, paykit.EventPayoutCreated, paykit.EventEmployeeNotified,
 			paykit.EventEmployeeClaimed, paykit.EventInvoicePaid, paykit.EventEmployeeVerified, paykit.EventPayoutNotified, paykit.EventPayoutAccepted}, e.eventTypes(t, tn, ""))
 
 		// The payout's event is its canonical snapshot; the Gigapay dialect
@@ -151,7 +151,7 @@ func TestPayout_Lifecycle(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.svc.PayInvoice(ctx, tn, p.InvoiceID)
 		require.NoError(t, err)
-		require.Equal(t, []string{paykit.EventInvoicePaid, paykit.EventPayoutNotified}, e.eventTypes(t, tn, "")[6:])
+		require.Equal(t, []string{paykit.EventInvoicePaid, paykit.EventPayoutNotified}, e.eventTypes(t, tn, "")[7:])
 		_, err = e.svc.PayInvoice(ctx, tn, p.InvoiceID)
 		requireCode(t, paykit.ECONFLICT, err)
 	})
@@ -371,24 +371,37 @@ func TestIntegration_Access(t *testing.T) {
 	integ, err := e.svc.CreateIntegration(ctx, acct, in)
 	require.NoError(t, err)
 	require.Equal(t, paykit.IntegrationTypeCustom, integ.Type)
-	_, err = e.svc.CreateIntegration(ctx, other, in)
-	requireCode(t, paykit.EINVALID, err)
+	_, err = e.svc.CreateIntegration(ctx, acct, in)
+	requireCode(t, paykit.EINVALID, err) // taken among acct's
+	// Ids are unique per account (issue 13): another account may use this
+	// one, and never learns that acct does; each finds its own.
 	_, err = e.svc.FindIntegrationByID(ctx, other, "650fd73ff5")
 	requireCode(t, paykit.ENOTFOUND, err)
-	_, err = e.svc.FindIntegrationByID(ctx, acct, "650fd73ff5")
+	theirs, err := e.svc.CreateIntegration(ctx, other, in)
 	require.NoError(t, err)
+	require.NotEqual(t, integ.TenantID, theirs.TenantID)
+	found, err := e.svc.FindIntegrationByID(ctx, other, "650fd73ff5")
+	require.NoError(t, err)
+	require.Equal(t, theirs.TenantID, found.TenantID)
+	found, err = e.svc.FindIntegrationByID(ctx, acct, "650fd73ff5")
+	require.NoError(t, err)
+	require.Equal(t, integ.TenantID, found.TenantID)
 	list, n, err := e.svc.FindIntegrations(ctx, paykit.IntegrationFilter{Account: &acct})
 	require.NoError(t, err)
 	require.Equal(t, 2, n)
 	require.Equal(t, "650fd73ff5", list[0].ID)
 
 	requireCode(t, paykit.EFORBIDDEN, e.svc.DeleteIntegration(ctx, acct, acct))
-	e.MustEmployee(t, "650fd73ff5", "e1")
+	e.MustEmployee(t, integ.TenantID, "e1")
 	requireCode(t, paykit.EFORBIDDEN, e.svc.DeleteIntegration(ctx, acct, "650fd73ff5"))
-	require.NoError(t, e.svc.DeleteEmployee(ctx, "650fd73ff5", "e1"))
+	require.NoError(t, e.svc.DeleteEmployee(ctx, integ.TenantID, "e1"))
 	require.NoError(t, e.svc.DeleteIntegration(ctx, acct, "650fd73ff5"))
-	_, err = e.svc.CreateIntegration(ctx, acct, in)
-	requireCode(t, paykit.EINVALID, err)
+	_, err = e.svc.FindIntegrationByID(ctx, acct, "650fd73ff5")
+	requireCode(t, paykit.ENOTFOUND, err)
+	_, err = e.svc.FindIntegrationByID(ctx, other, "650fd73ff5")
+	require.NoError(t, err, "another account's is not deleted")
+	_, err = e.svc.CreateIntegration(ctx, acct, in) // the id is free again
+	require.NoError(t, err)
 
 	inv, err := e.svc.CreateInvoiceIntegration(ctx, acct, paykit.IntegrationCreate{Name: "Freelancer", Email: "f@x.se",
 		Recipient: "F", AddressLine1: "A", ZipCode: "1", City: "C"})

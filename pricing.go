@@ -186,7 +186,7 @@ func (s *Service) PricePayouts(ctx context.Context, tenantID string, in []Payout
 }
 
 func (s *Service) pricePayouts(ctx context.Context, tenantID string, in []PayoutCreate, indexed bool) ([]*Pricing, error) {
-	integ, err := s.store.FindIntegrationByID(ctx, tenantID)
+	integ, err := s.store.FindIntegrationOfTenant(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,9 @@ import (
 //     another tenant is ENOTFOUND. Methods without a tenantID are the lookups that
 //     find tenants (FindAPIKeyByHash, FindTenantByID, FindTenants) and the
 //     background sweeps, which return rows of every tenant, each carrying its
-//     TenantID.
+//     TenantID. Integrations are found by the account that manages them
+//     (FindIntegrationByID, FindIntegrations): the account's own and those it
+//     owns, each a tenant of its own.
 //   - A missing row is an *Error with code ENOTFOUND; a unique-key clash is
 //     ECONFLICT; a failure of the store's resources that a later retry may not
 //     meet (a file it cannot open, memory, disk space, a lock held too long) is

@@ -134,7 +134,6 @@ const (
 	maxEndpointEvents      = 100
 	maxEndpointHeaders     = 20
 	maxEndpointDescription = 1000
-	maxEndpointMetadata    = 16 << 10
 	maxSecret              = 256
 )
 

@@ -39,7 +39,7 @@ func (c *gigapayCall) authenticate() error {
 	} else if err != nil {
 		return err
 	}
-	c.tenantID = integ.ID
+	c.tenantID = integ.TenantID
 	return nil
 }
 

@@ -46,6 +46,9 @@ func (c *gigapayCall) readBody() (json.RawMessage, error) {
 		if len(bytes.TrimSpace(b)) == 0 {
 			return json.RawMessage(`{}`), nil
 		}
+		if err := paykit.CheckJSONDepth(b); err != nil {
+			return nil, err
+		}
 		if !json.Valid(b) {
 			var v any
 			err := json.Unmarshal(b, &v)

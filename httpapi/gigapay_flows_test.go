@@ -385,7 +385,7 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 		e.At(s.at)
 		s.do()
 		e.MustDo(204, "POST", "/sandbox/gigapay/run-due/", "")
-		evs, err := e.Service.FindEvents(ctx, gpIntegration, paykit.EventFilter{Limit: 1000})
+		evs, err := e.Service.FindEvents(ctx, e.Tenant, paykit.EventFilter{Limit: 1000})
 		require.NoError(t, err)
 		var types, bodies []string
 		for _, ev := range evs[seen:] {
@@ -452,7 +452,7 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 	// The money went through the ledger: in from the world when the invoice
 	// was paid, out to the employee, the tax authority, payroll and the fee.
 	balances := map[string]string{}
-	as, err := e.Service.FindAccounts(context.Background(), gpIntegration, paykit.AccountFilter{Limit: 100})
+	as, err := e.Service.FindAccounts(context.Background(), e.Tenant, paykit.AccountFilter{Limit: 100})
 	require.NoError(t, err)
 	for _, a := range as {
 		code := a.Code
@@ -463,5 +463,5 @@ func TestGigapay_EventsFlowchart(t *testing.T) {
 	}
 	require.Equal(t, map[string]string{"world": "-1379.91", "gigapay_client": "0.00", "employee": "700.00",
 		"income_tax": "300.00", "payroll_tax": "314.20", "gigapay_fee": "65.71"}, balances)
-	require.NoError(t, e.Service.CheckLedger(context.Background(), gpIntegration))
+	require.NoError(t, e.Service.CheckLedger(context.Background(), e.Tenant))
 }

@@ -58,7 +58,7 @@ func TestGigapay_EventBodies(t *testing.T) {
 
 	// The outbox holds the canonical snapshot, which the renderer turns into
 	// the body.
-	evs, err := e.Service.FindEvents(ctx, gpIntegration, paykit.EventFilter{Limit: 1000})
+	evs, err := e.Service.FindEvents(ctx, e.Tenant, paykit.EventFilter{Limit: 1000})
 	require.NoError(t, err)
 	ev := evs[len(evs)-1]
 	require.Equal(t, paykit.EventPayoutAccepted, ev.Type)

@@ -110,7 +110,7 @@ func (s *gigapaySandbox) settings(c *gigapayCall) (int, any, error) {
 	if b := f.boolean("default_rates"); b != nil {
 		in.DefaultRates = *b
 	}
-	integ, err := s.svc.FindIntegrationByID(c.ctx, c.tenantID, c.tenantID)
+	integ, err := s.svc.FindIntegrationOfTenant(c.ctx, c.tenantID)
 	if err != nil {
 		return 0, nil, err
 	}

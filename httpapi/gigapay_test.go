@@ -40,6 +40,9 @@ type GP struct {
 	Clock   *clock.Mock
 	Service *paykit.Service
 	Handler http.Handler
+	// Tenant is the tenant of the integration gpIntegration: an
+	// integration's id is its client's, its tenant paykit's.
+	Tenant string
 }
 
 // MustGigapay returns a ready GP; opts configure the Service.
@@ -64,9 +67,10 @@ func MustGigapay(tb testing.TB, opts ...paykit.Option) *GP {
 		_, err = svc.EnsureIntegration(ctx, a.id, paykit.IntegrationCreate{})
 		require.NoError(tb, err)
 	}
-	_, err = svc.CreateIntegration(ctx, gpAccount, paykit.IntegrationCreate{ID: gpIntegration, Name: "Gigatron",
+	integ, err := svc.CreateIntegration(ctx, gpAccount, paykit.IntegrationCreate{ID: gpIntegration, Name: "Gigatron",
 		Email: "invoices@gigatron.se", Recipient: "Gigatron AB", AddressLine1: "Sveavägen 1", ZipCode: "111 57", City: "Stockholm"})
 	require.NoError(tb, err)
+	e.Tenant = integ.TenantID
 	tb.Cleanup(func() {
 		require.NoError(tb, svc.CheckAllInvariants(context.Background()))
 		require.NoError(tb, db.Close())

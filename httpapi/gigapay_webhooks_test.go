@@ -173,7 +173,7 @@ func TestGigapay_WebhookEventNames(t *testing.T) {
 	r := e.MustDo(201, "POST", "/gigapay/v2/webhooks/", `{"id":"accepted","url":"`+rcv.URL+`","events":["Payout.accepted"]}`)
 	require.Equal(t, `["Payout.accepted"]`, string(r.JSON(t)["events"]))
 	secret := str(t, r.JSON(t)["secret_key"])
-	ep, err := e.Service.FindEndpointByID(ctx, gpIntegration, "accepted")
+	ep, err := e.Service.FindEndpointByID(ctx, e.Tenant, "accepted")
 	require.NoError(t, err)
 	require.Equal(t, []string{paykit.EventPayoutAccepted}, ep.Events)
 	require.Equal(t, `["Payout.accepted"]`, string(e.MustDo(200, "GET", "/gigapay/v2/webhooks/accepted/", "").JSON(t)["events"]))
@@ -206,7 +206,7 @@ func TestGigapay_WebhookEventNames(t *testing.T) {
 	e.MustDo(200, "PATCH", "/gigapay/v2/webhooks/accepted/", `{"metadata":{"k":"v"}}`)
 	r = e.MustDo(200, "PATCH", "/gigapay/v2/webhooks/accepted/", `{"events":["Invoice.paid","Payout.accepted"]}`)
 	require.Equal(t, `["Invoice.paid","Payout.accepted"]`, string(r.JSON(t)["events"]))
-	ep, err = e.Service.FindEndpointByID(ctx, gpIntegration, "accepted")
+	ep, err = e.Service.FindEndpointByID(ctx, e.Tenant, "accepted")
 	require.NoError(t, err)
 	require.Equal(t, []string{paykit.EventInvoicePaid, paykit.EventPayoutAccepted}, ep.Events)
 }

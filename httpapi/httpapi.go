@@ -34,6 +34,14 @@
 // ServerLimits). A store out of a resource (EUNAVAILABLE) is 503 with
 // Retry-After too, on every dialect that answers with statuses.
 //
+// Input limits are the root's (paykit's limits.go), so every dialect applies
+// the same: a body whose JSON nests deeper than paykit.MaxJSONDepth (32) is
+// refused before it is decoded, as invalid input naming the body; metadata
+// has at most 50 keys of at most 40 characters, values of at most 500
+// characters (a value that is not a string counts by its JSON) and at most 5
+// levels of nesting, refused as invalid input naming metadata. Nothing is
+// written on either.
+//
 // Webhook bodies are shaped and signed by the schemes the dialects register
 // with the Service when constructed (schemes.go): gigapay by NewGigapay,
 // NewGigapaySandbox and NewEvents, gigstack by NewGigstack, NewGigstackSandbox
@@ -384,6 +392,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 	}
 	if err := checkJSONType(r); err != nil {
 		return err
+	}
+	if err := paykit.CheckJSONDepth(body); err != nil {
+		return invalidField("body", paykit.ErrorMessage(err))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -9,11 +9,12 @@ import (
 	"github.com/paykit/paykit"
 )
 
-const integrationColumns = `tenant_id, owner_id, type, name, logo, metadata, email, recipient, address_line_1,
+const integrationColumns = `id, tenant_id, owner_id, type, name, logo, metadata, email, recipient, address_line_1,
 	address_line_2, zip_code, city, payroll_rate, income_tax_rate, vat_rate, fee_rate, invoice_batching,
 	created_at, updated_at`
 
 type integrationRow struct {
+	ID              string  `db:"id"`
 	TenantID        string  `db:"tenant_id"`
 	OwnerID         string  `db:"owner_id"`
 	Type            int     `db:"type"`
@@ -37,7 +38,7 @@ type integrationRow struct {
 
 func (r *integrationRow) integration() (*paykit.Integration, error) {
 	in := &paykit.Integration{
-		ID: r.TenantID, OwnerID: r.OwnerID, Type: paykit.IntegrationType(r.Type), Name: r.Name, Logo: r.Logo,
+		ID: r.ID, TenantID: r.TenantID, OwnerID: r.OwnerID, Type: paykit.IntegrationType(r.Type), Name: r.Name, Logo: r.Logo,
 		Metadata: []byte(r.Metadata), Email: r.Email, Recipient: r.Recipient, AddressLine1: r.AddressLine1,
 		AddressLine2: r.AddressLine2, ZipCode: r.ZipCode, City: r.City, InvoiceBatching: r.InvoiceBatching,
 		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
@@ -71,8 +72,8 @@ func rateTexts(r *paykit.PricingRates) [4]*string {
 func (t *tx) CreateIntegration(ctx context.Context, in *paykit.Integration) error {
 	r := rateTexts(in.Rates)
 	_, err := t.exec(ctx, `INSERT INTO integrations (`+integrationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		in.ID, in.OwnerID, int(in.Type), in.Name, in.Logo, metadataText(in.Metadata), in.Email, in.Recipient,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.ID, in.TenantID, in.OwnerID, int(in.Type), in.Name, in.Logo, metadataText(in.Metadata), in.Email, in.Recipient,
 		in.AddressLine1, in.AddressLine2, in.ZipCode, in.City, r[0], r[1], r[2], r[3], in.InvoiceBatching,
 		micros(in.CreatedAt), micros(in.UpdatedAt))
 	if err != nil {
@@ -81,10 +82,23 @@ func (t *tx) CreateIntegration(ctx context.Context, in *paykit.Integration) erro
 	return nil
 }
 
-func (t *view) FindIntegrationByID(ctx context.Context, id string) (*paykit.Integration, error) {
+// FindIntegrationByID finds id among the integrations account owns and the
+// one whose tenant it is. Creates keep the two from sharing an id; were they
+// to, the account's own integration wins.
+func (t *view) FindIntegrationByID(ctx context.Context, account, id string) (*paykit.Integration, error) {
 	var r integrationRow
-	if err := t.get(ctx, &r, `SELECT `+integrationColumns+` FROM integrations WHERE tenant_id = ?`, id); err != nil {
+	err := t.get(ctx, &r, `SELECT `+integrationColumns+` FROM integrations
+		WHERE id = ? AND (owner_id = ? OR tenant_id = ?) ORDER BY tenant_id = ? DESC LIMIT 1`, id, account, account, account)
+	if err != nil {
 		return nil, notFound(err, "Integration not found.", "find integration "+id)
+	}
+	return r.integration()
+}
+
+func (t *view) FindIntegrationOfTenant(ctx context.Context, tenantID string) (*paykit.Integration, error) {
+	var r integrationRow
+	if err := t.get(ctx, &r, `SELECT `+integrationColumns+` FROM integrations WHERE tenant_id = ?`, tenantID); err != nil {
+		return nil, notFound(err, "Integration not found.", "find integration of tenant "+tenantID)
 	}
 	return r.integration()
 }
@@ -116,17 +130,17 @@ func (t *tx) UpdateIntegration(ctx context.Context, in *paykit.Integration) erro
 		address_line_1 = ?, address_line_2 = ?, zip_code = ?, city = ?, payroll_rate = ?, income_tax_rate = ?,
 		vat_rate = ?, fee_rate = ?, invoice_batching = ?, updated_at = ? WHERE tenant_id = ?`,
 		in.Name, in.Logo, metadataText(in.Metadata), in.Email, in.Recipient, in.AddressLine1, in.AddressLine2,
-		in.ZipCode, in.City, r[0], r[1], r[2], r[3], in.InvoiceBatching, micros(in.UpdatedAt), in.ID)
+		in.ZipCode, in.City, r[0], r[1], r[2], r[3], in.InvoiceBatching, micros(in.UpdatedAt), in.TenantID)
 	if err != nil {
-		return fmt.Errorf("update integration %s: %w", in.ID, err)
+		return fmt.Errorf("update integration of tenant %s: %w", in.TenantID, err)
 	}
 	return affected(res, "Integration not found.")
 }
 
-func (t *tx) DeleteIntegration(ctx context.Context, id string) error {
-	res, err := t.exec(ctx, `DELETE FROM integrations WHERE tenant_id = ?`, id)
+func (t *tx) DeleteIntegration(ctx context.Context, tenantID string) error {
+	res, err := t.exec(ctx, `DELETE FROM integrations WHERE tenant_id = ?`, tenantID)
 	if err != nil {
-		return fmt.Errorf("delete integration %s: %w", id, err)
+		return fmt.Errorf("delete integration of tenant %s: %w", tenantID, err)
 	}
 	return affected(res, "Integration not found.")
 }

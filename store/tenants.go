@@ -24,12 +24,15 @@ type apiKeyRow struct {
 	Hash      []byte `db:"hash"`
 	Prefix    string `db:"prefix"`
 	CreatedAt int64  `db:"created_at"`
+	ExpiresAt *int64 `db:"expires_at"`
 	RevokedAt *int64 `db:"revoked_at"`
 }
 
+const apiKeyColumns = `id, tenant_id, hash, prefix, created_at, expires_at, revoked_at`
+
 func (r *apiKeyRow) apiKey() *paykit.APIKey {
 	return &paykit.APIKey{ID: r.ID, TenantID: r.TenantID, Hash: r.Hash, Prefix: r.Prefix,
-		CreatedAt: fromMicros(r.CreatedAt), RevokedAt: fromMicrosPtr(r.RevokedAt)}
+		CreatedAt: fromMicros(r.CreatedAt), ExpiresAt: fromMicrosPtr(r.ExpiresAt), RevokedAt: fromMicrosPtr(r.RevokedAt)}
 }
 
 func (t *tx) CreateTenant(ctx context.Context, tn *paykit.Tenant) error {
@@ -72,8 +75,8 @@ func (t *tx) UpdateTenant(ctx context.Context, tn *paykit.Tenant) error {
 }
 
 func (t *tx) CreateAPIKey(ctx context.Context, k *paykit.APIKey) error {
-	_, err := t.exec(ctx, `INSERT INTO api_keys (id, tenant_id, hash, prefix, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.TenantID, k.Hash, k.Prefix, micros(k.CreatedAt), microsPtr(k.RevokedAt))
+	_, err := t.exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.TenantID, k.Hash, k.Prefix, micros(k.CreatedAt), microsPtr(k.ExpiresAt), microsPtr(k.RevokedAt))
 	if err != nil {
 		return conflict(err, "This API key is already in use.", "create api key "+k.ID)
 	}
@@ -82,9 +85,40 @@ func (t *tx) CreateAPIKey(ctx context.Context, k *paykit.APIKey) error {
 
 func (t *view) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {
 	var r apiKeyRow
-	err := t.get(ctx, &r, `SELECT id, tenant_id, hash, prefix, created_at, revoked_at FROM api_keys WHERE hash = ?`, hash)
+	err := t.get(ctx, &r, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash)
 	if err != nil {
 		return nil, notFound(err, "API key not found.", "find api key")
 	}
 	return r.apiKey(), nil
+}
+
+func (t *view) FindAPIKeyByID(ctx context.Context, tenantID, id string) (*paykit.APIKey, error) {
+	var r apiKeyRow
+	err := t.get(ctx, &r, `SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	if err != nil {
+		return nil, notFound(err, "API key not found.", "find api key "+id)
+	}
+	return r.apiKey(), nil
+}
+
+func (t *view) FindAPIKeys(ctx context.Context, tenantID string) ([]*paykit.APIKey, error) {
+	var rows []apiKeyRow
+	err := t.selectAll(ctx, &rows, `SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("find api keys of %s: %w", tenantID, err)
+	}
+	out := make([]*paykit.APIKey, len(rows))
+	for i := range rows {
+		out[i] = rows[i].apiKey()
+	}
+	return out, nil
+}
+
+func (t *tx) UpdateAPIKey(ctx context.Context, k *paykit.APIKey) error {
+	res, err := t.exec(ctx, `UPDATE api_keys SET expires_at = ?, revoked_at = ? WHERE tenant_id = ? AND id = ?`,
+		microsPtr(k.ExpiresAt), microsPtr(k.RevokedAt), k.TenantID, k.ID)
+	if err != nil {
+		return fmt.Errorf("update api key %s: %w", k.ID, err)
+	}
+	return affected(res, "API key not found.")
 }

@@ -31,6 +31,8 @@ type demoServer struct {
 	svc   *paykit.Service
 	clock *clock.Mock
 	db    *store.DB
+	path  string       // the database file
+	mux   http.Handler // wire's handler, for requests served in process
 	url   string
 }
 
@@ -45,7 +47,8 @@ type response struct {
 // the test ends it checks every invariant of every tenant.
 func mustDemo(tb testing.TB, opts ...func(*options)) *demoServer {
 	tb.Helper()
-	db, err := store.Open(filepath.Join(tb.TempDir(), "paykit.db"))
+	path := filepath.Join(tb.TempDir(), "paykit.db")
+	db, err := store.Open(path)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
 	mock := clock.NewMock()
@@ -59,7 +62,7 @@ func mustDemo(tb testing.TB, opts ...func(*options)) *demoServer {
 	srv := httptest.NewServer(mux)
 	tb.Cleanup(srv.Close)
 	tb.Cleanup(func() { require.NoError(tb, svc.CheckAllInvariants(context.Background())) })
-	return &demoServer{tb: tb, svc: svc, clock: mock, db: db, url: srv.URL}
+	return &demoServer{tb: tb, svc: svc, clock: mock, db: db, path: path, mux: mux, url: srv.URL}
 }
 
 // do sends a request with body (JSON unless a Content-Type header says

@@ -85,7 +85,7 @@ func findInvoiceByLink(ctx context.Context, svc *paykit.Service, id, token strin
 			return nil, err
 		}
 		for _, integ := range integs {
-			inv, err := svc.FindInvoiceByID(ctx, integ.ID, id)
+			inv, err := svc.FindInvoiceByID(ctx, integ.TenantID, id)
 			if paykit.ErrorCode(err) == paykit.ENOTFOUND {
 				continue
 			} else if err != nil {

@@ -9,6 +9,7 @@
 //	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/,
 //	            /sandbox/gigstack/, /sandbox/rudiqpay/ (the payer's wallet and the miners)
 //	/i/{id}/    a Gigapay invoice's app link (under -public-url, by default http://<-addr>)
+//	/admin/     the tenant admin API, with -admin-key only (Authorization: Bearer <-admin-key>)
 //
 //	go run ./examples/server -demo
 //
@@ -103,6 +104,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.DurationVar(&limits.ReadTimeout, "read-timeout", httpapi.DefaultServerLimits.ReadTimeout, "time a client has to send a whole request, body included")
 	fs.IntVar(&limits.MaxConns, "max-conns", 0, "open connections at most (default 1024, fewer under a low open-file limit)")
 	fs.IntVar(&limits.MaxConcurrent, "max-requests", httpapi.DefaultServerLimits.MaxConcurrent, "requests handled at once at most, once their bodies have arrived")
+	fs.StringVar(&o.adminKey, "admin-key", "", "serve the tenant admin API at /admin to requests with Authorization: Bearer <this key> (off when empty)")
 	keyFile := fs.String("sealing-key-file", "", "file of the key that seals stored secrets, created if missing (default <db>.key)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -198,6 +200,7 @@ type options struct {
 	// retention is how long finished deliveries and events are kept
 	// (paykit.WithRetention); 0 is the library's default, negative forever.
 	retention time.Duration
+	adminKey  string // mounts the tenant admin API at /admin for this Bearer key; "": not mounted
 }
 
 // loadSealingKey reads the base64 sealing key in path, or creates the file
@@ -265,6 +268,10 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	mux.Handle("/sandbox/memento/", http.StripPrefix("/sandbox/memento", httpapi.NewMementoSandbox(svc)))
 	mux.Handle("/sandbox/gigstack/", http.StripPrefix("/sandbox/gigstack", httpapi.NewGigstackSandbox(svc)))
 	mountRudiqPay(mux, svc, chain)
+	if o.adminKey != "" {
+		mux.Handle("/admin/", http.StripPrefix("/admin", httpapi.NewAdmin(svc, o.adminKey)))
+		logger.Info("tenant admin API at /admin")
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"apis":[`+

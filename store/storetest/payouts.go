@@ -31,7 +31,7 @@ func MustIntegration(tb testing.TB, s paykit.Store, owner string) *paykit.Integr
 	if owner == "" {
 		owner = tn.ID
 	}
-	in := &paykit.Integration{ID: tn.ID, OwnerID: owner, Type: paykit.IntegrationTypeCustom, Name: "Gigatron",
+	in := &paykit.Integration{ID: tn.ID, TenantID: tn.ID, OwnerID: owner, Type: paykit.IntegrationTypeCustom, Name: "Gigatron",
 		Metadata: json.RawMessage(`{}`), CreatedAt: Base, UpdatedAt: Base}
 	require.NoError(tb, inTx(s, func(tx paykit.Tx) error { return tx.CreateIntegration(context.Background(), in) }))
 	return in
@@ -92,14 +92,17 @@ func testIntegrations(t *testing.T, s paykit.Store) {
 		tn := MustTenant(t, s)
 		rates := paykit.DefaultPricingRates()
 		rates.Fee = decimal.RequireFromString("0.02")
-		want := &paykit.Integration{ID: tn.ID, OwnerID: owner.ID, Type: paykit.IntegrationTypeCustom, Name: "Gigatron",
+		want := &paykit.Integration{ID: "gigatron", TenantID: tn.ID, OwnerID: owner.ID, Type: paykit.IntegrationTypeCustom, Name: "Gigatron",
 			Logo: "https://example.com/logo.png", Metadata: json.RawMessage(`{"a":[1,2]}`), Email: "inv@gigatron.se",
 			Recipient: "Gigatron AB", AddressLine1: "Gatan 1", AddressLine2: "Box 2", ZipCode: "111 22", City: "Stockholm",
 			Rates: &rates, InvoiceBatching: true, CreatedAt: Base, UpdatedAt: Base}
 		in := *want
 		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateIntegration(ctx, &in) }))
-		got, err := s.FindIntegrationByID(ctx, tn.ID)
+		got, err := s.FindIntegrationOfTenant(ctx, tn.ID)
 		require.NoError(t, err)
+		byID, err := s.FindIntegrationByID(ctx, owner.ID, "gigatron")
+		require.NoError(t, err)
+		require.Equal(t, got, byID)
 		requireRatesEqual(t, want.Rates, got.Rates)
 		got.Rates = want.Rates
 		require.Equal(t, want, got)
@@ -107,15 +110,46 @@ func testIntegrations(t *testing.T, s paykit.Store) {
 		got.Name, got.Logo, got.AddressLine2, got.Rates, got.InvoiceBatching = "Renamed", "", "", nil, false
 		got.UpdatedAt = Base.Add(time.Hour)
 		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateIntegration(ctx, got) }))
-		again, err := s.FindIntegrationByID(ctx, tn.ID)
+		again, err := s.FindIntegrationOfTenant(ctx, tn.ID)
 		require.NoError(t, err)
 		require.Equal(t, got, again)
 		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateIntegration(ctx, &in) }), paykit.ECONFLICT)
 	})
-	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := s.FindIntegrationByID(ctx, NewID())
+	// An integration's id is unique per owner (issue 13): another owner may
+	// use it, and each finds its own; the same owner may not.
+	t.Run("IDPerOwner", func(t *testing.T) {
+		a, b := MustTenant(t, s), MustTenant(t, s)
+		mk := func(owner string) (*paykit.Integration, error) {
+			tn := MustTenant(t, s)
+			in := &paykit.Integration{ID: "shared", TenantID: tn.ID, OwnerID: owner, Type: paykit.IntegrationTypeCustom,
+				Name: "Gigatron", Metadata: json.RawMessage(`{}`), CreatedAt: Base, UpdatedAt: Base}
+			return in, inTx(s, func(tx paykit.Tx) error { return tx.CreateIntegration(ctx, in) })
+		}
+		ina, err := mk(a.ID)
+		require.NoError(t, err)
+		inb, err := mk(b.ID)
+		require.NoError(t, err)
+		_, err = mk(a.ID)
+		RequireCode(t, err, paykit.ECONFLICT)
+		got, err := s.FindIntegrationByID(ctx, a.ID, "shared")
+		require.NoError(t, err)
+		require.Equal(t, ina.TenantID, got.TenantID)
+		got, err = s.FindIntegrationByID(ctx, b.ID, "shared")
+		require.NoError(t, err)
+		require.Equal(t, inb.TenantID, got.TenantID)
+		// The integration's own tenant finds it too; a stranger does not.
+		got, err = s.FindIntegrationByID(ctx, inb.TenantID, "shared")
+		require.NoError(t, err)
+		require.Equal(t, inb.TenantID, got.TenantID)
+		_, err = s.FindIntegrationByID(ctx, MustTenant(t, s).ID, "shared")
 		RequireCode(t, err, paykit.ENOTFOUND)
-		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateIntegration(ctx, &paykit.Integration{ID: NewID()}) }), paykit.ENOTFOUND)
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := s.FindIntegrationOfTenant(ctx, NewID())
+		RequireCode(t, err, paykit.ENOTFOUND)
+		_, err = s.FindIntegrationByID(ctx, NewID(), NewID())
+		RequireCode(t, err, paykit.ENOTFOUND)
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateIntegration(ctx, &paykit.Integration{TenantID: NewID()}) }), paykit.ENOTFOUND)
 		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteIntegration(ctx, NewID()) }), paykit.ENOTFOUND)
 	})
 	t.Run("FindIntegrations", func(t *testing.T) {
@@ -125,7 +159,7 @@ func testIntegrations(t *testing.T, s paykit.Store) {
 			in := MustIntegration(t, s, acct.ID)
 			in.CreatedAt = Base.Add(time.Duration(i+1) * time.Second)
 			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateIntegration(ctx, in) }))
-			mine = append(mine, in.ID)
+			mine = append(mine, in.TenantID)
 		}
 		MustIntegration(t, s, owner.ID) // another account's
 		list, n, err := s.FindIntegrations(ctx, paykit.IntegrationFilter{Account: &acct.ID, ListPage: paykit.ListPage{Limit: 10}})

@@ -84,6 +84,36 @@ func testAPIKeys(t *testing.T, s paykit.Store) {
 			require.Equal(t, k, got)
 		}
 	})
+	// A key is found by its tenant and ID, listed oldest first, and its
+	// expiry and revocation written (the admin API's rotate and revoke).
+	t.Run("ByTenant", func(t *testing.T) {
+		own := MustTenant(t, s)
+		var want []*paykit.APIKey
+		for i := range 3 {
+			k := &paykit.APIKey{ID: NewID(), TenantID: own.ID, Hash: paykit.HashAPIKey(NewID()), Prefix: "pk_abc",
+				CreatedAt: Base.Add(time.Duration(i) * time.Second)}
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateAPIKey(ctx, k) }))
+			want = append(want, k)
+		}
+		got, err := s.FindAPIKeys(ctx, own.ID)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		expires, revoked := Base.Add(time.Hour), Base.Add(2*time.Hour)
+		k := *want[1]
+		k.ExpiresAt, k.RevokedAt = &expires, &revoked
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateAPIKey(ctx, &k) }))
+		one, err := s.FindAPIKeyByID(ctx, own.ID, k.ID)
+		require.NoError(t, err)
+		require.Equal(t, &k, one)
+		_, err = s.FindAPIKeyByID(ctx, tn.ID, k.ID) // another tenant's
+		RequireCode(t, err, paykit.ENOTFOUND)
+		other := k
+		other.TenantID = tn.ID
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateAPIKey(ctx, &other) }), paykit.ENOTFOUND)
+		none, err := s.FindAPIKeys(ctx, NewID())
+		require.NoError(t, err)
+		require.Empty(t, none)
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := s.FindAPIKeyByHash(ctx, paykit.HashAPIKey("nobody's"))
 		RequireCode(t, err, paykit.ENOTFOUND)
