@@ -2,6 +2,7 @@ package paykit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -175,4 +176,53 @@ func (s *Service) lines(ctx context.Context, v *Validation, tenantID string, in 
 		}
 	}
 	return items, sumLines(items, c), nil
+}
+
+// pricedDocument is what an invoice and a receipt share: metadata, currency,
+// exchange rate, and items priced into lines with their sums.
+type pricedDocument struct {
+	Metadata json.RawMessage
+	Currency Currency
+	Exchange decimal.Decimal
+	Items    []ChargeItem
+	LineSums
+}
+
+// priceDocument checks the shared parts of a document (noun names it in the
+// messages: "An invoice", "A receipt") into v, and prices its items. It returns
+// v's error, EINVALID on the total when it is too large, or an error of the
+// lookups.
+func (s *Service) priceDocument(ctx context.Context, v *Validation, tenantID, noun string, metadata json.RawMessage,
+	currency string, exchange *decimal.Decimal, items []ChargeItemInput) (*pricedDocument, error) {
+	d := &pricedDocument{Metadata: checkMetadata(v, "metadata", metadata)}
+	if !v.Has("metadata") && !isJSONObject(d.Metadata) {
+		v.Add("metadata", "Metadata must be a JSON object.")
+	}
+	c, err := parseChargeCurrency("currency", currency)
+	if err != nil {
+		v.Add("currency", ErrorMessage(err))
+	}
+	switch {
+	case len(items) == 0:
+		v.Add("items", "Give at least one item.")
+	case len(items) > maxChargeItems:
+		v.Add("items", fmt.Sprintf("%s has at most %d items.", noun, maxChargeItems))
+	}
+	if c == "" || len(items) > maxChargeItems {
+		return nil, v.Err()
+	}
+	d.Currency = c
+	if d.Exchange, err = s.exchangeRate(ctx, v, "exchange", c, exchange); err != nil {
+		return nil, err
+	}
+	if d.Items, d.LineSums, err = s.lines(ctx, v, tenantID, items, c); err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if d.Total.Minor() > maxMinor {
+		return nil, invalid("total", "The total is too large.")
+	}
+	return d, nil
 }

@@ -245,36 +245,11 @@ func (s *Service) CreateReceipt(ctx context.Context, tenantID string, in Receipt
 	if in.ValidUntil != nil {
 		tmpl.ValidUntil = in.ValidUntil.UTC().Truncate(time.Microsecond) // checked against the transaction's now
 	}
-	tmpl.Metadata = checkMetadata(&v, "metadata", in.Metadata)
-	if !v.Has("metadata") && !isJSONObject(tmpl.Metadata) {
-		v.Add("metadata", "Metadata must be a JSON object.")
-	}
-	c, err := parseChargeCurrency("currency", in.Currency)
+	doc, err := s.priceDocument(ctx, &v, tenantID, "A receipt", in.Metadata, in.Currency, in.Exchange, in.Items)
 	if err != nil {
-		v.Add("currency", ErrorMessage(err))
-	}
-	switch {
-	case len(in.Items) == 0:
-		v.Add("items", "Give at least one item.")
-	case len(in.Items) > maxChargeItems:
-		v.Add("items", fmt.Sprintf("A receipt has at most %d items.", maxChargeItems))
-	}
-	if c == "" || len(in.Items) > maxChargeItems {
-		return nil, v.Err()
-	}
-	tmpl.Currency = c
-	if tmpl.Exchange, err = s.exchangeRate(ctx, &v, "exchange", c, in.Exchange); err != nil {
 		return nil, err
 	}
-	if tmpl.Items, tmpl.LineSums, err = s.lines(ctx, &v, tenantID, in.Items, c); err != nil {
-		return nil, err
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if tmpl.Total.Minor() > maxMinor {
-		return nil, invalid("total", "The total is too large.")
-	}
+	tmpl.Metadata, tmpl.Currency, tmpl.Exchange, tmpl.Items, tmpl.LineSums = doc.Metadata, doc.Currency, doc.Exchange, doc.Items, doc.LineSums
 	return write(ctx, s, tenantID, "receipt.create", in, func(tx Tx, now time.Time) (*Receipt, error) {
 		r := tmpl
 		if in.ClientID != "" || in.Client != nil {
