@@ -43,12 +43,19 @@ func MustOpen(tb testing.TB, opts ...paykit.Option) *env {
 // the tests that break invariants on purpose.
 func MustOpenUnchecked(tb testing.TB, opts ...paykit.Option) *env {
 	tb.Helper()
+	mock := clock.NewMock()
+	mock.Set(epoch)
+	return mustOpenOn(tb, mock, opts...)
+}
+
+// mustOpenOn is MustOpenUnchecked on a given mock clock, for the tests whose
+// options need the clock first (a sandbox chain's blocks are timed by it).
+func mustOpenOn(tb testing.TB, mock *clock.Mock, opts ...paykit.Option) *env {
+	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "paykit.db")
 	db, err := store.Open(path)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
-	mock := clock.NewMock()
-	mock.Set(epoch)
 	e := &env{clock: mock, db: db, path: path}
 	e.svc = paykit.New(db, append([]paykit.Option{paykit.WithClock(mock)}, opts...)...)
 	httpapi.RegisterSchemes(e.svc)

@@ -76,12 +76,18 @@ func describeRefusal(err error) string {
 	return msg + " (" + strings.Join(parts, "; ") + ")"
 }
 
+// claimWeb3 leases, for lease from now, a batch of the web3 payments of
+// every tenant that have work of that kind due, in a transaction of its own.
+func (s *Service) claimWeb3(ctx context.Context, work Web3Work, now time.Time, lease time.Duration) ([]*Web3Payment, error) {
+	return inTx(ctx, s.store, func(tx Tx) ([]*Web3Payment, error) {
+		return tx.ClaimWeb3Payments(ctx, work, now, now.Add(lease), s.batchSize)
+	})
+}
+
 // sendDeals creates the deals of due pending web3 payments on their chains.
 func (s *Service) sendDeals(ctx context.Context) (int, error) {
 	now := s.now()
-	ps, err := inTx(ctx, s.store, func(tx Tx) ([]*Web3Payment, error) {
-		return tx.ClaimWeb3Payments(ctx, Web3WorkSend, now, now.Add(web3SendLease), s.batchSize)
-	})
+	ps, err := s.claimWeb3(ctx, Web3WorkSend, now, web3SendLease)
 	if err != nil {
 		return 0, err
 	}
@@ -150,9 +156,7 @@ func (s *Service) recordSent(ctx context.Context, sent *Web3Payment, hash string
 // and its payment is pending again with DealError set.
 func (s *Service) checkDeals(ctx context.Context) (int, error) {
 	now := s.now()
-	ps, err := inTx(ctx, s.store, func(tx Tx) ([]*Web3Payment, error) {
-		return tx.ClaimWeb3Payments(ctx, Web3WorkCheck, now, now.Add(web3Recheck), s.batchSize)
-	})
+	ps, err := s.claimWeb3(ctx, Web3WorkCheck, now, web3Recheck)
 	if err != nil {
 		return 0, err
 	}
@@ -213,9 +217,7 @@ func (s *Service) creationFailure(ctx context.Context, ch Chain, p *Web3Payment,
 // got there first).
 func (s *Service) cancelDeals(ctx context.Context) (int, error) {
 	now := s.now()
-	ps, err := inTx(ctx, s.store, func(tx Tx) ([]*Web3Payment, error) {
-		return tx.ClaimWeb3Payments(ctx, Web3WorkCancel, now, now.Add(web3Recheck), s.batchSize)
-	})
+	ps, err := s.claimWeb3(ctx, Web3WorkCancel, now, web3Recheck)
 	if err != nil {
 		return 0, err
 	}

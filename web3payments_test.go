@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/chain/sandbox"
-	"github.com/paykit/paykit/httpapi"
-	"github.com/paykit/paykit/store"
 )
 
 // The web3 registries of the tests.
@@ -57,19 +54,13 @@ func mustWeb3(tb testing.TB, opts ...sandbox.Option) *web3Env {
 // mustWeb3Unchecked is mustWeb3 without the invariants check at the end.
 func mustWeb3Unchecked(tb testing.TB, opts ...sandbox.Option) *web3Env {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "paykit.db")
-	db, err := store.Open(path)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
 	mock := clock.NewMock()
 	mock.Set(epoch)
 	ch := sandbox.New(append([]sandbox.Option{sandbox.WithClock(mock)}, opts...)...)
-	e := &env{clock: mock, db: db, path: path}
-	e.svc = paykit.New(db, paykit.WithClock(mock), paykit.WithChain(w3Network, ch), local) // its receivers are local
-	httpapi.RegisterSchemes(e.svc)
+	e := mustOpenOn(tb, mock, paykit.WithChain(w3Network, ch), local) // its receivers are local
 
 	ctx := context.Background()
-	_, err = e.svc.CreateNetwork(ctx, paykit.NetworkCreate{ID: w3Network, ChainID: sandbox.DefaultChainID, Name: "Sandbox"})
+	_, err := e.svc.CreateNetwork(ctx, paykit.NetworkCreate{ID: w3Network, ChainID: sandbox.DefaultChainID, Name: "Sandbox"})
 	require.NoError(tb, err)
 	_, err = e.svc.CreateChainCurrency(ctx, paykit.ChainCurrencyCreate{ID: w3Currency, NetworkID: w3Network, Symbol: "USDT",
 		TokenAddress: w3Token, Decimals: 6})
