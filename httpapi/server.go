@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -403,20 +404,29 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 }
 
-// refuse answers c 503 and closes it, after reading what the client sent for
-// up to a second, so that closing does not reset the connection before the
-// client reads the answer.
+// refuse answers c 503 and closes it. It waits for the request's head first
+// (for up to a second): an answer that arrives before the request is one an
+// HTTP client may take for a stray and drop with the connection. Then it reads
+// what else the client sent, so that closing does not reset the connection
+// before the client reads the answer.
 func (l *limitListener) refuse(c net.Conn) {
 	defer func() { <-l.refusing }()
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Second)) // real time: the network's
+	head := bufio.NewReader(io.LimitReader(c, 64<<10))
+	for {
+		line, err := head.ReadString('\n')
+		if err != nil || line == "\r\n" || line == "\n" {
+			break
+		}
+	}
 	io.WriteString(c, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: "+l.retryAfter+
 		"\r\nContent-Type: application/json\r\nContent-Length: "+strconv.Itoa(len(busyBody))+
 		"\r\nConnection: close\r\n\r\n"+busyBody)
 	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
-	io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+	io.Copy(io.Discard, head)
 }
 
 // limitConn gives its place back when it is closed.
