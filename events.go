@@ -79,29 +79,28 @@ type EventStore interface {
 	FindEvents(ctx context.Context, tenantID string, f EventFilter) ([]*Event, error)
 	// FindEventByID returns the tenant's event with id. Returns ENOTFOUND.
 	FindEventByID(ctx context.Context, tenantID, id string) (*Event, error)
-	// FindEventsAfter returns up to limit events of every tenant whose Seq is
-	// greater than seq, in Seq order.
-	FindEventsAfter(ctx context.Context, seq int64, limit int) ([]*Event, error)
-	// FindWebhookCursor returns the Seq of the last event fanned out, 0 before
-	// the first.
-	FindWebhookCursor(ctx context.Context) (int64, error)
 }
 
-// EventTx appends to the events outbox and moves the fan-out cursor.
+// EventTx appends to the events outbox and claims its events for fan-out.
 //
-// Fan-out reads the events table as a queue through FindEventsAfter and a
-// persisted cursor, so AppendEvent must hand out Seq in commit order: once an
-// event is visible, no event with a lower Seq may become visible later.
-// SQLite, with one writer at a time, does so by construction.
+// Fan-out claims work rather than following a cursor: an event is fanned out
+// once, by whichever transaction claims it, and then marked, so that any
+// number of processes share the work, and no event is passed over when
+// transactions commit out of Seq order (as they may on PostgreSQL).
 type EventTx interface {
-	// AppendEvent inserts e and sets e.Seq.
+	// AppendEvent inserts e and sets e.Seq, which is greater than the Seq of
+	// every event committed before e's transaction began.
 	AppendEvent(ctx context.Context, e *Event) error
-	// UpdateWebhookCursor sets the Seq of the last event fanned out.
-	UpdateWebhookCursor(ctx context.Context, seq int64) error
+	// ClaimEventsToFanOut returns up to limit events of every tenant not yet
+	// marked fanned out, in Seq order, and holds them until the transaction
+	// ends: a concurrent claim passes them over rather than waiting.
+	ClaimEventsToFanOut(ctx context.Context, limit int) ([]*Event, error)
+	// MarkEventsFannedOut marks the events with seqs fanned out at at.
+	MarkEventsFannedOut(ctx context.Context, seqs []int64, at time.Time) error
 	// DeleteEvents deletes up to limit events of every tenant created before
-	// before, oldest first, that nothing needs any more: fanned out (Seq at
-	// most the webhook cursor), with no delivery left, and not the newest
-	// event, so that the Seq of every event appended later stays above the
-	// cursor. It returns how many it deleted.
+	// before, oldest first, that nothing needs any more: fanned out, with no
+	// delivery left, and not the newest event, so that the Seq of every event
+	// appended later stays above every Seq handed out (an endpoint's FromSeq).
+	// It returns how many it deleted.
 	DeleteEvents(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -8,18 +8,15 @@ import (
 
 // Fan-out, the first stage of the delivery engine (attempts.go): every event
 // of the outbox becomes one delivery per subscribed endpoint and callback, in
-// the transaction that moves the cursor past it.
+// the transaction that claims the event and marks it fanned out, so that it
+// happens once however many processes run the engine.
 
-// fanOutEvents turns the next batch of events past the cursor into deliveries,
-// and moves the cursor past them, in one transaction.
+// fanOutEvents turns the next batch of events not yet fanned out into
+// deliveries, and marks them fanned out, in one transaction.
 func (s *Service) fanOutEvents(ctx context.Context) (int, error) {
 	n := 0
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		cursor, err := tx.FindWebhookCursor(ctx)
-		if err != nil {
-			return err
-		}
-		evs, err := tx.FindEventsAfter(ctx, cursor, s.batchSize)
+		evs, err := tx.ClaimEventsToFanOut(ctx, s.batchSize)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
@@ -38,7 +35,11 @@ func (s *Service) fanOutEvents(ctx context.Context) (int, error) {
 			}
 		}
 		n = len(evs)
-		return tx.UpdateWebhookCursor(ctx, evs[len(evs)-1].Seq)
+		seqs := make([]int64, len(evs))
+		for i, ev := range evs {
+			seqs[i] = ev.Seq
+		}
+		return tx.MarkEventsFannedOut(ctx, seqs, now)
 	})
 	return n, err
 }

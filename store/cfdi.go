@@ -39,7 +39,7 @@ func (r *taxInvoiceRow) invoice() (*paykit.TaxInvoice, error) {
 func (t *tx) NextFolio(ctx context.Context, tenantID, series string) (int64, error) {
 	var n int64
 	err := t.get(ctx, &n, `INSERT INTO cfdi_folios (tenant_id, series, last) VALUES (?, ?, 1)
-		ON CONFLICT (tenant_id, series) DO UPDATE SET last = last + 1 RETURNING last`, tenantID, series)
+		ON CONFLICT (tenant_id, series) DO UPDATE SET last = cfdi_folios.last + 1 RETURNING last`, tenantID, series)
 	if err != nil {
 		return 0, fmt.Errorf("next folio of %s: %w", series, err)
 	}
@@ -51,13 +51,10 @@ func (t *tx) CreateTaxInvoice(ctx context.Context, inv *paykit.TaxInvoice) error
 	if err != nil {
 		return fmt.Errorf("create tax invoice %s: %w", inv.ID, err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO tax_invoices (`+taxInvoiceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "An invoice with this ID, or this series and folio, already exists.", "create tax invoice "+inv.ID,
+		`INSERT INTO tax_invoices (`+taxInvoiceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		inv.TenantID, inv.ID, string(inv.Type), string(inv.Status), inv.Series, inv.Folio, inv.Receiver.ClientID,
 		inv.PaymentID, micros(inv.CreatedAt), micros(inv.UpdatedAt), string(b))
-	if err != nil {
-		return conflict(err, "An invoice with this ID, or this series and folio, already exists.", "create tax invoice "+inv.ID)
-	}
-	return nil
 }
 
 func (t *tx) UpdateTaxInvoice(ctx context.Context, inv *paykit.TaxInvoice) error {

@@ -39,18 +39,20 @@ func (r *clientRow) client() (*paykit.Client, error) {
 	return c, nil
 }
 
+// clientSearch is the search text of c: what FindClients' Search matches.
+func clientSearch(c *paykit.Client) string {
+	return searchText(c.Name, c.LegalName, c.Email, c.RFC)
+}
+
 func (t *tx) CreateClient(ctx context.Context, c *paykit.Client) error {
 	addr, err := json.Marshal(c.Address)
 	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "A client with this ID already exists.", "create client "+c.ID,
+		`INSERT INTO clients (`+clientColumns+`, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.TenantID, c.ID, c.Name, c.Email, c.Phone, c.RFC, c.LegalName, c.TaxSystem, c.Use, string(addr),
-		string(c.Metadata), c.From, c.Livemode, micros(c.CreatedAt), micros(c.UpdatedAt))
-	if err != nil {
-		return conflict(err, "A client with this ID already exists.", "create client "+c.ID)
-	}
-	return nil
+		string(c.Metadata), c.From, c.Livemode, micros(c.CreatedAt), micros(c.UpdatedAt), clientSearch(c))
 }
 
 func (t *tx) UpdateClient(ctx context.Context, c *paykit.Client) error {
@@ -59,9 +61,9 @@ func (t *tx) UpdateClient(ctx context.Context, c *paykit.Client) error {
 		return fmt.Errorf("update client %s: %w", c.ID, err)
 	}
 	res, err := t.exec(ctx, `UPDATE clients SET name = ?, email = ?, phone = ?, rfc = ?, legal_name = ?, tax_system = ?,
-		use = ?, address = ?, metadata = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		use = ?, address = ?, metadata = ?, updated_at = ?, search = ? WHERE tenant_id = ? AND id = ?`,
 		c.Name, c.Email, c.Phone, c.RFC, c.LegalName, c.TaxSystem, c.Use, string(addr), string(c.Metadata),
-		micros(c.UpdatedAt), c.TenantID, c.ID)
+		micros(c.UpdatedAt), clientSearch(c), c.TenantID, c.ID)
 	if err != nil {
 		return fmt.Errorf("update client %s: %w", c.ID, err)
 	}
@@ -92,7 +94,7 @@ func (t *view) FindClients(ctx context.Context, tenantID string, f paykit.Client
 	if f.RFC != nil {
 		q.add("rfc = ?", *f.RFC)
 	}
-	q.search(f.Search, "name", "legal_name", "email", "rfc")
+	q.search(f.Search, "search")
 	var rows []clientRow
 	var n int
 	err := t.readTx(ctx, func(t *view) error {

@@ -30,8 +30,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/paykit/paykit"
 )
@@ -71,6 +69,15 @@ type DB struct {
 	groupCommit bool
 	synchronous string
 
+	dialect dialect
+	// pg is the connection pool of a PostgreSQL database (see postgres.go);
+	// the fields above are SQLite's, and stay nil.
+	pg *sqlx.DB
+	// maxAttempts bounds how often InTx on PostgreSQL runs its function.
+	maxAttempts int
+	maxConns    int
+	retries     atomic.Uint64 // functions run again, for tests and benchmarks
+
 	// lead is held by the caller that is running a batch on the writer. It is
 	// a 1-buffered channel rather than a mutex so that a waiter can also
 	// select on its own op finishing, and Go queues blocked senders in order.
@@ -103,15 +110,20 @@ func WithGroupCommit(on bool) Option {
 	return func(d *DB) { d.groupCommit = on }
 }
 
-// Open opens (creating it if needed) the SQLite database at dsn, a file path
-// or a "file:" URI, and applies any migration it lacks. It does not accept
-// ":memory:", where each pooled connection would get its own database.
+// Open opens the database at dsn and applies any migration it lacks: a
+// PostgreSQL database for a postgres:// or postgresql:// URL (see
+// postgres.go), else the SQLite database file at dsn, a file path or a
+// "file:" URI, created if needed. It does not accept ":memory:", where each
+// pooled connection would get its own database.
 //
 // The PRAGMAs are set in the DSN so that every pooled connection gets them:
 // WAL journal, foreign keys, a 10 s busy timeout (another process holding the
 // write lock is waited for, never reported as "database is locked") and
 // synchronous FULL unless WithSynchronous says otherwise.
 func Open(dsn string, opts ...Option) (*DB, error) {
+	if isPostgres(dsn) {
+		return openPostgres(dsn, opts...)
+	}
 	d := &DB{groupCommit: true, synchronous: "FULL", lead: make(chan struct{}, 1),
 		stmts: map[string]*sqlx.Stmt{}, wstmts: map[string]*sqlx.Stmt{}}
 	for _, o := range opts {
@@ -208,8 +220,11 @@ func openAll(pool *sqlx.DB, n int) error {
 	return nil
 }
 
-// Close closes both connection pools. Transactions still queued fail.
+// Close closes the connection pools. Transactions still queued fail.
 func (d *DB) Close() error {
+	if d.pg != nil {
+		return d.pg.Close()
+	}
 	var errs []error
 	d.stmtsMu.Lock()
 	for _, s := range d.stmts {
@@ -317,55 +332,6 @@ func (d *DB) beginWrite(giveUp func() error) error {
 		}
 		time.Sleep(delay)
 	}
-}
-
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
-}
-
-// sqliteCode returns the extended result code of err, or 0.
-func sqliteCode(err error) int {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code()
-	}
-	return 0
-}
-
-// unavailable maps SQLite's failures of resources to EUNAVAILABLE (keeping
-// err in the chain): a file it cannot open (no descriptor left), memory, disk
-// space, or a lock another process held past the busy timeout. A client told
-// to retry later may then succeed; these are not bugs to answer with a 500.
-func unavailable(err error) error {
-	switch sqliteCode(err) & 0xff {
-	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_FULL, sqlite3.SQLITE_BUSY:
-		var pe *paykit.Error
-		if errors.As(err, &pe) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", paykit.Errorf(paykit.EUNAVAILABLE, "The database is out of a resource or busy: retry later."), err)
-	}
-	return err
-}
-
-// conflict maps a unique or primary key violation to an ECONFLICT with msg, and
-// wraps any other error with what.
-func conflict(err error, msg, what string) error {
-	switch sqliteCode(err) {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return paykit.Errorf(paykit.ECONFLICT, "%s", msg)
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
-// notFound maps sql.ErrNoRows to an ENOTFOUND with msg, and wraps any other
-// error with what.
-func notFound(err error, msg, what string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return paykit.Errorf(paykit.ENOTFOUND, "%s", msg)
-	}
-	return fmt.Errorf("%s: %w", what, err)
 }
 
 // affected returns an ENOTFOUND with msg when res changed no row.

@@ -73,15 +73,12 @@ func (t *tx) CreateDelivery(ctx context.Context, d *paykit.Delivery) error {
 	if d.EndpointID != "" {
 		endpointID = &d.EndpointID
 	}
-	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`, host)
+	return t.insert(ctx, "Delivery already exists.", "create delivery "+d.ID,
+		`INSERT INTO webhook_deliveries (`+deliveryColumns+`, host)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.TenantID, d.EventID, d.EventType, endpointID, d.URL, string(d.Scheme), d.Secret, string(d.Body),
 		string(d.Status), d.Attempts, d.Tries, microsPtr(d.NextAttemptAt), microsPtr(d.LastAttemptAt), d.LastStatusCode,
 		d.LastError, microsPtr(d.LeaseUntil), micros(d.CreatedAt), micros(d.UpdatedAt), laneHost(d.URL))
-	if err != nil {
-		return conflict(err, "Delivery already exists.", "create delivery "+d.ID)
-	}
-	return nil
 }
 
 func (t *view) FindDeliveryByID(ctx context.Context, tenantID, id string) (*paykit.Delivery, error) {
@@ -143,7 +140,7 @@ func (t *tx) DeleteFinishedDeliveries(ctx context.Context, before time.Time, n i
 	// so that SQLite can use that partial index; the attempts go by their
 	// foreign key's ON DELETE CASCADE.
 	res, err := t.exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (
-		SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?)`,
+		SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?`+t.skipLocked()+`)`,
 		micros(before), limit(n))
 	if err != nil {
 		return 0, fmt.Errorf("delete finished deliveries: %w", err)
@@ -179,7 +176,7 @@ func (t *tx) ClaimDeliveries(ctx context.Context, lane paykit.DeliveryLane, now,
 			SELECT id FROM webhook_deliveries
 			WHERE tenant_id = ? AND lane = ? AND status = 'pending' AND next_attempt_at <= ?
 				AND (lease_until IS NULL OR lease_until <= ?)
-			ORDER BY next_attempt_at, id LIMIT ?)
+			ORDER BY next_attempt_at, id LIMIT ?`+t.skipLocked()+`)
 		RETURNING `+deliveryColumns, micros(leaseUntil), lane.TenantID, lane.Key, micros(now), micros(now), limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
@@ -211,13 +208,10 @@ type attemptRow struct {
 }
 
 func (t *tx) CreateDeliveryAttempt(ctx context.Context, a *paykit.DeliveryAttempt) error {
-	_, err := t.exec(ctx, `INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "Delivery attempt already exists.", fmt.Sprintf("create attempt %d of delivery %s", a.N, a.DeliveryID),
+		`INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.DeliveryID, a.N, a.TenantID, a.URL, micros(a.At), a.StatusCode, a.Response, a.Error,
 		a.Duration.Microseconds(), a.Succeeded)
-	if err != nil {
-		return conflict(err, "Delivery attempt already exists.", fmt.Sprintf("create attempt %d of delivery %s", a.N, a.DeliveryID))
-	}
-	return nil
 }
 
 func (t *view) FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*paykit.DeliveryAttempt, error) {

@@ -37,15 +37,19 @@ func (r *employeeRow) employee() *paykit.Employee {
 	}
 }
 
+// employeeSearch is the search text of e: what FindEmployees' Search matches,
+// and FindPayouts' with its payouts' descriptions.
+func employeeSearch(e *paykit.Employee) string {
+	return searchText(e.Name, e.Email, e.CellphoneNumber)
+}
+
 func (t *tx) CreateEmployee(ctx context.Context, e *paykit.Employee) error {
-	_, err := t.exec(ctx, `INSERT INTO employees (`+employeeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "An employee with this ID already exists.", "create employee "+e.UID,
+		`INSERT INTO employees (`+employeeColumns+`, search, email_fold)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.UID, e.TenantID, e.ID, e.Name, e.Email, e.CellphoneNumber, e.Country, metadataText(e.Metadata),
 		string(e.Status), micros(e.CreatedAt), microsPtr(e.NotifiedAt), microsPtr(e.ClaimedAt),
-		microsPtr(e.VerifiedAt), microsPtr(e.ResentAt), micros(e.UpdatedAt))
-	if err != nil {
-		return conflict(err, "An employee with this ID already exists.", "create employee "+e.UID)
-	}
-	return nil
+		microsPtr(e.VerifiedAt), microsPtr(e.ResentAt), micros(e.UpdatedAt), employeeSearch(e), fold(e.Email))
 }
 
 func (t *view) FindEmployeeByUID(ctx context.Context, tenantID, uid string) (*paykit.Employee, error) {
@@ -67,9 +71,9 @@ func (t *view) FindEmployeeByID(ctx context.Context, tenantID, id string) (*payk
 func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
 	q := &query{}
 	q.add("tenant_id = ?", tenantID)
-	q.search(f.Search, "name", "email", "cellphone_number")
+	q.search(f.Search, "search")
 	if f.Email != nil {
-		q.add("email <> '' AND lower(email) = lower(?)", *f.Email)
+		q.add("email <> '' AND email_fold = ?", fold(*f.Email))
 	}
 	if f.CellphoneNumber != nil {
 		q.add("cellphone_number <> '' AND cellphone_number = ?", *f.CellphoneNumber)
@@ -91,11 +95,11 @@ func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.Empl
 
 func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
 	res, err := t.exec(ctx, `UPDATE employees SET id = ?, name = ?, email = ?, cellphone_number = ?, country = ?,
-		metadata = ?, status = ?, notified_at = ?, claimed_at = ?, verified_at = ?, resent_at = ?, updated_at = ?
-		WHERE tenant_id = ? AND uid = ?`,
+		metadata = ?, status = ?, notified_at = ?, claimed_at = ?, verified_at = ?, resent_at = ?, updated_at = ?,
+		search = ?, email_fold = ? WHERE tenant_id = ? AND uid = ?`,
 		e.ID, e.Name, e.Email, e.CellphoneNumber, e.Country, metadataText(e.Metadata), string(e.Status),
 		microsPtr(e.NotifiedAt), microsPtr(e.ClaimedAt), microsPtr(e.VerifiedAt), microsPtr(e.ResentAt),
-		micros(e.UpdatedAt), e.TenantID, e.UID)
+		micros(e.UpdatedAt), employeeSearch(e), fold(e.Email), e.TenantID, e.UID)
 	if err != nil {
 		return conflict(err, "An employee with this ID already exists.", "update employee "+e.UID)
 	}

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paykit/paykit"
@@ -31,16 +34,15 @@ func (r *eventRow) event() *paykit.Event {
 }
 
 func (t *tx) AppendEvent(ctx context.Context, e *paykit.Event) error {
-	res, err := t.exec(ctx, `INSERT INTO events (id, tenant_id, type, subject_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	err := t.get(ctx, &e.Seq, `INSERT INTO events (id, tenant_id, type, subject_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING seq`,
 		e.ID, e.TenantID, e.Type, e.SubjectID, string(e.Data), micros(e.CreatedAt))
-	if err != nil {
-		return conflict(err, "Event already exists.", "append event "+e.Type)
-	}
-	seq, err := res.LastInsertId()
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
+		t.state.conflicted = true
+		return paykit.Errorf(paykit.ECONFLICT, "Event already exists.")
+	} else if err != nil {
 		return fmt.Errorf("append event %s: %w", e.Type, err)
 	}
-	e.Seq = seq
 	return nil
 }
 
@@ -78,10 +80,12 @@ func (t *view) FindEventByID(ctx context.Context, tenantID, id string) (*paykit.
 	return r.event(), nil
 }
 
-func (t *view) FindEventsAfter(ctx context.Context, seq int64, n int) ([]*paykit.Event, error) {
+func (t *tx) ClaimEventsToFanOut(ctx context.Context, n int) ([]*paykit.Event, error) {
 	var rows []eventRow
-	if err := t.selectAll(ctx, &rows, `SELECT `+eventColumns+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit(n)); err != nil {
-		return nil, fmt.Errorf("find events after %d: %w", seq, err)
+	err := t.selectAll(ctx, &rows, `SELECT `+eventColumns+` FROM events WHERE fanned_out_at IS NULL
+		ORDER BY seq LIMIT ?`+t.skipLocked(), limit(n))
+	if err != nil {
+		return nil, fmt.Errorf("claim events to fan out: %w", err)
 	}
 	out := make([]*paykit.Event, len(rows))
 	for i := range rows {
@@ -90,34 +94,37 @@ func (t *view) FindEventsAfter(ctx context.Context, seq int64, n int) ([]*paykit
 	return out, nil
 }
 
+func (t *tx) MarkEventsFannedOut(ctx context.Context, seqs []int64, at time.Time) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(seqs)+1)
+	args = append(args, micros(at))
+	for _, s := range seqs {
+		args = append(args, s)
+	}
+	// One statement text per batch size: the fan-out's batches are all of a
+	// size but the last.
+	_, err := t.exec(ctx, `UPDATE events SET fanned_out_at = ? WHERE seq IN (?`+strings.Repeat(", ?", len(seqs)-1)+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("mark events fanned out: %w", err)
+	}
+	return nil
+}
+
 func (t *tx) DeleteEvents(ctx context.Context, before time.Time, n int) (int, error) {
-	// Never the newest event: seq is the rowid, and a new row gets the
-	// largest rowid plus one (see migration 007).
+	// Never the newest event: on SQLite seq is the rowid, and a new row gets
+	// the largest rowid plus one (see migration 007).
 	res, err := t.exec(ctx, `DELETE FROM events WHERE seq IN (
 		SELECT e.seq FROM events e
 		WHERE e.created_at < ?
-			AND e.seq <= (SELECT seq FROM webhook_cursor WHERE id = 1)
+			AND e.fanned_out_at IS NOT NULL
 			AND e.seq < (SELECT max(seq) FROM events)
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id)
-		ORDER BY e.created_at LIMIT ?)`, micros(before), limit(n))
+		ORDER BY e.created_at LIMIT ?`+t.skipLocked()+`)`, micros(before), limit(n))
 	if err != nil {
 		return 0, fmt.Errorf("delete events: %w", err)
 	}
 	deleted, err := res.RowsAffected()
 	return int(deleted), err
-}
-
-func (t *view) FindWebhookCursor(ctx context.Context) (int64, error) {
-	var seq int64
-	if err := t.get(ctx, &seq, `SELECT seq FROM webhook_cursor WHERE id = 1`); err != nil {
-		return 0, fmt.Errorf("find webhook cursor: %w", err)
-	}
-	return seq, nil
-}
-
-func (t *tx) UpdateWebhookCursor(ctx context.Context, seq int64) error {
-	if _, err := t.exec(ctx, `UPDATE webhook_cursor SET seq = ? WHERE id = 1`, seq); err != nil {
-		return fmt.Errorf("update webhook cursor: %w", err)
-	}
-	return nil
 }

@@ -79,14 +79,16 @@ func (t *tx) PutIdempotencyRecord(ctx context.Context, r *paykit.IdempotencyReco
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("put idempotency record %s: %w", r.Key, err)
 	} else if n == 0 {
+		t.state.conflicted = true // perhaps by a transaction that committed after FindIdempotencyRecord
 		return paykit.Errorf(paykit.ECONFLICT, "Idempotency key %q is already in use.", r.Key)
 	}
 	return nil
 }
 
 func (t *tx) DeleteIdempotencyRecords(ctx context.Context, now time.Time, n int) (int, error) {
-	res, err := t.exec(ctx, `DELETE FROM idempotency WHERE rowid IN (
-		SELECT rowid FROM idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`, micros(now), limit(n))
+	res, err := t.exec(ctx, `DELETE FROM idempotency WHERE (tenant_id, key) IN (
+		SELECT tenant_id, key FROM idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`+t.skipLocked()+`)`,
+		micros(now), limit(n))
 	if err != nil {
 		return 0, fmt.Errorf("delete idempotency records: %w", err)
 	}

@@ -71,15 +71,12 @@ func rateTexts(r *paykit.PricingRates) [4]*string {
 
 func (t *tx) CreateIntegration(ctx context.Context, in *paykit.Integration) error {
 	r := rateTexts(in.Rates)
-	_, err := t.exec(ctx, `INSERT INTO integrations (`+integrationColumns+`)
+	return t.insert(ctx, "An integration with this ID already exists.", "create integration "+in.ID,
+		`INSERT INTO integrations (`+integrationColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.ID, in.TenantID, in.OwnerID, int(in.Type), in.Name, in.Logo, metadataText(in.Metadata), in.Email, in.Recipient,
 		in.AddressLine1, in.AddressLine2, in.ZipCode, in.City, r[0], r[1], r[2], r[3], in.InvoiceBatching,
 		micros(in.CreatedAt), micros(in.UpdatedAt))
-	if err != nil {
-		return conflict(err, "An integration with this ID already exists.", "create integration "+in.ID)
-	}
-	return nil
 }
 
 // FindIntegrationByID finds id among the integrations account owns and the

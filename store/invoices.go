@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/paykit/paykit"
@@ -38,18 +40,17 @@ func (r *invoiceRow) invoice() *paykit.Invoice {
 }
 
 func (t *tx) CreateInvoice(ctx context.Context, inv *paykit.Invoice) error {
-	res, err := t.exec(ctx, `INSERT INTO invoices (uid, tenant_id, id, currency, open, price_minor, metadata, app_url,
-		pdf_url, token, created_at, paid_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := t.get(ctx, &inv.Number, `INSERT INTO invoices (uid, tenant_id, id, currency, open, price_minor, metadata, app_url,
+		pdf_url, token, created_at, paid_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING number`,
 		inv.UID, inv.TenantID, inv.ID, string(inv.Currency), inv.Open, inv.Price.Minor(), metadataText(inv.Metadata),
 		inv.AppURL, inv.PDFURL, inv.Token, micros(inv.CreatedAt), microsPtr(inv.PaidAt), micros(inv.UpdatedAt))
-	if err != nil {
-		return conflict(err, "Invoice already exists.", "create invoice "+inv.UID)
-	}
-	n, err := res.LastInsertId()
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
+		t.state.conflicted = true
+		return paykit.Errorf(paykit.ECONFLICT, "Invoice already exists.")
+	} else if err != nil {
 		return fmt.Errorf("create invoice %s: %w", inv.UID, err)
 	}
-	inv.Number = n
 	return nil
 }
 

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/paykit/paykit"
 )
 
@@ -67,25 +65,12 @@ func (r *transferRow) transfer() *paykit.Transfer {
 	}
 }
 
-// insufficient maps the accounts CHECK constraint (a guarded account's
-// available balance below zero) to ECONFLICT, and a unique clash to ECONFLICT
-// with msg.
-func insufficient(err error, msg, what string) error {
-	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_CHECK {
-		return paykit.Errorf(paykit.ECONFLICT, "Insufficient funds.")
-	}
-	return conflict(err, msg, what)
-}
-
 func (t *tx) CreateAccount(ctx context.Context, a *paykit.Account) error {
-	_, err := t.exec(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "Account already exists.", "create account "+a.ID,
+		`INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.TenantID, string(a.Kind), string(a.Currency), a.Code, a.Name, a.BusinessAccountID, a.UserIdentityID,
 		a.ExternalStorage, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted,
 		micros(a.CreatedAt), micros(a.UpdatedAt))
-	if err != nil {
-		return insufficient(err, "Account already exists.", "create account "+a.ID)
-	}
-	return nil
 }
 
 func (t *view) FindAccountByID(ctx context.Context, tenantID, id string) (*paykit.Account, error) {
@@ -138,25 +123,35 @@ func (t *view) FindAccounts(ctx context.Context, tenantID string, f paykit.Accou
 }
 
 func (t *tx) UpdateAccountBalances(ctx context.Context, tenantID, id string, d paykit.BalanceDelta, now time.Time) error {
+	// The WHERE refuses what the accounts CHECK would, so that a refusal
+	// changes no row and fails no statement, which would end a PostgreSQL
+	// transaction; the CHECK stays behind it.
 	res, err := t.exec(ctx, `UPDATE accounts SET
 		debits_pending = debits_pending + ?, debits_posted = debits_posted + ?,
 		credits_pending = credits_pending + ?, credits_posted = credits_posted + ?, updated_at = ?
-		WHERE tenant_id = ? AND id = ?`,
-		d.DebitsPending, d.DebitsPosted, d.CreditsPending, d.CreditsPosted, micros(now), tenantID, id)
+		WHERE tenant_id = ? AND id = ?
+			AND (kind = 'external' OR (credits_posted + ?) - (debits_posted + ?) - (debits_pending + ?) >= 0)`,
+		d.DebitsPending, d.DebitsPosted, d.CreditsPending, d.CreditsPosted, micros(now), tenantID, id,
+		d.CreditsPosted, d.DebitsPosted, d.DebitsPending)
 	if err != nil {
 		return insufficient(err, "Account conflicts with another.", "update account balances "+id)
 	}
-	return affected(res, "Account not found.")
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("update account balances %s: %w", id, err)
+	} else if n == 1 {
+		return nil
+	}
+	if _, err := t.FindAccountByID(ctx, tenantID, id); err != nil {
+		return err
+	}
+	return paykit.Errorf(paykit.ECONFLICT, "Insufficient funds.")
 }
 
 func (t *tx) CreateTransfer(ctx context.Context, tr *paykit.Transfer) error {
-	_, err := t.exec(ctx, `INSERT INTO transfers (`+transferColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "Transfer already exists.", "create transfer "+tr.ID,
+		`INSERT INTO transfers (`+transferColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tr.ID, tr.TenantID, tr.DebitAccountID, tr.CreditAccountID, tr.Amount, string(tr.Currency), string(tr.Status),
 		tr.Kind, tr.Ref, micros(tr.CreatedAt), micros(tr.UpdatedAt))
-	if err != nil {
-		return conflict(err, "Transfer already exists.", "create transfer "+tr.ID)
-	}
-	return nil
 }
 
 func (t *view) FindTransferByID(ctx context.Context, tenantID, id string) (*paykit.Transfer, error) {
@@ -212,7 +207,7 @@ func (t *view) LedgerSums(ctx context.Context, tenantID string) ([]*paykit.Accou
 					CASE status WHEN 'pending' THEN amount ELSE 0 END,
 					CASE status WHEN 'posted' THEN amount ELSE 0 END
 				FROM transfers WHERE tenant_id = ? AND status IN ('pending', 'posted')
-			)
+			) AS legs
 			GROUP BY account_id`, tenantID, tenantID)
 		if err != nil {
 			return err

@@ -12,12 +12,9 @@ import (
 // The chain registries.
 
 func (t *tx) CreateNetwork(ctx context.Context, n *paykit.Network) error {
-	_, err := t.exec(ctx, `INSERT INTO networks (id, chain_id, name, created_at) VALUES (?, ?, ?, ?)`,
+	return t.insert(ctx, "A network with this ID or chain id already exists.", "create network "+n.ID,
+		`INSERT INTO networks (id, chain_id, name, created_at) VALUES (?, ?, ?, ?)`,
 		n.ID, int64(n.ChainID), n.Name, micros(n.CreatedAt))
-	if err != nil {
-		return conflict(err, "A network with this ID or chain id already exists.", "create network "+n.ID)
-	}
-	return nil
 }
 
 func (t *view) FindNetworkByID(ctx context.Context, id string) (*paykit.Network, error) {
@@ -34,12 +31,9 @@ func (t *view) FindNetworkByID(ctx context.Context, id string) (*paykit.Network,
 }
 
 func (t *tx) CreateChainCurrency(ctx context.Context, c *paykit.ChainCurrency) error {
-	_, err := t.exec(ctx, `INSERT INTO chain_currencies (id, network_id, symbol, token_address, decimals, created_at)
+	return t.insert(ctx, "A currency with this ID, or this token on the network, already exists.", "create currency "+c.ID,
+		`INSERT INTO chain_currencies (id, network_id, symbol, token_address, decimals, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, c.ID, c.NetworkID, string(c.Symbol), c.TokenAddress, c.Decimals, micros(c.CreatedAt))
-	if err != nil {
-		return conflict(err, "A currency with this ID, or this token on the network, already exists.", "create currency "+c.ID)
-	}
-	return nil
 }
 
 func (t *view) FindChainCurrencyByID(ctx context.Context, id string) (*paykit.ChainCurrency, error) {
@@ -77,12 +71,9 @@ func (r *contractRow) contract() *paykit.ChainContract {
 }
 
 func (t *tx) CreateChainContract(ctx context.Context, c *paykit.ChainContract) error {
-	_, err := t.exec(ctx, `INSERT INTO chain_contracts (`+contractColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "A contract with this ID, or for this network, already exists.", "create contract "+c.ID,
+		`INSERT INTO chain_contracts (`+contractColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.NetworkID, c.Address, int64(c.NextDealID), c.Cursor, micros(c.CreatedAt), micros(c.UpdatedAt))
-	if err != nil {
-		return conflict(err, "A contract with this ID, or for this network, already exists.", "create contract "+c.ID)
-	}
-	return nil
 }
 
 func (t *view) findContract(ctx context.Context, what, where string, arg any) (*paykit.ChainContract, error) {

@@ -17,12 +17,9 @@ type nodeRow struct {
 }
 
 func (t *tx) CreateNode(ctx context.Context, n *paykit.Node) error {
-	_, err := t.exec(ctx, `INSERT INTO nodes (tenant_id, id, parent_id, name, created_at) VALUES (?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "A node with this ID already exists.", "create node "+n.ID,
+		`INSERT INTO nodes (tenant_id, id, parent_id, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 		n.TenantID, n.ID, n.ParentID, n.Name, micros(n.CreatedAt))
-	if err != nil {
-		return conflict(err, "A node with this ID already exists.", "create node "+n.ID)
-	}
-	return nil
 }
 
 func (t *view) FindNodeByID(ctx context.Context, tenantID, id string) (*paykit.Node, error) {
@@ -35,12 +32,9 @@ func (t *view) FindNodeByID(ctx context.Context, tenantID, id string) (*paykit.N
 }
 
 func (t *tx) CreateNodeKey(ctx context.Context, k *paykit.NodeKey) error {
-	_, err := t.exec(ctx, `INSERT INTO node_keys (api_key_id, tenant_id, node_id, created_at) VALUES (?, ?, ?, ?)`,
+	return t.insert(ctx, "This API key is bound to a node already.", "create node key "+k.APIKeyID,
+		`INSERT INTO node_keys (api_key_id, tenant_id, node_id, created_at) VALUES (?, ?, ?, ?)`,
 		k.APIKeyID, k.TenantID, k.NodeID, micros(k.CreatedAt))
-	if err != nil {
-		return conflict(err, "This API key is bound to a node already.", "create node key "+k.APIKeyID)
-	}
-	return nil
 }
 
 func (t *view) FindNodeKey(ctx context.Context, apiKeyID string) (*paykit.NodeKey, error) {

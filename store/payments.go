@@ -104,22 +104,17 @@ func (t *tx) CreatePayment(ctx context.Context, p *paykit.Payment) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO payments (`+paymentColumns+`)
+	err = t.insert(ctx, "Payment already exists.", "create payment "+p.ID, `INSERT INTO payments (`+paymentColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, string(p.Type), string(p.Status), p.Amount.Minor(), string(p.Amount.Currency),
 		p.Source.AccountID, p.Source.BusinessAccountID, p.Source.UserIdentityID, p.Source.ExternalStorage,
 		p.Destination.AccountID, p.Destination.BusinessAccountID, p.Destination.UserIdentityID, p.Destination.ExternalStorage,
 		p.PaymentTokenID, p.TransferID, p.RailReference, p.FailureReason, microsPtr(p.SubmittedAt), microsPtr(p.LeaseUntil),
 		micros(p.CreatedAt), micros(p.UpdatedAt), clientID, rfc, internalID, token, charge)
-	if err == nil {
-		return nil
-	}
-	err = conflict(err, "Payment already exists.", "create payment "+p.ID)
 	if paykit.ErrorCode(err) != paykit.ECONFLICT || internalID == "" {
 		return err
 	}
 	// Which key clashed: the ID, or the internal ID of the tenant's charges.
-	// The failed INSERT left the transaction usable.
 	var n int
 	if qerr := t.get(ctx, &n, `SELECT COUNT(*) FROM payments WHERE tenant_id = ? AND internal_id = ?`, p.TenantID, internalID); qerr != nil {
 		return fmt.Errorf("create payment %s: %w", p.ID, qerr)
@@ -296,7 +291,7 @@ func (t *tx) ClaimPaymentsToSubmit(ctx context.Context, now, leaseUntil time.Tim
 			SELECT id FROM payments
 			WHERE submitted_at IS NULL AND status IN ('pending', 'processing')
 				AND (lease_until IS NULL OR lease_until <= ?)
-			ORDER BY created_at, id LIMIT ?)
+			ORDER BY created_at, id LIMIT ?`+t.skipLocked()+`)
 		RETURNING `+paymentColumns, micros(leaseUntil), micros(now), limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("claim payments to submit: %w", err)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/paykit/paykit"
 )
 
@@ -99,19 +97,17 @@ func (r *payoutRow) payout() *paykit.Payout {
 }
 
 func (t *tx) CreatePayout(ctx context.Context, p *paykit.Payout) error {
-	_, err := t.exec(ctx, `INSERT INTO payouts (uid, tenant_id, id, employee_uid, invoice_uid, basis, currency,
+	return t.insert(ctx, "Payout already exists.", "create payout "+p.UID,
+		`INSERT INTO payouts (uid, tenant_id, id, employee_uid, invoice_uid, basis, currency,
 		amount_minor, invoiced_amount_minor, cost_minor, fee_minor, payroll_minor, tax_minor, vat_minor, description,
-		metadata, start_at, end_at, status, created_at, notified_at, accepted_at, disbursed_at, resent_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		metadata, start_at, end_at, status, created_at, notified_at, accepted_at, disbursed_at, resent_at, updated_at,
+		search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.UID, p.TenantID, p.ID, p.EmployeeUID, p.InvoiceUID, string(p.Basis), string(p.Amount.Currency),
 		p.Amount.Minor(), p.InvoicedAmount.Minor(), p.Cost.Minor(), p.Fee.Minor(), p.Payroll.Minor(), p.Tax.Minor(),
 		p.VAT.Minor(), p.Description, metadataText(p.Metadata), microsPtr(p.StartAt), microsPtr(p.EndAt),
 		string(p.Status), micros(p.CreatedAt), microsPtr(p.NotifiedAt), microsPtr(p.AcceptedAt),
-		microsPtr(p.DisbursedAt), microsPtr(p.ResentAt), micros(p.UpdatedAt))
-	if err != nil {
-		return conflict(err, "Payout already exists.", "create payout "+p.UID)
-	}
-	return nil
+		microsPtr(p.DisbursedAt), microsPtr(p.ResentAt), micros(p.UpdatedAt), searchText(p.Description))
 }
 
 func (t *view) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit.Payout, error) {
@@ -150,7 +146,7 @@ func (t *view) FindPayouts(ctx context.Context, tenantID string, f paykit.Payout
 	if f.Status != nil {
 		q.add("p.status = ?", string(*f.Status))
 	}
-	q.search(f.Search, "p.description", "e.name", "e.email", "e.cellphone_number")
+	q.search(f.Search, "p.search", "e.search")
 	q.timeFilter("p.start_at", f.StartAt)
 	q.timeFilter("p.end_at", f.EndAt)
 	q.timeFilter("p.created_at", f.CreatedAt)
@@ -192,13 +188,4 @@ func metadataText(m []byte) string {
 		return "{}"
 	}
 	return string(m)
-}
-
-// foreignKey maps a foreign key violation (a row still referred to) to an
-// ECONFLICT with msg, and wraps any other error with what.
-func foreignKey(err error, msg, what string) error {
-	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
-		return paykit.Errorf(paykit.ECONFLICT, "%s", msg)
-	}
-	return conflict(err, msg, what)
 }

@@ -48,13 +48,10 @@ func (t *tx) CreateProduct(ctx context.Context, p *paykit.Product) error {
 	if err != nil {
 		return fmt.Errorf("create product %s: %w", p.ID, err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO products (`+productColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "A product with this ID already exists.", "create product "+p.ID,
+		`INSERT INTO products (`+productColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.TenantID, p.ID, p.Name, p.Description, p.Price.Minor(), string(p.Price.Currency), p.ProductKey, p.UnitKey,
 		p.UnitName, p.SKU, string(tj), string(p.Metadata), micros(p.CreatedAt), micros(p.UpdatedAt))
-	if err != nil {
-		return conflict(err, "A product with this ID already exists.", "create product "+p.ID)
-	}
-	return nil
 }
 
 func (t *view) FindProductByID(ctx context.Context, tenantID, id string) (*paykit.Product, error) {

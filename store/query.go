@@ -44,12 +44,19 @@ func (q *query) timeFilter(col string, f paykit.TimeFilter) {
 	}
 }
 
-// search adds a case-insensitive substring match of s on any of cols.
+// search adds a case-insensitive substring match of s (see fold.go) on any of
+// cols, columns of search text (searchText). A search with a newline, which
+// joins a search text's fields, matches nothing rather than across two
+// fields.
 func (q *query) search(s *string, cols ...string) {
 	if s == nil || *s == "" {
 		return
 	}
-	pat := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(*s) + "%"
+	if strings.Contains(*s, "\n") {
+		q.add("1 = 0")
+		return
+	}
+	pat := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(fold(*s)) + "%"
 	conds := make([]string, len(cols))
 	for i, c := range cols {
 		conds[i] = c + ` LIKE ? ESCAPE '\'`
@@ -58,10 +65,10 @@ func (q *query) search(s *string, cols ...string) {
 	q.where = append(q.where, "("+strings.Join(conds, " OR ")+")")
 }
 
-// clause returns the conditions joined by AND, or "1" for none.
+// clause returns the conditions joined by AND, or "1 = 1" for none.
 func (q *query) clause() string {
 	if len(q.where) == 0 {
-		return "1"
+		return "1 = 1"
 	}
 	return strings.Join(q.where, " AND ")
 }

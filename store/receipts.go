@@ -51,13 +51,10 @@ func (t *tx) CreateReceipt(ctx context.Context, r *paykit.Receipt) error {
 	if err != nil {
 		return fmt.Errorf("create receipt %s: %w", r.ID, err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO receipts (`+receiptColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "A receipt with this ID already exists.", "create receipt "+r.ID,
+		`INSERT INTO receipts (`+receiptColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.TenantID, r.ID, string(r.Status), r.ClientID, r.PaymentID, micros(r.ValidUntil), micros(r.CreatedAt),
 		micros(r.UpdatedAt), string(b))
-	if err != nil {
-		return conflict(err, "A receipt with this ID already exists.", "create receipt "+r.ID)
-	}
-	return nil
 }
 
 func (t *tx) UpdateReceipt(ctx context.Context, r *paykit.Receipt) error {
@@ -126,7 +123,7 @@ func (t *view) FindReceipts(ctx context.Context, tenantID string, f paykit.Recei
 func (t *view) FindExpiredReceipts(ctx context.Context, now time.Time, n int) ([]*paykit.Receipt, error) {
 	var rows []receiptRow
 	err := t.selectAll(ctx, &rows, `SELECT `+receiptColumns+` FROM receipts
-		WHERE status IN ('pending', 'open') AND valid_until <= ? ORDER BY valid_until, id LIMIT ?`, micros(now), limit(n))
+		WHERE status IN ('pending', 'open') AND valid_until <= ? ORDER BY valid_until, id LIMIT ?`+t.skipLocked(), micros(now), limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("find expired receipts: %w", err)
 	}

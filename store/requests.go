@@ -83,12 +83,9 @@ func (r *payerRow) payer() *paykit.Payer {
 }
 
 func (t *tx) CreatePayer(ctx context.Context, p *paykit.Payer) error {
-	_, err := t.exec(ctx, `INSERT INTO payers (`+payerColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "A payer with this ID, username or phone number already exists.", "create payer "+p.ID,
+		`INSERT INTO payers (`+payerColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, p.Username, p.Phone, p.Merchant, micros(p.CreatedAt))
-	if err != nil {
-		return conflict(err, "A payer with this ID, username or phone number already exists.", "create payer "+p.ID)
-	}
-	return nil
 }
 
 func (t *view) findPayer(ctx context.Context, what, where string, args ...any) (*paykit.Payer, error) {
@@ -155,15 +152,12 @@ func (r *requestRow) request() *paykit.Request {
 }
 
 func (t *tx) CreateRequest(ctx context.Context, r *paykit.Request) error {
-	_, err := t.exec(ctx, `INSERT INTO requests (`+requestColumns+`)
+	return t.insert(ctx, "Payment request already exists.", "create request "+r.ID,
+		`INSERT INTO requests (`+requestColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.TenantID, r.PayerID, r.Recipient, r.Amount.Minor(), string(r.Amount.Currency), r.Description, r.ImageURL,
 		r.Order, r.Terminal, r.NotifyURL, string(r.Status), string(r.Reason), r.TransactionID, micros(r.ExpiresAt),
 		microsPtr(r.CompletedAt), micros(r.CreatedAt), micros(r.UpdatedAt))
-	if err != nil {
-		return conflict(err, "Payment request already exists.", "create request "+r.ID)
-	}
-	return nil
 }
 
 func (t *view) FindRequestByID(ctx context.Context, tenantID, id string) (*paykit.Request, error) {
@@ -202,7 +196,7 @@ func (t *tx) UpdateRequest(ctx context.Context, r *paykit.Request) error {
 func (t *view) FindExpiredRequests(ctx context.Context, now time.Time, n int) ([]*paykit.Request, error) {
 	var rows []requestRow
 	err := t.selectAll(ctx, &rows, `SELECT `+requestColumns+` FROM requests
-		WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`, micros(now), limit(n))
+		WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`+t.skipLocked(), micros(now), limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("find expired requests: %w", err)
 	}

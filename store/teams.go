@@ -9,11 +9,8 @@ import (
 )
 
 func (t *tx) CreateBillingAccount(ctx context.Context, b *paykit.BillingAccount) error {
-	_, err := t.exec(ctx, `INSERT INTO billing_accounts (id, name, created_at) VALUES (?, ?, ?)`, b.ID, b.Name, micros(b.CreatedAt))
-	if err != nil {
-		return conflict(err, "A billing account with this ID already exists.", "create billing account "+b.ID)
-	}
-	return nil
+	return t.insert(ctx, "A billing account with this ID already exists.", "create billing account "+b.ID,
+		`INSERT INTO billing_accounts (id, name, created_at) VALUES (?, ?, ?)`, b.ID, b.Name, micros(b.CreatedAt))
 }
 
 func (t *view) FindBillingAccountByID(ctx context.Context, id string) (*paykit.BillingAccount, error) {
@@ -91,10 +88,8 @@ func (t *view) FindTeam(ctx context.Context, tenantID string) (*paykit.Team, err
 func (t *view) FindTeams(ctx context.Context, f paykit.TeamFilter) ([]*paykit.Team, error) {
 	q := newQuery("billing_account_id = ? AND billing_account_id <> ''", f.BillingAccountID)
 	if f.MetadataKey != "" {
-		// The key is a JSON path member, quoted; json_type keeps a number
-		// from matching its string form.
-		path := `$."` + f.MetadataKey + `"`
-		q.add("json_type(metadata, ?) = 'text' AND json_extract(metadata, ?) = ?", path, path, f.MetadataValue)
+		cond, args := t.db.dialect.jsonStringMember("metadata", f.MetadataKey, f.MetadataValue)
+		q.add(cond, args...)
 	}
 	q.add("tenant_id > ?", f.After)
 	var rows []teamRow

@@ -36,12 +36,9 @@ func (r *apiKeyRow) apiKey() *paykit.APIKey {
 }
 
 func (t *tx) CreateTenant(ctx context.Context, tn *paykit.Tenant) error {
-	_, err := t.exec(ctx, `INSERT INTO tenants (id, name, locked, created_at) VALUES (?, ?, ?, ?)`,
+	return t.insert(ctx, "Tenant already exists.", "create tenant "+tn.ID,
+		`INSERT INTO tenants (id, name, locked, created_at) VALUES (?, ?, ?, ?)`,
 		tn.ID, tn.Name, tn.Locked, micros(tn.CreatedAt))
-	if err != nil {
-		return conflict(err, "Tenant already exists.", "create tenant "+tn.ID)
-	}
-	return nil
 }
 
 func (t *view) FindTenantByID(ctx context.Context, id string) (*paykit.Tenant, error) {
@@ -75,12 +72,9 @@ func (t *tx) UpdateTenant(ctx context.Context, tn *paykit.Tenant) error {
 }
 
 func (t *tx) CreateAPIKey(ctx context.Context, k *paykit.APIKey) error {
-	_, err := t.exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "This API key is already in use.", "create api key "+k.ID,
+		`INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.TenantID, k.Hash, k.Prefix, micros(k.CreatedAt), microsPtr(k.ExpiresAt), microsPtr(k.RevokedAt))
-	if err != nil {
-		return conflict(err, "This API key is already in use.", "create api key "+k.ID)
-	}
-	return nil
 }
 
 func (t *view) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {

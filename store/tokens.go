@@ -47,14 +47,11 @@ func tokens(rows []tokenRow) []*paykit.Token {
 }
 
 func (t *tx) CreateToken(ctx context.Context, tk *paykit.Token) error {
-	_, err := t.exec(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insert(ctx, "Token already exists.", "create token "+tk.ID,
+		`INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tk.ID, tk.TenantID, tk.Token, tk.SourceAccountID, tk.Amount.Minor(), string(tk.Amount.Currency), tk.Memo,
 		string(tk.Status), micros(tk.ExpiresAt), tk.ReservationID, tk.PaymentID, microsPtr(tk.AcceptedAt),
 		micros(tk.CreatedAt), micros(tk.UpdatedAt))
-	if err != nil {
-		return conflict(err, "Token already exists.", "create token "+tk.ID)
-	}
-	return nil
 }
 
 func (t *view) FindTokenByID(ctx context.Context, tenantID, id string) (*paykit.Token, error) {
@@ -108,7 +105,7 @@ func (t *view) FindExpiredTokens(ctx context.Context, now time.Time, n int) ([]*
 	var rows []tokenRow
 	err := t.selectAll(ctx, &rows, `SELECT `+tokenColumns+` FROM tokens
 		WHERE status = 'active' AND expires_at <= ? AND accepted_at IS NULL AND payment_id = ''
-		ORDER BY expires_at, id LIMIT ?`, micros(now), limit(n))
+		ORDER BY expires_at, id LIMIT ?`+t.skipLocked(), micros(now), limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("find expired tokens: %w", err)
 	}

@@ -58,6 +58,9 @@ func (d *DB) InTx(ctx context.Context, fn func(paykit.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if d.pg != nil {
+		return d.pgInTx(ctx, fn)
+	}
 	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
 	if !d.groupCommit {
 		select {
@@ -246,9 +249,32 @@ type tx struct {
 // txState is shared by every Store view of one write transaction.
 type txState struct {
 	savepoints int
-	// broken is the error after which SQLite may have rolled back the whole
-	// transaction on its own; no further statement runs and nothing commits.
+	// broken is the error after which the database may have rolled back the
+	// whole transaction on its own; no further statement runs and nothing
+	// commits.
 	broken error
+	// conflicted is set when an insert found its key taken (see insert): on
+	// PostgreSQL, by a transaction that may have committed after this one
+	// read that the key was free.
+	conflicted bool
+}
+
+// insert runs an INSERT that may find one of its unique keys taken, as an
+// insert-if-absent: a taken key inserts nothing and returns an ECONFLICT
+// with msg, and leaves the transaction usable (a failed statement would end a
+// PostgreSQL transaction). Any other failure is wrapped with what.
+func (t *tx) insert(ctx context.Context, msg, what, query string, args ...any) error {
+	res, err := t.exec(ctx, query+" ON CONFLICT DO NOTHING", args...)
+	if err != nil {
+		return insufficient(err, msg, what)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	} else if n == 0 {
+		t.state.conflicted = true
+		return paykit.Errorf(paykit.ECONFLICT, "%s", msg)
+	}
+	return nil
 }
 
 // InTx on a transaction's Store nests fn in a savepoint: released when fn

@@ -6,8 +6,6 @@ import (
 	"errors"
 
 	"github.com/jmoiron/sqlx"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // The statements of the Store: a view runs them on the writer's transaction,
@@ -32,10 +30,11 @@ type view struct {
 	pooled bool
 }
 
-// ctx strips cancellation inside a transaction: SQLite answers an interrupted
-// write by rolling back the whole transaction, which is every op of the batch.
+// ctx strips cancellation inside a SQLite transaction: SQLite answers an
+// interrupted write by rolling back the whole transaction, which is every op
+// of the batch. A PostgreSQL transaction is one caller's, and ends with it.
 func (t *view) ctx(ctx context.Context) context.Context {
-	if t.inTx {
+	if t.inTx && !t.db.dialect.postgres {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx
@@ -57,6 +56,9 @@ func (t *view) raw(ctx context.Context, query string) (sql.Result, error) {
 // query runs unprepared.
 func (t *view) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	switch {
+	case t.db.dialect.postgres:
+		// pgx prepares and caches each statement on its connection itself.
+		return nil, nil
 	case t.inTx:
 		if s, ok := t.db.wstmts[query]; ok {
 			return s, nil
@@ -90,6 +92,7 @@ func (t *view) exec(ctx context.Context, query string, args ...any) (sql.Result,
 		return nil, t.state.broken
 	}
 	ctx = t.ctx(ctx)
+	query, args = t.db.dialect.statement(query, false), t.db.dialect.args(args)
 	s, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, t.check(err)
@@ -102,12 +105,14 @@ func (t *view) exec(ctx context.Context, query string, args ...any) (sql.Result,
 }
 
 func (t *view) get(ctx context.Context, dest any, query string, args ...any) error {
+	query, args = t.statement(query), t.db.dialect.args(args)
 	return t.read(ctx, query,
 		func(ctx context.Context, s *sqlx.Stmt) error { return s.GetContext(ctx, dest, args...) },
 		func(ctx context.Context) error { return sqlx.GetContext(ctx, t.q, dest, query, args...) })
 }
 
 func (t *view) selectAll(ctx context.Context, dest any, query string, args ...any) error {
+	query, args = t.statement(query), t.db.dialect.args(args)
 	return t.read(ctx, query,
 		func(ctx context.Context, s *sqlx.Stmt) error { return s.SelectContext(ctx, dest, args...) },
 		func(ctx context.Context) error { return sqlx.SelectContext(ctx, t.q, dest, query, args...) })
@@ -124,15 +129,18 @@ func (t *view) stream(ctx context.Context, query string, args []any, each func(*
 		return t.state.broken
 	}
 	ctx = t.ctx(ctx)
+	query, args = t.statement(query), t.db.dialect.args(args)
 	var rows *sqlx.Rows
 	var err error
 	switch {
 	case t.inTx:
 		var s *sqlx.Stmt
-		if s, err = t.stmt(ctx, query); err == nil {
+		if s, err = t.stmt(ctx, query); err == nil && s != nil {
 			rows, err = s.QueryxContext(ctx, args...)
+		} else if err == nil {
+			rows, err = t.q.QueryxContext(ctx, query, args...)
 		}
-	case t.pooled:
+	case t.pooled && t.db.streams != nil:
 		rows, err = t.db.streams.QueryxContext(ctx, query, args...)
 	default:
 		rows, err = t.q.QueryxContext(ctx, query, args...)
@@ -153,6 +161,21 @@ func (t *view) stream(ctx context.Context, query string, args []any, each func(*
 	return t.check(rows.Err())
 }
 
+// statement returns a query of the Store as the database runs it: a read in a
+// write transaction locks its rows on PostgreSQL (see dialect).
+func (t *view) statement(query string) string {
+	return t.db.dialect.statement(query, t.inTx)
+}
+
+// skipLocked ends the row-reading SELECT of a claim or a sweep in a write
+// transaction: see dialect.skipLocked.
+func (t *view) skipLocked() string {
+	if t.inTx {
+		return t.db.dialect.skipLocked()
+	}
+	return ""
+}
+
 // read runs query prepared when it can be (see stmt), and unprepared in a
 // read-only transaction.
 func (t *view) read(ctx context.Context, query string, prepared func(context.Context, *sqlx.Stmt) error, unprepared func(context.Context) error) error {
@@ -170,19 +193,16 @@ func (t *view) read(ctx context.Context, query string, prepared func(context.Con
 }
 
 // check marks the transaction broken after an error that may have rolled it
-// back entirely (https://www.sqlite.org/lang_transaction.html, "Response To
-// Errors Within A Transaction"), so that later statements cannot run outside
-// it, in autocommit mode.
+// back entirely, so that later statements cannot run outside it: on SQLite
+// (https://www.sqlite.org/lang_transaction.html, "Response To Errors Within A
+// Transaction") an I/O error, a full disk, a busy lock, memory or an
+// interrupt; on PostgreSQL every error, after which the transaction refuses
+// every statement but a rollback.
 //
 // It also maps the failures of resources to EUNAVAILABLE (unavailable).
 func (t *view) check(err error) error {
 	err = unavailable(err)
-	var se *sqlite.Error
-	if err == nil || t.state == nil || !errors.As(err, &se) {
-		return err
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_INTERRUPT:
+	if err != nil && t.state != nil && abortsTx(err) {
 		t.state.broken = err
 	}
 	return err
@@ -194,7 +214,11 @@ func (t *view) readTx(ctx context.Context, fn func(t *view) error) error {
 	if !t.pooled {
 		return fn(t)
 	}
-	rtx, err := t.db.reader.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if t.db.dialect.postgres {
+		opts.Isolation = sql.LevelRepeatableRead // one snapshot for every statement
+	}
+	rtx, err := t.db.reader.BeginTxx(ctx, opts)
 	if err != nil {
 		return unavailable(err)
 	}

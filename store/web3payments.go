@@ -116,7 +116,7 @@ func (t *tx) CreateWeb3Payment(ctx context.Context, p *paykit.Web3Payment) error
 	if p.Items == nil {
 		items = []byte("[]")
 	}
-	_, err = t.exec(ctx, `INSERT INTO web3_payments (`+web3PaymentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+	err = t.insert(ctx, "Payment already exists.", "create web3 payment "+p.ID, `INSERT INTO web3_payments (`+web3PaymentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.TenantID, p.NodeID, p.ExternalID, p.ChainID, p.NetworkID, p.WalletID, p.MemberID, string(member),
 		p.CurrencyID, string(p.Price.Currency), p.Price.Minor(), p.PaidPrice.Minor(), string(p.Method), string(p.Group),
@@ -125,15 +125,10 @@ func (t *tx) CreateWeb3Payment(ctx context.Context, p *paykit.Web3Payment) error
 		p.CancelTxHash, p.TransactionHash, p.Payer, p.FailureReason, p.TransferID, microsPtr(p.SentAt),
 		microsPtr(p.CompletedAt), microsPtr(p.CancelledAt), p.AccessTokenHash, p.AccessTokenSealed,
 		microsPtr(p.LeaseUntil), micros(p.CreatedAt), micros(p.UpdatedAt))
-	if err == nil {
-		return nil
-	}
-	err = conflict(err, "Payment already exists.", "create web3 payment "+p.ID)
 	if paykit.ErrorCode(err) != paykit.ECONFLICT {
 		return err
 	}
-	// Which key clashed: the node's external id, or another. The failed
-	// INSERT left the transaction usable.
+	// Which key clashed: the node's external id, or another.
 	var n int
 	if qerr := t.get(ctx, &n, `SELECT COUNT(*) FROM web3_payments WHERE tenant_id = ? AND node_id = ? AND external_id = ?`,
 		p.TenantID, p.NodeID, p.ExternalID); qerr != nil {
@@ -240,7 +235,7 @@ func (t *view) FindWeb3PaymentEvents(ctx context.Context, tenantID, id string, o
 func (t *view) FindExpiredWeb3Payments(ctx context.Context, now time.Time, n int) ([]*paykit.Web3Payment, error) {
 	var rows []web3PaymentRow
 	err := t.selectAll(ctx, &rows, `SELECT `+web3PaymentColumns+` FROM web3_payments
-		WHERE status IN ('pending', 'processing') AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`, micros(now), limit(n))
+		WHERE status IN ('pending', 'processing') AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`+t.skipLocked(), micros(now), limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("find expired web3 payments: %w", err)
 	}
@@ -271,7 +266,7 @@ func (t *tx) ClaimWeb3Payments(ctx context.Context, work paykit.Web3Work, now, l
 	err = t.selectAll(ctx, &rows, `UPDATE web3_payments SET lease_until = ? WHERE id IN (
 			SELECT id FROM web3_payments
 			WHERE `+cond+` AND (lease_until IS NULL OR lease_until <= ?)
-			ORDER BY created_at, id LIMIT ?)
+			ORDER BY created_at, id LIMIT ?`+t.skipLocked()+`)
 		RETURNING `+web3PaymentColumns, args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim web3 payments to %s: %w", work, err)

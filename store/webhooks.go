@@ -82,14 +82,11 @@ func (t *tx) CreateEndpoint(ctx context.Context, e *paykit.Endpoint) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`)
+	return t.insert(ctx, "An endpoint with this ID already exists.", "create endpoint "+e.ID,
+		`INSERT INTO webhook_endpoints (`+endpointColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.TenantID, e.ID, e.URL, events, string(e.Scheme), e.Secret, e.StandardSecret, e.Enabled, e.DisabledReason,
 		e.Description, headers, metadata, microsPtr(e.FailingSince), micros(e.CreatedAt), micros(e.UpdatedAt), e.FromSeq)
-	if err != nil {
-		return conflict(err, "An endpoint with this ID already exists.", "create endpoint "+e.ID)
-	}
-	return nil
 }
 
 func (t *view) FindEndpointByID(ctx context.Context, tenantID, id string) (*paykit.Endpoint, error) {

@@ -85,23 +85,24 @@ func testRetention(t *testing.T, s paykit.Store) {
 
 	// Events: only those fanned out, without a delivery, before the cutoff,
 	// and never the newest.
-	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateWebhookCursor(ctx, e3.Seq) }))
-	later := event(tn.ID, old) // past the cursor: not fanned out yet, and the newest
+	fannedOutThrough(t, s, e3.Seq)
+	later := event(tn.ID, old) // not fanned out yet, and the newest
 	require.Equal(t, 2, deleteEvents(10))
 	require.False(t, eventExists(e1))
 	require.False(t, eventExists(e3), "of every tenant")
 	require.True(t, eventExists(e2), "a delivery is left")
 	require.True(t, eventExists(later), "not fanned out")
 
-	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateWebhookCursor(ctx, later.Seq) }))
+	fannedOutThrough(t, s, later.Seq)
 	require.Zero(t, deleteEvents(10), "the newest event stays")
 	next := event(tn.ID, Base)
 	require.Greater(t, next.Seq, later.Seq)
 	require.Equal(t, 1, deleteEvents(10))
 	require.False(t, eventExists(later))
 	require.True(t, eventExists(next), "after the cutoff")
-	// Everything but the newest gone: a new event's Seq is above the cursor.
-	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateWebhookCursor(ctx, next.Seq) }))
+	// Everything but the newest gone: a new event's Seq is above every Seq
+	// handed out.
+	fannedOutThrough(t, s, next.Seq)
 	require.Greater(t, event(tn.ID, Base).Seq, next.Seq)
 
 	// A bounded batch, oldest first.
@@ -109,12 +110,28 @@ func testRetention(t *testing.T, s paykit.Store) {
 	for i := range 3 {
 		evs = append(evs, event(other.ID, old.Add(time.Duration(i)*time.Second)))
 	}
-	event(other.ID, Base) // the newest
-	cursor, err := s.FindWebhookCursor(ctx)
-	require.NoError(t, err)
-	require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateWebhookCursor(ctx, cursor+100) }))
+	newest := event(other.ID, Base)
+	fannedOutThrough(t, s, newest.Seq)
 	require.Equal(t, 2, deleteEvents(2))
 	require.False(t, eventExists(evs[0]))
 	require.False(t, eventExists(evs[1]))
 	require.True(t, eventExists(evs[2]))
+}
+
+// fannedOutThrough marks every event up to seq fanned out.
+func fannedOutThrough(t *testing.T, s paykit.Store, seq int64) {
+	ctx := context.Background()
+	require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+		evs, err := tx.ClaimEventsToFanOut(ctx, paykit.MaxLimit)
+		if err != nil {
+			return err
+		}
+		var seqs []int64
+		for _, ev := range evs {
+			if ev.Seq <= seq {
+				seqs = append(seqs, ev.Seq)
+			}
+		}
+		return tx.MarkEventsFannedOut(ctx, seqs, Base)
+	}))
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
@@ -253,27 +254,7 @@ func testWebhookFanOut(t *testing.T, s paykit.Store) {
 	ctx := context.Background()
 	tn, other := MustTenant(t, s), MustTenant(t, s)
 
-	t.Run("Cursor", func(t *testing.T) {
-		seq, err := s.FindWebhookCursor(ctx)
-		require.NoError(t, err)
-		require.Zero(t, seq)
-		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateWebhookCursor(ctx, 42) }))
-		seq, err = s.FindWebhookCursor(ctx)
-		require.NoError(t, err)
-		require.EqualValues(t, 42, seq)
-		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateWebhookCursor(ctx, 0) }))
-	})
-	t.Run("CursorRollsBack", func(t *testing.T) {
-		err := s.InTx(ctx, func(tx paykit.Tx) error {
-			require.NoError(t, tx.UpdateWebhookCursor(ctx, 7))
-			return errSentinel
-		})
-		require.ErrorIs(t, err, errSentinel)
-		seq, err := s.FindWebhookCursor(ctx)
-		require.NoError(t, err)
-		require.Zero(t, seq)
-	})
-	t.Run("FindEventsAfter", func(t *testing.T) {
+	t.Run("ClaimEventsToFanOut", func(t *testing.T) {
 		var all []*paykit.Event
 		for i := range 5 {
 			tenant := tn.ID
@@ -282,13 +263,78 @@ func testWebhookFanOut(t *testing.T, s paykit.Store) {
 			}
 			all = append(all, MustEvent(t, s, tenant, "x.happened", NewID()))
 		}
-		from := all[0].Seq - 1
-		got, err := s.FindEventsAfter(ctx, from, 3)
-		require.NoError(t, err)
-		require.Equal(t, all[:3], got, "every tenant's, in Seq order")
-		got, err = s.FindEventsAfter(ctx, all[2].Seq, 100)
-		require.NoError(t, err)
-		require.Equal(t, all[3:], got)
+		claim := func(n int) []*paykit.Event {
+			var got []*paykit.Event
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+				var err error
+				got, err = tx.ClaimEventsToFanOut(ctx, n)
+				return err
+			}))
+			return got
+		}
+		require.Equal(t, all[:3], claim(3), "every tenant's, in Seq order")
+		require.Equal(t, all, claim(100), "until marked, claimed again")
+
+		err := s.InTx(ctx, func(tx paykit.Tx) error {
+			require.NoError(t, tx.MarkEventsFannedOut(ctx, []int64{all[0].Seq, all[1].Seq}, Base))
+			return errSentinel
+		})
+		require.ErrorIs(t, err, errSentinel)
+		require.Equal(t, all, claim(100), "a mark rolls back")
+
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.MarkEventsFannedOut(ctx, []int64{all[0].Seq, all[1].Seq, all[3].Seq}, Base)
+		}))
+		require.Equal(t, []*paykit.Event{all[2], all[4]}, claim(100))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.MarkEventsFannedOut(ctx, nil, Base) }))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+			return tx.MarkEventsFannedOut(ctx, []int64{all[2].Seq, all[4].Seq}, Base)
+		}))
+		require.Empty(t, claim(100))
+	})
+	t.Run("ClaimsAreShared", func(t *testing.T) {
+		// Claimers at once, each marking what it claims: every event is
+		// claimed by exactly one of them.
+		const events, claimers = 60, 4
+		want := map[int64]bool{}
+		for range events {
+			want[MustEvent(t, s, tn.ID, "x.happened", NewID()).Seq] = true
+		}
+		var mu sync.Mutex
+		got := map[int64]int{}
+		var wg sync.WaitGroup
+		for range claimers {
+			wg.Go(func() {
+				for {
+					var evs []*paykit.Event
+					err := s.InTx(ctx, func(tx paykit.Tx) error {
+						var err error
+						if evs, err = tx.ClaimEventsToFanOut(ctx, 7); err != nil || len(evs) == 0 {
+							return err
+						}
+						seqs := make([]int64, len(evs))
+						for i, ev := range evs {
+							seqs[i] = ev.Seq
+						}
+						return tx.MarkEventsFannedOut(ctx, seqs, Base)
+					})
+					if !assert.NoError(t, err) || len(evs) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, ev := range evs {
+						got[ev.Seq]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		require.Len(t, got, len(want))
+		for seq, n := range got {
+			require.True(t, want[seq], "event %d", seq)
+			require.Equal(t, 1, n, "event %d claimed %d times", seq, n)
+		}
 	})
 	t.Run("FindEventByID", func(t *testing.T) {
 		ev := MustEvent(t, s, tn.ID, "x.happened", NewID())
