@@ -2,6 +2,7 @@ package paykit_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/httpapi"
 	"github.com/paykit/paykit/store"
+	"github.com/paykit/paykit/store/pgtest"
 )
 
 // epoch is where every test's mock clock starts.
@@ -39,6 +41,10 @@ func MustOpen(tb testing.TB, opts ...paykit.Option) *env {
 	return e
 }
 
+// onPostgres runs the package's tests on PostgreSQL (see store/pgtest) rather
+// than on a SQLite file: PAYKIT_TEST_STORE=postgres.
+var onPostgres = os.Getenv("PAYKIT_TEST_STORE") == "postgres"
+
 // MustOpenUnchecked is MustOpen without the invariants check at the end, for
 // the tests that break invariants on purpose.
 func MustOpenUnchecked(tb testing.TB, opts ...paykit.Option) *env {
@@ -53,6 +59,9 @@ func MustOpenUnchecked(tb testing.TB, opts ...paykit.Option) *env {
 func mustOpenOn(tb testing.TB, mock *clock.Mock, opts ...paykit.Option) *env {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "paykit.db")
+	if onPostgres {
+		path = pgtest.DSN(tb)
+	}
 	db, err := store.Open(path)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { require.NoError(tb, db.Close()) })

@@ -68,6 +68,10 @@ func write[T any](ctx context.Context, s *Service, tenantID, op string, input an
 	}
 	var outcome error
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		// The store may run this again (see Store): nothing of a run before
+		// may leak into this one.
+		var zero T
+		out, outcome = zero, nil
 		now := s.now()
 		rec, err := tx.FindIdempotencyRecord(ctx, tenantID, key)
 		if err == nil && rec.ExpiresAt.After(now) {

@@ -5,8 +5,9 @@ import (
 )
 
 // Store persists paykit's nouns. It holds no business rule: the Service checks
-// every transition and the Store writes what it is told, so a second Store
-// (PostgreSQL, say) is added by passing the storetest conformance suite.
+// every transition and the Store writes what it is told, so a Store on
+// another database is added by passing the storetest conformance suite, as
+// package store does on SQLite and on PostgreSQL.
 //
 // The contract is split by what may change state: a Store only reads, and the
 // writes are on the Tx that InTx hands to its function, so a write outside a
@@ -28,12 +29,35 @@ import (
 //     else is wrapped with context.
 //   - InTx runs fn in one transaction on the Tx it passes to fn: commit when fn
 //     returns nil, roll back when it returns an error or panics (the panic is
-//     re-raised). InTx on a Tx nests as a savepoint. Writes are serialized, so a
-//     read-check-write inside InTx never races another writer.
+//     re-raised). InTx on a Tx nests as a savepoint.
+//   - InTx may run fn more than once: a store on a database that ends
+//     transactions it cannot serialize (a deadlock, a serialization failure,
+//     a key taken by a transaction that committed after fn looked) rolls back
+//     and runs fn again, a bounded number of times, with backoff. fn must
+//     therefore act only through its Tx, and set only what the next run sets
+//     again. The Service's functions are written so.
+//   - Inside InTx, a row fn reads is held until the transaction ends: a
+//     concurrent transaction reading or writing that row waits for this one,
+//     and then sees what it committed. So a read-check-write of a row (a
+//     funds check, a status transition) never races another writer, in this
+//     process or another. A store with a single writer (SQLite) holds every
+//     row by holding the database; a store on a database server locks the
+//     rows read (SELECT ... FOR UPDATE).
+//   - The claims (Claim*, ClaimEventsToFanOut) and the sweeps (FindExpired*)
+//     run inside InTx pass over the rows another transaction holds, so that
+//     any number of processes share the work, each row done by one of them.
+//   - A write that finds its key taken (Create*, AppendEvent,
+//     PutIdempotencyRecord) or a balance it may not take below zero
+//     (UpdateAccountBalances) returns ECONFLICT and changes nothing, and the
+//     transaction stays usable: fn may go on, as fan-out does.
 //   - Outside InTx, reads see the last committed state and never wait for writes.
 //   - Balance columns in UpdateAccountBalances are incremented atomically; a
 //     guarded account (not AccountKindExternal) whose available balance would go
-//     below zero is refused with ECONFLICT as a last line of defence.
+//     below zero is refused with ECONFLICT, and a CHECK constraint in the
+//     database stays behind it as a last line of defence.
+//   - A Search filter is a case-insensitive substring match under simple case
+//     folding (strings.EqualFold's rule: "JOSÉ" finds "josé", "ß" only "ß"),
+//     the same in every store, whatever the database's locale.
 //   - Times are stored to the microsecond in UTC and come back as UTC.
 type Store interface {
 	// InTx runs fn in one transaction; see the contract above.

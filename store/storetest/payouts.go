@@ -273,6 +273,25 @@ func testEmployees(t *testing.T, s paykit.Store) {
 		require.Equal(t, []string{c.UID, b.UID}, uids(paykit.EmployeeFilter{CreatedAt: paykit.TimeFilter{After: at(2 * time.Second)}}))
 		require.Equal(t, []string{b.UID, a.UID}, uids(paykit.EmployeeFilter{CreatedAt: paykit.TimeFilter{Before: at(2 * time.Second)}}))
 		require.Empty(t, uids(paykit.EmployeeFilter{CreatedAt: paykit.TimeFilter{After: at(time.Minute)}}))
+
+		// Case folds by one rule in every Store (simple case folding, as
+		// strings.EqualFold), in any script, not by the database's own.
+		folded := MustIntegration(t, s, "")
+		jose := MustEmployee(t, s, folded.ID, func(e *paykit.Employee) {
+			e.Name, e.Email, e.CellphoneNumber = "José Ñúñez", "ÅSA@EXEMPEL.SE", ""
+		})
+		sofia := MustEmployee(t, s, folded.ID, func(e *paykit.Employee) {
+			e.Name, e.Email, e.CellphoneNumber = "ΣΟΦΊΑ Straße", "", ""
+		})
+		in = folded
+		require.Equal(t, []string{jose.UID}, uids(paykit.EmployeeFilter{Search: ptr("JOSÉ ñÚÑ")}))
+		require.Equal(t, []string{jose.UID}, uids(paykit.EmployeeFilter{Search: ptr("åsa@")}))
+		require.Equal(t, []string{jose.UID}, uids(paykit.EmployeeFilter{Email: ptr("åsa@exempel.se")}))
+		require.Equal(t, []string{sofia.UID}, uids(paykit.EmployeeFilter{Search: ptr("σοφία")}))
+		require.Equal(t, []string{sofia.UID}, uids(paykit.EmployeeFilter{Search: ptr("STRAßE")}))
+		require.Empty(t, uids(paykit.EmployeeFilter{Search: ptr("strasse")}), "ß matches only itself")
+		require.Empty(t, uids(paykit.EmployeeFilter{Search: ptr("jose")}), "é is not e")
+		require.Empty(t, uids(paykit.EmployeeFilter{Search: ptr("ñúñez\nåsa")}), "never across two fields")
 	})
 }
 

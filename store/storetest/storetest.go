@@ -398,7 +398,8 @@ func testInTx(t *testing.T, s paykit.Store) {
 }
 
 // testConcurrentWrites runs read-then-write transactions from many goroutines
-// at once: writes are serialized, so none is lost and none fails.
+// at once on one row: a row read in a transaction is held until it ends, so
+// no update is lost and none fails.
 func testConcurrentWrites(t *testing.T, s paykit.Store) {
 	ctx := context.Background()
 	tn := MustTenant(t, s)
