@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
@@ -21,11 +22,23 @@ import (
 	"github.com/paykit/paykit/store/storetest"
 )
 
-// benchData is a snapshot the size of a typical event's: about 400 bytes.
-var benchData = json.RawMessage(`{"id":"25d2af38-59b9-4f73-9452-51787fed5c84","name":"Karl Karlsson","cellphone_number":"+46701234567",` +
-	`"email":"karl.karlsson@example.com","metadata":{"user_id":3},"created_at":"2019-05-20T15:33:08.974624Z",` +
-	`"notified_at":"2019-05-20T15:33:12.581720Z","claimed_at":"2019-05-21T09:13:32.575721Z",` +
-	`"verified_at":"2019-05-21T09:13:48.625263Z","amount":"1200.00","currency":"SEK","status":"accepted"}`)
+// benchData is a payout's canonical snapshot, the size of a typical event's
+// data: about 700 bytes.
+var benchData = func() json.RawMessage {
+	at := storetest.Base
+	sek := func(s string) paykit.Money {
+		return paykit.Money{Amount: decimal.RequireFromString(s), Currency: "SEK"}
+	}
+	b, err := json.Marshal(&paykit.Payout{UID: "25d2af38-59b9-4f73-9452-51787fed5c84", ID: "p-1", Basis: paykit.PricingBasisAmount,
+		Amount: sek("1200.00"), InvoicedAmount: sek("1200.00"), Cost: sek("1560.00"), Fee: sek("36.00"), Payroll: sek("1200.00"),
+		Tax: sek("324.00"), VAT: sek("0.00"), Description: "Delivery shift, Stockholm", EmployeeUID: "e-1", EmployeeID: "karl",
+		InvoiceUID: "i-1", InvoiceID: "inv-1", Metadata: json.RawMessage(`{"user_id":3}`), Status: paykit.PayoutStatusAccepted,
+		CreatedAt: at, NotifiedAt: &at, AcceptedAt: &at, UpdatedAt: at})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
 
 // BenchmarkWebhookDelivery measures deliveries per second from the outbox to a
 // local receiver: b.N events are appended (untimed), then RunDue fans them out
