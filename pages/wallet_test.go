@@ -141,8 +141,8 @@ func TestWallet_BadInput(t *testing.T) {
 	})
 	t.Run("ForgedToken", func(t *testing.T) {
 		for _, tamper := range []func(string) string{
-			func(s string) string { return s[:len(s)-2] + "AA" },              // another MAC
-			func(s string) string { return "9" + s },                          // a later expiry
+			func(s string) string { return s[:len(s)-2] + "AA" },                // another MAC
+			func(s string) string { return "9" + s },                            // a later expiry
 			func(s string) string { return strings.Replace(s, ".", ".eA.", 1) }, // garbled
 			func(string) string { return "x" },
 		} {
