@@ -72,7 +72,7 @@ func mustEnv(tb testing.TB, opts ...paykit.Option) *env {
 	o := pages.Options{Key: []byte("a test key of the pages, 32 byte"), Logger: slog.New(slog.DiscardHandler)}
 	mux.Handle(walletPath+"/", http.StripPrefix(walletPath, pages.NewWallet(e.svc, o)))
 	mux.Handle(requestPath+"/", http.StripPrefix(requestPath, pages.NewMemento(e.svc, o)))
-	// TODO mux.Handle(appPath+"/", http.StripPrefix(appPath, pages.NewGigapay(e.svc, o)))
+	mux.Handle(appPath+"/", http.StripPrefix(appPath, pages.NewGigapay(e.svc, o)))
 	// TODO mux.Handle(widgetPath+"/", http.StripPrefix(widgetPath, pages.NewRudiqPay(e.svc, o)))
 	// TODO mux.Handle(consolePath+"/", http.StripPrefix(consolePath, pages.NewConsole(e.svc, o)))
 	mux.Handle(gigstackPath+"/", http.StripPrefix(gigstackPath, httpapi.NewGigstack(e.svc)))
