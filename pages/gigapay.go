@@ -15,7 +15,7 @@ import (
 // of both links. See the package doc for the routes.
 func NewGigapay(svc *paykit.Service, o Options) http.Handler {
 	p := &gigapayPages{site: newSite(svc, o)}
-	mux := newMux()
+	mux := p.newMux()
 	mux.HandleFunc("GET /i/{id}/{$}", p.invoice)
 	mux.HandleFunc("POST /i/{id}/pay", p.payInvoice)
 	mux.HandleFunc("GET /e/{tenant}/{uid}/{$}", p.employee)

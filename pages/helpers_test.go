@@ -76,7 +76,7 @@ func mustEnv(tb testing.TB, opts ...paykit.Option) *env {
 	// TODO mux.Handle(widgetPath+"/", http.StripPrefix(widgetPath, pages.NewRudiqPay(e.svc, o)))
 	// TODO mux.Handle(consolePath+"/", http.StripPrefix(consolePath, pages.NewConsole(e.svc, o)))
 	mux.Handle(gigstackPath+"/", http.StripPrefix(gigstackPath, httpapi.NewGigstack(e.svc)))
-	// TODO mux.Handle(gigstackPath+"/pay/", http.StripPrefix(gigstackPath, pages.NewGigstack(e.svc, o)))
+	mux.Handle(gigstackPath+"/pay/", http.StripPrefix(gigstackPath, pages.NewGigstack(e.svc, o)))
 	httpapi.RegisterSchemes(e.svc)
 
 	tn, err := e.svc.CreateTenant(ctx, "", "Acme Gigs")

@@ -16,7 +16,7 @@ import (
 // for the routes.
 func NewMemento(svc *paykit.Service, o Options) http.Handler {
 	p := &mementoPages{site: newSite(svc, o)}
-	mux := newMux()
+	mux := p.newMux()
 	mux.HandleFunc("GET /{tenant}/{id}", p.show)
 	mux.HandleFunc("POST /{tenant}/{id}/pay", p.pay)
 	mux.HandleFunc("POST /{tenant}/{id}/decline", p.decline)

@@ -87,6 +87,10 @@ type site struct {
 	forms      forms
 	sessionKey []byte // seals console sessions (console_session.go)
 	sessionTTL time.Duration
+	// assets is where the stylesheet is served, relative to the mount:
+	// /assets, or below the one path a host routes to the pages
+	// (gigstack's /pay/assets).
+	assets string
 }
 
 func newSite(svc *paykit.Service, o Options) *site {
@@ -97,7 +101,7 @@ func newSite(svc *paykit.Service, o Options) *site {
 			panic(err) // crypto/rand never fails on supported platforms
 		}
 	}
-	s := &site{svc: svc, log: o.Logger, sessionTTL: o.SessionTTL}
+	s := &site{svc: svc, log: o.Logger, sessionTTL: o.SessionTTL, assets: "/assets"}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -133,7 +137,7 @@ func secure(h http.Handler) http.Handler {
 		hd.Set("Referrer-Policy", "no-referrer")
 		// A form is a few fields: a larger body is refused as it is read.
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if !strings.HasPrefix(r.URL.Path, "/assets/") {
+		if !strings.Contains(r.URL.Path, "/assets/") {
 			// The URL is a capability, or the page a tenant's data.
 			hd.Set("Cache-Control", "no-store")
 		}
@@ -141,10 +145,11 @@ func secure(h http.Handler) http.Handler {
 	})
 }
 
-// newMux returns a mux with the assets' route, for a set of pages.
-func newMux() *http.ServeMux {
+// newMux returns a mux with the assets' route, for a set of pages, at
+// <mount>/assets/ (see site.assets).
+func (s *site) newMux() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("GET /assets/{name}", assetHandler())
+	mux.Handle("GET "+s.assets+"/{name}", http.StripPrefix(strings.TrimSuffix(s.assets, "/assets"), assetHandler()))
 	return mux
 }
 

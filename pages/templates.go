@@ -27,7 +27,8 @@ var assetFS embed.FS
 // view is what the layout shows around a page.
 type view struct {
 	Title  string
-	Base   string // the handler's mount path: the stylesheet's and the forms' prefix
+	Base   string // the handler's mount path: the forms' prefix
+	Assets string // the path of the assets
 	Lang   string // the page's language; "en" when empty
 	ImgSrc string // an origin images may also come from (a Memento request's image), for the CSP
 	Data   any    // the page's own
@@ -62,6 +63,7 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name s
 		panic("pages: no template " + name) // a mistake of the program
 	}
 	v.Base = basePath(r)
+	v.Assets = v.Base + s.assets
 	if v.Lang == "" {
 		v.Lang = "en"
 	}

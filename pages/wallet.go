@@ -13,7 +13,7 @@ import (
 // an account of theirs or rejects it. See the package doc for the routes.
 func NewWallet(svc *paykit.Service, o Options) http.Handler {
 	p := &walletPages{site: newSite(svc, o)}
-	mux := newMux()
+	mux := p.newMux()
 	mux.HandleFunc("GET /{tenant}/payment/{token}", p.show)
 	mux.HandleFunc("POST /{tenant}/payment/{token}/accept", p.accept)
 	mux.HandleFunc("POST /{tenant}/payment/{token}/reject", p.reject)
