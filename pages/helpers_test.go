@@ -53,12 +53,20 @@ const (
 // of every tenant.
 func mustEnv(tb testing.TB, opts ...paykit.Option) *env {
 	tb.Helper()
+	return mustEnvWith(tb, func(*clock.Mock) []paykit.Option { return opts })
+}
+
+// mustEnvWith is mustEnv with options that need the clock first (a sandbox
+// chain's blocks are timed by it).
+func mustEnvWith(tb testing.TB, options func(*clock.Mock) []paykit.Option) *env {
+	tb.Helper()
 	ctx := context.Background()
 	db, err := store.Open(filepath.Join(tb.TempDir(), "paykit.db"))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
 	mock := clock.NewMock()
 	mock.Set(epoch)
+	opts := options(mock)
 
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -73,7 +81,7 @@ func mustEnv(tb testing.TB, opts ...paykit.Option) *env {
 	mux.Handle(walletPath+"/", http.StripPrefix(walletPath, pages.NewWallet(e.svc, o)))
 	mux.Handle(requestPath+"/", http.StripPrefix(requestPath, pages.NewMemento(e.svc, o)))
 	mux.Handle(appPath+"/", http.StripPrefix(appPath, pages.NewGigapay(e.svc, o)))
-	// TODO mux.Handle(widgetPath+"/", http.StripPrefix(widgetPath, pages.NewRudiqPay(e.svc, o)))
+	mux.Handle(widgetPath+"/", http.StripPrefix(widgetPath, pages.NewRudiqPay(e.svc, o)))
 	// TODO mux.Handle(consolePath+"/", http.StripPrefix(consolePath, pages.NewConsole(e.svc, o)))
 	mux.Handle(gigstackPath+"/", http.StripPrefix(gigstackPath, httpapi.NewGigstack(e.svc)))
 	mux.Handle(gigstackPath+"/pay/", http.StripPrefix(gigstackPath, pages.NewGigstack(e.svc, o)))
