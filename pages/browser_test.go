@@ -156,7 +156,9 @@ func (b *tab) fill(id, value string) {
 // text returns the text of the element with the id.
 func (b *tab) text(id string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.ID(id)))
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second) // the page is loaded: the element is there or never
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
 	require.NoError(b.t, err, "text of #%s", id)
 	return strings.TrimSpace(s)
 }

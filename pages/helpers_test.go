@@ -82,7 +82,7 @@ func mustEnvWith(tb testing.TB, options func(*clock.Mock) []paykit.Option) *env 
 	mux.Handle(requestPath+"/", http.StripPrefix(requestPath, pages.NewMemento(e.svc, o)))
 	mux.Handle(appPath+"/", http.StripPrefix(appPath, pages.NewGigapay(e.svc, o)))
 	mux.Handle(widgetPath+"/", http.StripPrefix(widgetPath, pages.NewRudiqPay(e.svc, o)))
-	// TODO mux.Handle(consolePath+"/", http.StripPrefix(consolePath, pages.NewConsole(e.svc, o)))
+	mux.Handle(consolePath+"/", http.StripPrefix(consolePath, pages.NewConsole(e.svc, o)))
 	mux.Handle(gigstackPath+"/", http.StripPrefix(gigstackPath, httpapi.NewGigstack(e.svc)))
 	mux.Handle(gigstackPath+"/pay/", http.StripPrefix(gigstackPath, pages.NewGigstack(e.svc, o)))
 	httpapi.RegisterSchemes(e.svc)

@@ -30,6 +30,7 @@ type view struct {
 	Base   string // the handler's mount path: the forms' prefix
 	Assets string // the path of the assets
 	Lang   string // the page's language; "en" when empty
+	Wide   bool   // a wide page (the console's tables)
 	ImgSrc string // an origin images may also come from (a Memento request's image), for the CSP
 	Data   any    // the page's own
 }
@@ -39,7 +40,8 @@ var templates = parseTemplates()
 // parseTemplates returns every page, each a clone of the layout with the
 // page's own template.
 func parseTemplates() map[string]*template.Template {
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	// The layout, and the partials (_*.html) every page may use.
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -47,7 +49,7 @@ func parseTemplates() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, n))
