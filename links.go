@@ -32,6 +32,7 @@ type linkConfig struct {
 	requests  string // WithRequestURL
 	employees string // WithEmployeeURL
 	widgets   string // WithWidgetURL
+	charges   string // WithPaymentLinkURL
 	key       []byte // WithLinkKey
 	sealed    []byte // derived from the sealing key (WithSealingKey), when no WithLinkKey
 }
@@ -64,6 +65,18 @@ func WithEmployeeURL(base string) Option {
 func WithWidgetURL(base string) Option {
 	return func(s *Service) { s.links.widgets = strings.TrimRight(base, "/") }
 }
+
+// WithPaymentLinkURL sets the base URL of the hosted pages of charges'
+// payment links (gigstack's shortURL): a charge's link is
+// <base>/pay/<link token>. Without it the dialect makes the link from the
+// URL its request came to.
+func WithPaymentLinkURL(base string) Option {
+	return func(s *Service) { s.links.charges = strings.TrimRight(base, "/") }
+}
+
+// PaymentLinkURL returns the base URL of payment links (WithPaymentLinkURL),
+// or "" when the dialect makes them.
+func (s *Service) PaymentLinkURL() string { return s.links.charges }
 
 // WithLinkKey sets the key (at least 32 random bytes) that signs the links of
 // requests and employees. It must stay the same for as long as the links

@@ -44,7 +44,7 @@ func (g *gigstack) sandboxMove(c *gigstackCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return gsOK(gigstackPaymentOf(p, mountBase(c.r)), "Payment updated")
+	return gsOK(gigstackPaymentOf(p, g.linkBase(c.r)), "Payment updated")
 }
 
 // gigstackSAT is a team's SAT onboarding: its fiscal identity.
