@@ -22,10 +22,14 @@
 //	NewRudiqPay  RudiqPay widgets (paykit.WithWidgetURL: <base>/<id>?token=<access_token>)
 //	  GET  /{id}?token=                       address, amount, network, status of a web3 payment
 //	NewConsole   the operator console of a tenant, behind a login with its API key
+//	  GET  /login                             the login form (a tenant's API key)
+//	  POST /login  /logout
 //	  GET  /  /accounts  /payments  /tokens  /requests  /payouts  /events  /deliveries  /deliveries/{id}
-//	  POST /login  /logout  /events/{id}/redeliver
+//	                                          the overview (charts) and the lists, ?after= (?page= for payouts) pages them
+//	  POST /deliveries/{id}/redeliver         send the delivery's event again (Service.RedeliverEvent)
 //
-// Every set also serves GET /assets/{name}, its stylesheet.
+// Every set also serves GET /assets/{name}, its stylesheet (gigstack's at
+// /pay/assets/{name}).
 //
 // The pages call the Service only, and hold no rule the API does not have:
 // what a page may do is what the Service lets the link's holder do.
