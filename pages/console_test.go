@@ -61,6 +61,7 @@ func (w *consoleWorld) deliveries(t *testing.T) []*paykit.Delivery {
 // overview's charts and the lists, opens a webhook delivery and redelivers
 // it; the Service then sends it again.
 func TestConsole_Browser(t *testing.T) {
+	t.Parallel()
 	w := mustConsole(t)
 	b := mustBrowser(t)
 
@@ -145,6 +146,7 @@ func login(t *testing.T, c *client, key string) response {
 // TestConsole_Session: the session cookie's attributes, and what ends a
 // session: its expiry, the key's revocation, logging out.
 func TestConsole_Session(t *testing.T) {
+	t.Parallel()
 	w := mustConsole(t)
 	c := w.client(t)
 	require.Equal(t, http.StatusSeeOther, c.get(consolePath+"/").Status)
@@ -197,6 +199,7 @@ func TestConsole_Session(t *testing.T) {
 // session's, or posted twice does nothing more; the login form needs its
 // own token and cookie.
 func TestConsole_BadInput(t *testing.T) {
+	t.Parallel()
 	w := mustConsole(t)
 	c := w.client(t)
 	login(t, c, w.key)

@@ -41,7 +41,9 @@ func (e *env) employee(t *testing.T, id string) *paykit.Employee {
 // (the sandbox's transfer); the worker opens the invitation link, claims it
 // and verifies.
 func TestGigapay_Browser(t *testing.T) {
+	t.Parallel()
 	t.Run("PayInvoice", func(t *testing.T) {
+		t.Parallel()
 		e := mustEnv(t)
 		b := mustBrowser(t)
 		inv := gigapayWorld(t, e)
@@ -65,6 +67,7 @@ func TestGigapay_Browser(t *testing.T) {
 		require.Equal(t, e.clock.Now().UTC(), got.PaidAt.UTC())
 	})
 	t.Run("ClaimAndVerify", func(t *testing.T) {
+		t.Parallel()
 		e := mustEnv(t)
 		b := mustBrowser(t)
 		gigapayWorld(t, e)
@@ -111,6 +114,7 @@ func formatSEK(m paykit.Money) string {
 // TestGigapay_BadInput: a wrong token opens no invoice or invitation; a form
 // without its token or sent twice does nothing.
 func TestGigapay_BadInput(t *testing.T) {
+	t.Parallel()
 	e := mustEnv(t)
 	c := e.client(t)
 	inv := gigapayWorld(t, e)

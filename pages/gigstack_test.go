@@ -47,6 +47,7 @@ func mustCharge(t *testing.T, e *env, items string) (link, id string) {
 // TestGigstack_Browser: the payer opens the payment link the gigstack API
 // returned and pays it (the sandbox processor).
 func TestGigstack_Browser(t *testing.T) {
+	t.Parallel()
 	e := mustEnv(t)
 	b := mustBrowser(t)
 	link, id := mustCharge(t, e, `[{"name":"Consulting <b>","quantity":2,"total":750.5}]`)
@@ -72,6 +73,7 @@ func TestGigstack_Browser(t *testing.T) {
 // TestGigstack_BadInput: a wrong link opens nothing, and the pay form works
 // once, with its token only.
 func TestGigstack_BadInput(t *testing.T) {
+	t.Parallel()
 	e := mustEnv(t)
 	c := e.client(t)
 	link, id := mustCharge(t, e, `[{"name":"Consulting","total":100}]`)

@@ -89,7 +89,9 @@ func (m *merchantWorld) delivered(t *testing.T) []map[string]any {
 // the amount, the description, the picture and the time left, and pays or
 // declines; the merchant's callback fires as from the app.
 func TestMemento_Browser(t *testing.T) {
+	t.Parallel()
 	t.Run("Pay", func(t *testing.T) {
+		t.Parallel()
 		m := mustMerchant(t)
 		b := mustBrowser(t)
 		q := m.mustRequest(t, "12.40", 90*time.Second)
@@ -131,6 +133,7 @@ func TestMemento_Browser(t *testing.T) {
 		require.NotEmpty(t, cbs[0]["signature"])
 	})
 	t.Run("Decline", func(t *testing.T) {
+		t.Parallel()
 		m := mustMerchant(t)
 		b := mustBrowser(t)
 		q := m.mustRequest(t, "5.00", time.Hour)
@@ -147,6 +150,7 @@ func TestMemento_Browser(t *testing.T) {
 		require.Equal(t, "rejected", cbs[0]["status"])
 	})
 	t.Run("ShortBalance", func(t *testing.T) {
+		t.Parallel()
 		m := mustMerchant(t)
 		b := mustBrowser(t)
 		q := m.mustRequest(t, "150.00", time.Hour)
@@ -161,6 +165,7 @@ func TestMemento_Browser(t *testing.T) {
 // TestMemento_BadInput: a link with a wrong token opens nothing, a form
 // without its token or posted twice does nothing.
 func TestMemento_BadInput(t *testing.T) {
+	t.Parallel()
 	m := mustMerchant(t)
 	c := m.client(t)
 	q := m.mustRequest(t, "12.40", time.Hour)

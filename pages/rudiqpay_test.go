@@ -52,6 +52,7 @@ func mustWeb3(t *testing.T) (*env, *sandbox.Chain, *paykit.Web3Payment) {
 // TestRudiqPay_Browser: the payer opens the widget link, sees where to pay
 // what on which network; once their wallet pays, the page says so.
 func TestRudiqPay_Browser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, ch, p := mustWeb3(t)
 	b := mustBrowser(t)
@@ -87,6 +88,7 @@ func TestRudiqPay_Browser(t *testing.T) {
 // TestRudiqPay_BadInput: the widget opens only with its payment's token, and
 // not after the payment expired.
 func TestRudiqPay_BadInput(t *testing.T) {
+	t.Parallel()
 	e, _, p := mustWeb3(t)
 	c := e.client(t)
 	page := c.get(e.svc.WidgetLink(p))

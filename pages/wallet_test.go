@@ -18,7 +18,9 @@ import (
 // offer, and accepts it into their account, or rejects it; an expired link
 // says so.
 func TestWallet_Browser(t *testing.T) {
+	t.Parallel()
 	t.Run("Accept", func(t *testing.T) {
+		t.Parallel()
 		e := mustEnv(t)
 		b := mustBrowser(t)
 		tok := e.mustToken(t, "125.50", "Gig: logo design", 48*time.Hour)
@@ -62,6 +64,7 @@ func TestWallet_Browser(t *testing.T) {
 		require.Equal(t, "125.50", e.available(t, e.payee))
 	})
 	t.Run("Reject", func(t *testing.T) {
+		t.Parallel()
 		e := mustEnv(t)
 		b := mustBrowser(t)
 		tok := e.mustToken(t, "40.00", "", time.Hour)
@@ -76,6 +79,7 @@ func TestWallet_Browser(t *testing.T) {
 		require.Equal(t, "1000.00", e.available(t, e.biz), "the reservation is released")
 	})
 	t.Run("Expired", func(t *testing.T) {
+		t.Parallel()
 		e := mustEnv(t)
 		b := mustBrowser(t)
 		tok := e.mustToken(t, "40.00", "late", 30*time.Minute)
@@ -99,6 +103,7 @@ func TestWallet_Browser(t *testing.T) {
 // TestWallet_BadInput: a tampered link, a form without its token, with a
 // forged one, or posted twice gets an error page, and changes nothing.
 func TestWallet_BadInput(t *testing.T) {
+	t.Parallel()
 	e := mustEnv(t)
 	c := e.client(t)
 	tok := e.mustToken(t, "10.00", "m", 3*time.Hour)
