@@ -3,6 +3,7 @@ package pages
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/paykit/paykit"
@@ -97,7 +98,10 @@ func (p *mementoPages) page(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	if q.ImageURL != "" {
 		// The merchant's image: its origin, and only it, may be loaded.
-		if u, err := url.Parse(q.ImageURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		// A host that could end the directive (the root checked the URL;
+		// this keeps the header well-formed whatever it let through).
+		if u, err := url.Parse(q.ImageURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
+			!strings.ContainsAny(u.Host, " ;,'\"\t\r\n") {
 			vw.ImgSrc = u.Scheme + "://" + u.Host
 		}
 	}
