@@ -43,7 +43,8 @@ func imports(t *testing.T, dir string) map[string][]string {
 
 // TestArchitecture_Imports: the domain speaks HTTP only in the delivery
 // engine and no go-ethereum at all (chains.go's types are its own), and the
-// dialects reach the store only through the Service.
+// dialects and the pages reach the store only through the Service (the pages
+// not the dialects either: they are a layer of their own).
 func TestArchitecture_Imports(t *testing.T) {
 	engine := []string{"attempts.go", "deliveries_options.go", "schemes.go"}
 	for file, paths := range imports(t, ".") {
@@ -57,6 +58,12 @@ func TestArchitecture_Imports(t *testing.T) {
 	for file, paths := range imports(t, "httpapi") {
 		for _, p := range paths {
 			require.False(t, strings.HasPrefix(p, "github.com/paykit/paykit/store"), "httpapi/%s imports %s", file, p)
+		}
+	}
+	for file, paths := range imports(t, "pages") {
+		for _, p := range paths {
+			require.False(t, strings.HasPrefix(p, "github.com/paykit/paykit/store") || strings.HasPrefix(p, "github.com/paykit/paykit/httpapi"),
+				"pages/%s imports %s", file, p)
 		}
 	}
 }

@@ -45,6 +45,7 @@ type Service struct {
 	schemes   schemeRegistry // the webhook schemes deliveries are shaped and signed in (schemes.go)
 
 	chains map[string]Chain // the chain of each network, by network ID (WithChain, networks.go)
+	links  linkConfig       // the base URLs and key of the links people open (links.go)
 
 	sealer       cipher.AEAD // seals the secrets kept in usable form; nil stores them in the clear (sealing.go)
 	warnUnsealed sync.Once
@@ -91,6 +92,7 @@ func New(store Store, opts ...Option) *Service {
 	}
 	s.callbacks = append(s.callbacks, s.requestCallbacks) // Memento notify_url callbacks (requests.go)
 	s.initWebhooks()
+	s.initLinks()
 	return s
 }
 

@@ -333,6 +333,21 @@ func (s *Service) FindRequestByID(ctx context.Context, tenantID, id string) (*Re
 	return r.asOf(s.now()), nil
 }
 
+// FindRequests returns a page of the tenant's requests in creation order, each
+// as it stands now (see FindRequestByID).
+func (s *Service) FindRequests(ctx context.Context, tenantID string, f RequestFilter) ([]*Request, error) {
+	f.Limit = clampLimit(f.Limit)
+	rs, err := s.store.FindRequests(ctx, tenantID, f)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for i := range rs {
+		rs[i] = rs[i].asOf(now)
+	}
+	return rs, nil
+}
+
 // pendingRequest loads a request that may still be paid, declined or canceled
 // at now.
 func pendingRequest(ctx context.Context, tx Tx, now time.Time, tenantID, id string) (*Request, error) {

@@ -51,7 +51,10 @@ func WithSealingKey(key []byte) Option {
 	if err != nil {
 		panic("paykit: WithSealingKey: " + err.Error())
 	}
-	return func(s *Service) { s.sealer = aead }
+	// The links of requests and employees are signed with a key derived from
+	// it unless WithLinkKey gives one (links.go).
+	links := deriveKey(key, "paykit link key v1")
+	return func(s *Service) { s.sealer, s.links.sealed = aead, links }
 }
 
 // seal returns the stored form of value, the secret named by purpose ("" stays

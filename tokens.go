@@ -3,6 +3,7 @@ package paykit
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -175,8 +176,12 @@ func (t *Token) asOf(now time.Time) *Token {
 
 // WalletLink returns the GigPay wallet link that claims t:
 // https://wallet.{env}.gigpay.com/payment/{token}, without the env segment in
-// production.
+// production; or, with WithWalletURL, <base>/<tenant>/payment/<token>, the
+// host's own page (the token string is unique per tenant only).
 func (s *Service) WalletLink(t *Token) string {
+	if s.links.wallet != "" {
+		return s.links.wallet + "/" + url.PathEscape(t.TenantID) + "/payment/" + t.Token
+	}
 	host := "wallet.gigpay.com"
 	if s.walletEnv != "" {
 		host = "wallet." + s.walletEnv + ".gigpay.com"

@@ -98,6 +98,11 @@ import (
 //	PUT    /v2/webhooks/{id}/                url and events required; secret_key redrawn when omitted
 //	DELETE /v2/webhooks/{id}/                → 204
 //
+// The employee routes add claim_url, an extension, to the employee object: the
+// invitation's (magic) link, when the host serves its page
+// (paykit.WithEmployeeURL and the pages package); without it the key is left
+// out.
+//
 // A payout's employee may be an id or an inline employee object: an existing
 // employee with its id, or else its email, or else its cellphone number, is
 // reused; otherwise it is created. Webhooks are delivered by the Service's

@@ -26,6 +26,15 @@ func employeeCreate(f *form) paykit.EmployeeCreate {
 		CellphoneNumber: f.str("cellphone_number"), Country: f.str("country"), Metadata: f.raw("metadata")}
 }
 
+// employeeOf is the employee object of the employee routes: with claim_url,
+// the invitation's link, when the host serves the page it opens
+// (paykit.WithEmployeeURL). Embedded employees and webhook bodies have none.
+func (g *gigapay) employeeOf(e *paykit.Employee) gigapayEmployee {
+	out := gigapayEmployeeOf(e)
+	out.ClaimURL = g.svc.EmployeeLink(e)
+	return out
+}
+
 func (g *gigapay) listEmployees(c *gigapayCall) (int, any, error) {
 	q := &query{q: c.r.URL.Query()}
 	f := paykit.EmployeeFilter{Search: q.str("search"), CreatedAt: q.time("created_at"), NotifiedAt: q.time("notified_at"),
@@ -37,7 +46,7 @@ func (g *gigapay) listEmployees(c *gigapayCall) (int, any, error) {
 		f.ListPage = p
 		return g.svc.FindEmployees(c.ctx, c.tenantID, f)
 	}, func(e *paykit.Employee) paykit.Cursor { return paykit.Cursor{CreatedAt: e.CreatedAt, UID: e.UID} },
-		func(e *paykit.Employee) (any, error) { return gigapayEmployeeOf(e), nil })
+		func(e *paykit.Employee) (any, error) { return g.employeeOf(e), nil })
 }
 
 func (g *gigapay) createEmployee(c *gigapayCall) (int, any, error) {
@@ -45,11 +54,11 @@ func (g *gigapay) createEmployee(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return created(gigapayEmployeeOf)(g.svc.CreateEmployee(c.ctx, c.tenantID, in))
+	return created(g.employeeOf)(g.svc.CreateEmployee(c.ctx, c.tenantID, in))
 }
 
 func (g *gigapay) getEmployee(c *gigapayCall) (int, any, error) {
-	return ok(gigapayEmployeeOf)(g.svc.FindEmployeeByID(c.ctx, c.tenantID, c.r.PathValue("id")))
+	return ok(g.employeeOf)(g.svc.FindEmployeeByID(c.ctx, c.tenantID, c.r.PathValue("id")))
 }
 
 func (g *gigapay) updateEmployee(c *gigapayCall) (int, any, error) {
@@ -60,7 +69,7 @@ func (g *gigapay) updateEmployee(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok(gigapayEmployeeOf)(g.svc.UpdateEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
+	return ok(g.employeeOf)(g.svc.UpdateEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), upd))
 }
 
 func (g *gigapay) replaceEmployee(c *gigapayCall) (int, any, error) {
@@ -68,7 +77,7 @@ func (g *gigapay) replaceEmployee(c *gigapayCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok(gigapayEmployeeOf)(g.svc.ReplaceEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), in))
+	return ok(g.employeeOf)(g.svc.ReplaceEmployee(c.ctx, c.tenantID, c.r.PathValue("id"), in))
 }
 
 func (g *gigapay) deleteEmployee(c *gigapayCall) (int, any, error) {

@@ -51,6 +51,9 @@ type gigapayEmployee struct {
 	NotifiedAt      *string         `json:"notified_at"`
 	ClaimedAt       *string         `json:"claimed_at"`
 	VerifiedAt      *string         `json:"verified_at"`
+	// ClaimURL, an extension, is the invitation's link (the magic link)
+	// when the host serves its page: the employee routes set it.
+	ClaimURL string `json:"claim_url,omitempty"`
 }
 
 func gigapayEmployeeOf(e *paykit.Employee) gigapayEmployee {

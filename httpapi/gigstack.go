@@ -59,8 +59,6 @@ import (
 //	PUT    /v2/receipts/{receiptId}              {"clientId"?,"validUntil"?,"paymentMethod"?,"metadata"?,"status"?:"completed"} → receipt
 //	DELETE /v2/receipts/{receiptId}              → the receipt, cancelled
 //	POST   /v2/receipts/{receiptId}/stamp        {"clientId"?|"client"?,"paymentMethod"?,"use"?,"series"?} → the invoice it became
-//	GET    /pay/{token}                          the hosted payment link (shortURL): an HTML page; no auth
-//	POST   /pay/{token}                          the page's sandbox "pay" (sandbox processor only): the payment succeeds → 303 to the page
 //
 // A payment create takes clientId, or client (a new client, or {"id"} of one),
 // or email alone (the team's client with that email, created if none);
@@ -124,7 +122,8 @@ import (
 // A payment's status is requires_payment_method, requires_confirmation,
 // requires_action, processing, requires_capture, canceled or succeeded; the
 // processor moves it (the sandbox controls of NewGigstackSandbox, and the
-// hosted page's pay). Error codes: VALIDATION_ERROR 400 (413 for a body over
+// hosted page's pay). The hosted page of shortURL (<this API's base>/pay/<token>)
+// is pages.NewGigstack: a host mounts it at <base>/pay/ beside this handler. Error codes: VALIDATION_ERROR 400 (413 for a body over
 // 1 MiB), UNAUTHORIZED 401, FORBIDDEN 403, NOT_FOUND 404, METHOD_NOT_ALLOWED
 // 405, CONFLICT 409, EXPIRED 410, LIMIT_EXCEEDED 422, INTERNAL_ERROR 500.
 //
@@ -175,8 +174,6 @@ func NewGigstack(svc *paykit.Service) http.Handler {
 	g.handle(rt, "PUT /v2/receipts/{id}", g.updateReceipt)
 	g.handle(rt, "DELETE /v2/receipts/{id}", g.deleteReceipt)
 	g.handle(rt, "POST /v2/receipts/{id}/stamp", g.stampReceipt)
-	rt.mux.HandleFunc("GET /pay/{token}", g.payPage)
-	rt.mux.HandleFunc("POST /pay/{token}", g.payLink)
 	return rt
 }
 

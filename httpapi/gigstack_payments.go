@@ -276,6 +276,16 @@ type gigstackSummary struct {
 // millis renders t as epoch milliseconds.
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
+// linkBase is the base of the payment links the dialect writes: the host's
+// (paykit.WithPaymentLinkURL), else the URL of this API as the request came
+// to it.
+func (g *gigstack) linkBase(r *http.Request) string {
+	if b := g.svc.PaymentLinkURL(); b != "" {
+		return b
+	}
+	return mountBase(r)
+}
+
 // payLink is the absolute URL of a charge's hosted payment page.
 func payLink(base string, p *paykit.Payment) string {
 	return base + "/pay/" + p.Charge.LinkToken
@@ -376,7 +386,7 @@ func (g *gigstack) createPayment(c *gigstackCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return gsOK(gigstackPaymentOf(p, mountBase(c.r)), "Pago registrado correctamente")
+	return gsOK(gigstackPaymentOf(p, g.linkBase(c.r)), "Pago registrado correctamente")
 }
 
 // charge returns the acting team's charge with the wire ID id.
@@ -397,7 +407,7 @@ func (g *gigstack) getPayment(c *gigstackCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return gsOK(gigstackPaymentOf(p, mountBase(c.r)), "Payment retrieved successfully")
+	return gsOK(gigstackPaymentOf(p, g.linkBase(c.r)), "Payment retrieved successfully")
 }
 
 // listLimit reads a list's limit: 1 to 100, default 10.
@@ -477,7 +487,7 @@ func (g *gigstack) listPayments(c *gigstackCall) (int, any, error) {
 	if more {
 		ps = ps[:limit]
 	}
-	base := mountBase(c.r)
+	base := g.linkBase(c.r)
 	data := make([]gigstackSummary, len(ps))
 	for i, p := range ps {
 		data[i] = gigstackSummaryOf(p, base)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -617,34 +616,6 @@ func TestGigstack_PaymentStatuses(t *testing.T) {
 	require.Equal(t, 200, e.Move(id2, "requires_payment_method").Status)
 	require.Equal(t, 200, e.Move(id2, "canceled").Status)
 	require.Equal(t, int64(10000), e.Sales("master"))
-}
-
-// TestGigstack_PaymentLink: the hosted page of shortURL, and its sandbox pay.
-func TestGigstack_PaymentLink(t *testing.T) {
-	e := MustGigstack(t)
-	client := e.MustClient(mariaClient)
-	d := e.MustPayment(`{"clientId":"` + client + `","items":[{"name":"Consulting <b>","quantity":2,"total":750.5}]}`)
-	path := strings.TrimPrefix(str(t, d["shortURL"]), "http://example.com")
-	r := serve(e.Handler, "GET", path, "")
-	require.Equal(t, 200, r.Status)
-	require.Equal(t, "text/html; charset=utf-8", r.Header.Get("Content-Type"))
-	page := string(r.Body)
-	require.Contains(t, page, "1501.00 MXN")
-	require.Contains(t, page, "Consulting &lt;b&gt;")
-	require.Contains(t, page, "requires_payment_method")
-	require.Contains(t, page, "Pagar (sandbox)")
-
-	r = serve(e.Handler, "POST", path, "")
-	require.Equal(t, http.StatusSeeOther, r.Status)
-	require.Equal(t, "http://example.com"+path, r.Header.Get("Location"))
-	d = e.MustDo(200, "GET", "/v2/payments/"+str(t, d["id"]), "").Data(t)
-	require.Equal(t, `"succeeded"`, string(d["status"]))
-	require.Equal(t, int64(150100), e.Sales("master"))
-	page = string(serve(e.Handler, "GET", path, "").Body)
-	require.NotContains(t, page, "Pagar (sandbox)")
-	require.Contains(t, page, "Pagado")
-	require.Equal(t, 409, serve(e.Handler, "POST", path, "").Status)
-	require.Equal(t, 404, serve(e.Handler, "GET", "/gigstack/pay/nope", "").Status)
 }
 
 // TestGigstack_GigPayUnchanged: a tenant's gigstack payments are not GigPay's

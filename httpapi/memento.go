@@ -37,7 +37,7 @@ import (
 // that country (14155551212 under +1).
 //
 //	POST   /v1/requests              {"amount","currency","description"?,"image_url"?,"order"?,"recipient",
-//	                                  "terminal"?,"expires_in"?,"notify_url"?} → {"success":true,"id","created"}
+//	                                  "terminal"?,"expires_in"?,"notify_url"?} → {"success":true,"id","created","url"?}
 //	GET    /v1/requests/{id}         → request
 //	GET    /v1/requests/{id}/status  → {"id","status","expires"}
 //	DELETE /v1/requests/{id}         cancel a pending request → {"success":true,"id","status":"rejected","expires":<cancel time>}
@@ -45,8 +45,12 @@ import (
 // Shapes:
 //
 //	request: {"id","transaction_id"?,"amount","currency","description","image_url","status","order",
-//	          "created","updated","expires","reason"?}
+//	          "created","updated","expires","reason"?,"url"?}
 //	error:   {"success":false,"error":{"code","key","message"}}
+//
+// url, an extension, is the payer's link to the request's page (where they
+// pay or decline it) when the host serves one (paykit.WithRequestURL and the
+// pages package); without it the key is left out.
 //
 // A request's status is pending, paid or rejected; transaction_id appears once
 // it is paid, and reason (declined, expired or canceled) once it is rejected.
@@ -285,7 +289,8 @@ func mementoAmount(amount decimal.Decimal, currency string) decimal.Decimal {
 }
 
 // mementoRequest has exactly the keys of Memento's documented request, in its
-// order, plus reason once the request is rejected.
+// order, plus reason once the request is rejected, and url when the host
+// serves the payer's page.
 type mementoRequest struct {
 	ID            string     `json:"id"`
 	TransactionID string     `json:"transaction_id,omitempty"`
@@ -299,6 +304,13 @@ type mementoRequest struct {
 	Updated       int64      `json:"updated"`
 	Expires       int64      `json:"expires"`
 	Reason        string     `json:"reason,omitempty"`
+	URL           string     `json:"url,omitempty"`
+}
+
+func (m *memento) requestOf(r *paykit.Request) mementoRequest {
+	out := mementoRequestOf(r)
+	out.URL = m.svc.RequestLink(r)
+	return out
 }
 
 func mementoRequestOf(r *paykit.Request) mementoRequest {
@@ -321,7 +333,8 @@ func (m *memento) createRequest(w http.ResponseWriter, r *http.Request, t *payki
 		Success bool   `json:"success"`
 		ID      string `json:"id"`
 		Created int64  `json:"created"`
-	}{true, req.ID, req.CreatedAt.Unix()})
+		URL     string `json:"url,omitempty"`
+	}{true, req.ID, req.CreatedAt.Unix(), m.svc.RequestLink(req)})
 	return nil
 }
 
@@ -330,7 +343,7 @@ func (m *memento) findRequest(w http.ResponseWriter, r *http.Request, t *paykit.
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, mementoRequestOf(req))
+	writeJSON(w, http.StatusOK, m.requestOf(req))
 	return nil
 }
 

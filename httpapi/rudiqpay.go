@@ -51,13 +51,18 @@ import (
 //	payment: {"id","external_id","node_id","chain_id","network_id","wallet_id","member_id","member","currency_id",
 //	          "currency","price","paid_price","payment_method","payment_group","payment_address",
 //	          "items":[{"name","price","external_id"}],"metadata","expires_at","retry","retry_count","client_ip",
-//	          "status","deal_id","transaction_hash","failure_reason","access_token","created_at","updated_at"}
+//	          "status","deal_id","transaction_hash","failure_reason","access_token","created_at","updated_at",
+//	          "widget_url"?}
 //	log:     {"id","payment_id","event_type","message","actor_type","status","transaction_hash","created_at"}
 //	widget:  {"payment_id","external_id","node_id","network_id" (the chain id, a number),"deal_id","price" (paid_price),
 //	          "price_decimals","payment_address","diamond_address","currency","token_address",
 //	          "contract":{"abi":[...],"function_name":"deposit","arguments":["<deal id>","<amount in base units>"]},
 //	          "status","expires_at"}
 //	error:   {"error":{"code","message","fields"?:{"field":"message"}}}
+//
+// widget_url, an extension, is the payer's widget page of the payment (the
+// access token in its query) when the host serves it (paykit.WithWidgetURL
+// and the pages package); without it the key is left out.
 //
 // A payment's status is pending, processing, completed, cancelling, cancelled,
 // expired or failed (docs/decisions.md); a log's event_type is created,
@@ -247,7 +252,7 @@ func (q *rudiqPay) createPayment(w http.ResponseWriter, r *http.Request, a payki
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, rudiqPayPaymentOf(p), nil
+	return http.StatusCreated, q.paymentOf(p), nil
 }
 
 func (q *rudiqPay) listPayments(w http.ResponseWriter, r *http.Request, a paykit.NodeAccess) (int, any, error) {
@@ -265,7 +270,7 @@ func (q *rudiqPay) listPayments(w http.ResponseWriter, r *http.Request, a paykit
 	}
 	items := make([]rudiqPayPayment, len(ps))
 	for i, p := range ps {
-		items[i] = rudiqPayPaymentOf(p)
+		items[i] = q.paymentOf(p)
 	}
 	return http.StatusOK, rudiqPayList[rudiqPayPayment]{Items: items, Page: page, PerPage: perPage, Total: total}, nil
 }
@@ -276,7 +281,7 @@ func (q *rudiqPay) getPayment(w http.ResponseWriter, r *http.Request, a paykit.N
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, rudiqPayPaymentOf(p), nil
+	return http.StatusOK, q.paymentOf(p), nil
 }
 
 func (q *rudiqPay) cancelPayment(w http.ResponseWriter, r *http.Request, a paykit.NodeAccess) (int, any, error) {
@@ -297,7 +302,7 @@ func (q *rudiqPay) retrySend(w http.ResponseWriter, r *http.Request, a paykit.No
 	} else if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, rudiqPayPaymentOf(p), nil
+	return http.StatusOK, q.paymentOf(p), nil
 }
 
 func (q *rudiqPay) listLogs(w http.ResponseWriter, r *http.Request, a paykit.NodeAccess) (int, any, error) {
@@ -401,6 +406,7 @@ type rudiqPayPayment struct {
 	AccessToken     string            `json:"access_token"`
 	CreatedAt       string            `json:"created_at"`
 	UpdatedAt       string            `json:"updated_at"`
+	WidgetURL       string            `json:"widget_url,omitempty"`
 }
 
 type rudiqPayItemOut struct {
@@ -411,6 +417,14 @@ type rudiqPayItemOut struct {
 
 // rudiqPayTime writes t in UTC, RFC 3339 with the fraction it has.
 func rudiqPayTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// paymentOf is the payment object of the routes: with widget_url when the
+// host serves the widget page.
+func (q *rudiqPay) paymentOf(p *paykit.Web3Payment) rudiqPayPayment {
+	out := rudiqPayPaymentOf(p)
+	out.WidgetURL = q.svc.WidgetLink(p)
+	return out
+}
 
 func rudiqPayPaymentOf(p *paykit.Web3Payment) rudiqPayPayment {
 	out := rudiqPayPayment{ID: p.ID, ExternalID: p.ExternalID, NodeID: p.NodeID, ChainID: nullable(p.ChainID),

@@ -207,7 +207,7 @@ func TestGigapay_InvoiceAppLink(t *testing.T) {
 		u, err := url.Parse(app)
 		require.NoError(t, err)
 		r := d.mustDo(200, "GET", u.RequestURI(), "")
-		require.Contains(t, string(r.Body), "1379.91")
+		require.Contains(t, string(r.Body), "1,379.91 SEK")
 		require.Contains(t, string(r.Body), inv["ocr_number"].(string))
 		d.mustDo(404, "GET", "/i/1/?token=nope", "")
 		d.mustDo(404, "GET", "/i/1/", "")

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +56,7 @@ func mustDemo(tb testing.TB, opts ...func(*options)) *demoServer {
 	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
 	mock := clock.NewMock()
 	mock.Set(epoch)
-	o := options{demo: true, demoKey: "demo", walletEnv: "stage"}
+	o := options{demo: true, demoKey: "demo"}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -159,4 +162,31 @@ func TestDemoServer_Wiring(t *testing.T) {
 	d.mustDo(200, "GET", "/gigpay/api/v1/accounts/"+demoBusinessAccount, "", "Authorization", "Bearer demo")
 	d.mustDo(200, "GET", "/gigapay/v2/payouts/", "", "Authorization", "Token demo", "Integration-ID", "demo")
 	d.mustDo(200, "GET", "/webhooks/events", "", "Authorization", "Bearer demo")
+}
+
+// formPattern finds a page's form: its id, action and token.
+var formPattern = regexp.MustCompile(`<form method="post" action="([^"]*)" id="([^"]*)"[^>]*>\s*<input type="hidden" name="csrf" value="([^"]*)">`)
+
+// submit opens the page at link (an absolute URL under the server's public
+// URL: its path and query are asked of this server), posts its form formID
+// with its token and the fields given as name, value pairs, as a browser
+// does, and returns the page the browser ends at (it follows the redirect
+// after a post).
+func (d *demoServer) submit(link, formID string, fields ...string) response {
+	d.tb.Helper()
+	u, err := url.Parse(link)
+	require.NoError(d.tb, err)
+	page := d.mustDo(200, "GET", u.RequestURI(), "")
+	for _, m := range formPattern.FindAllStringSubmatch(string(page.Body), -1) {
+		if m[2] != formID {
+			continue
+		}
+		form := url.Values{"csrf": {html.UnescapeString(m[3])}}
+		for i := 0; i+1 < len(fields); i += 2 {
+			form.Set(fields[i], fields[i+1])
+		}
+		return d.do("POST", html.UnescapeString(m[1]), form.Encode(), "Content-Type", "application/x-www-form-urlencoded")
+	}
+	d.tb.Fatalf("no form %s on %s:\n%s", formID, link, page.Body)
+	return response{}
 }

@@ -8,7 +8,11 @@
 //	/webhooks/  events, webhook endpoints, delivery log  (Authorization: Bearer <key>)
 //	/sandbox/   what outside parties do: /sandbox/ (GigPay's rail), /sandbox/gigapay/, /sandbox/memento/,
 //	            /sandbox/gigstack/, /sandbox/rudiqpay/ (the payer's wallet and the miners)
-//	/i/{id}/    a Gigapay invoice's app link (under -public-url, by default http://<-addr>)
+//	/wallet/ /r/ /i/ /e/ /gigstack/pay/ /widget/
+//	            the pages the links in API responses open, all under -public-url (by default http://<-addr>):
+//	            GigPay wallet links, Memento requests, Gigapay invoices and invitations, gigstack payment
+//	            links, RudiqPay widgets (pages.go)
+//	/console/   the operator console of a tenant (log in with its API key)
 //	/admin/     the tenant admin API, with -admin-key only (Authorization: Bearer <-admin-key>)
 //
 //	go run ./examples/server -demo
@@ -96,8 +100,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	var o options
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo tenant, API key and funded accounts (idempotent)")
 	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
-	fs.StringVar(&o.walletEnv, "wallet-env", "stage", `GigPay wallet link environment ("" for production)`)
-	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out such as a Gigapay invoice's app page (default http://<-addr>)")
+	fs.StringVar(&o.walletEnv, "wallet-env", "", `GigPay wallet links on GigPay's hosts, in this environment ("stage"; "" for production); by default they open this server's wallet pages`)
+	fs.StringVar(&o.publicURL, "public-url", "", "base URL clients reach the server at, for the links it hands out (wallet, request, invoice, invitation, payment link, widget), which open its pages (default http://<-addr>)")
 	fs.DurationVar(&o.retention, "retention", paykit.DefaultRetention, "how long finished webhook deliveries and events are kept (0: forever)")
 	fs.BoolVar(&o.allowPrivateWebhooks, "allow-private-webhooks", false, "let webhooks and callbacks go to loopback and private addresses, for receivers on this machine or network (refused by default)")
 	var limits httpapi.ServerLimits
@@ -109,6 +113,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	fs.Visit(func(f *flag.Flag) { o.vendorWallet = o.vendorWallet || f.Name == "wallet-env" })
 	if *keyFile == "" {
 		*keyFile = *dbPath + ".key"
 	}
@@ -188,11 +193,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 type options struct {
 	demo      bool   // seed the demo tenant
 	demoKey   string // the demo tenant's API key
-	walletEnv string // GigPay wallet link environment
+	walletEnv string // GigPay wallet link environment, with vendorWallet
+	// vendorWallet gives GigPay's own wallet links (-wallet-env given)
+	// instead of this server's wallet pages.
+	vendorWallet bool
 	// wrapStore, when set, decorates the Store the Service runs on (the
 	// tests count its queries with it).
 	wrapStore  func(paykit.Store) paykit.Store
-	publicURL  string // where clients reach the server, for the links it hands out; "": http://<defaultAddr>
+	publicURL  string // where clients reach the server, for the links it hands out and the pages they open; "": http://<defaultAddr>
 	sealingKey []byte // seals the secrets the Service keeps (paykit.WithSealingKey); nil keeps them in the clear
 	// allowPrivateWebhooks lets deliveries go to loopback and private
 	// addresses (paykit.WithPrivateDestinations), for local receivers.
@@ -241,8 +249,9 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	if o.publicURL == "" {
 		o.publicURL = publicURLOf(defaultAddr)
 	}
-	opts := []paykit.Option{paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithWalletEnv(o.walletEnv),
-		paykit.WithInvoiceAppURL(o.publicURL), paykit.WithExchangeRates(demoRates)}
+	o.publicURL = strings.TrimRight(o.publicURL, "/")
+	opts := append([]paykit.Option{paykit.WithClock(clk), paykit.WithLogger(logger), paykit.WithExchangeRates(demoRates)},
+		linkOptions(o)...)
 	if o.sealingKey != nil {
 		opts = append(opts, paykit.WithSealingKey(o.sealingKey))
 	}
@@ -257,7 +266,7 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 	}
 	svc := paykit.New(db, opts...)
 	mux := http.NewServeMux()
-	mux.Handle("GET /i/{id}/", invoicePage(svc, logger)) // Gigapay invoices' app links
+	mountPages(mux, svc, logger, o) // the pages the links open (pages.go)
 	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(svc)))
 	mux.Handle("/gigapay/", http.StripPrefix("/gigapay", httpapi.NewGigapay(svc)))
 	mux.Handle("/memento/", http.StripPrefix("/memento", httpapi.NewMemento(svc)))
@@ -282,6 +291,8 @@ func wire(ctx context.Context, db paykit.Store, clk clock.Clock, logger *slog.Lo
 			`{"name":"RudiqPay","baseUrl":"/rudiqpay","example":"POST /rudiqpay/api/v1/payments"},`+
 			`{"name":"Events and webhooks","baseUrl":"/webhooks","example":"GET /webhooks/events"},`+
 			`{"name":"Sandbox controls","baseUrl":"/sandbox","example":"POST /sandbox/payments/{id}/complete"}],`+
+			`"pages":{"console":"/console/","wallet":"/wallet/","requests":"/r/","invoices":"/i/","invitations":"/e/",`+
+			`"paymentLinks":"/gigstack/pay/","widgets":"/widget/"},`+
 			`"rudiqpay":{"node_id":"`+demoRudiqNode+`","network_id":"`+demoRudiqNetwork+`","currency_id":"`+demoRudiqCurrency+`"}}`+"\n")
 	})
 	if err := seedRudiqPayRegistries(ctx, svc); err != nil {
