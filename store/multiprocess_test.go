@@ -37,7 +37,7 @@ var (
 
 // mpFunding is the share of what the callers will ask of the token sources
 // that the sources hold: the last creates find the funds short.
-const mpFunding = 0.85
+const mpFunding = 0.7
 
 // TestMultiProcess is the multi-process proof: several OS processes
 // (this test binary run again as workers, multiprocess_worker_test.go), each
