@@ -87,7 +87,7 @@ type mpWork struct {
 	Payouts                             []string            // client ids
 	Expected                            map[string]int      // errors the workload makes, by kind
 	Unexpected                          []string
-	Retries                             uint64 // InTx runs again so far (store.DB.Retries)
+	Retries                             uint64 // InTx runs again so far (store.RetriesOf)
 }
 
 // mpContest is what the processes race on: each token is accepted by the
@@ -193,7 +193,7 @@ func (w *mpWorker) work(ctx context.Context) *mpWork {
 	callers.Wait()
 	close(stop)
 	sweeper.Wait()
-	w.out.Retries = w.db.Retries()
+	w.out.Retries = store.RetriesOf(w.db)
 	return w.out
 }
 
@@ -423,6 +423,6 @@ func (w *mpWorker) runDue(ctx context.Context) *mpRun {
 			break
 		}
 	}
-	r.Retries = w.db.Retries()
+	r.Retries = store.RetriesOf(w.db)
 	return r
 }
