@@ -90,11 +90,23 @@ func write[T any](ctx context.Context, s *Service, tenantID, op string, input an
 			CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
 		// A nested transaction is a savepoint: a domain error undoes fn's writes
 		// but keeps the record of the error.
-		ferr := tx.InTx(ctx, func(tx Tx) error {
+		run := func(tx Tx) error {
 			var err error
 			out, err = fn(tx, now)
 			return err
-		})
+		}
+		ferr := tx.InTx(ctx, run)
+		if ErrorCode(ferr) == ECONFLICT {
+			// On a store that several processes share, an insert may have
+			// found its key taken by a transaction that committed after fn
+			// read it free: a system account, the open invoice, an inline
+			// employee made by two requests at once. That is no outcome of
+			// this request, and must not be recorded as one (the store reruns
+			// a failed fn for it, but this one returns nil). fn runs once more,
+			// in a new savepoint, and reads what that transaction committed; a
+			// conflict of the request itself comes again, and is recorded.
+			ferr = tx.InTx(ctx, run)
+		}
 		var perr *Error
 		switch {
 		case ferr == nil:

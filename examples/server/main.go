@@ -1,4 +1,5 @@
-// Command server is paykit's example server, on a SQLite file:
+// Command server is paykit's example server, on a SQLite file or, with
+// -db postgres://…, on a PostgreSQL database that several servers may share:
 //
 //	/gigpay/    GigPay payment tokens and payments      (Authorization: Bearer <key>)
 //	/gigapay/   Gigapay v2 payouts                       (Authorization: Token <key> + Integration-ID)
@@ -35,7 +36,9 @@
 // Secrets the Service must keep usable (the merchants' signing keys, which
 // are API keys) are sealed with a key kept beside the database, in
 // <db>.key (created on first start; -sealing-key-file names another), so the
-// database alone gives them away to no one. The gigstack master team, its
+// database alone gives them away to no one. On PostgreSQL -sealing-key-file
+// is required: every server sharing the database must open what the others
+// sealed, so they share one key file, which a default would not make them do. The gigstack master team, its
 // teams and clients are seeded too (gigstack.go), and RudiqPay's node tree and
 // the shop's integration key "demo-shop"; the sandbox chain's network, USDT and
 // contract are registered with or without -demo (rudiqpay.go).
@@ -53,6 +56,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -96,7 +100,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
-	dbPath := fs.String("db", "paykit.db", "SQLite database file")
+	dbPath := fs.String("db", "paykit.db", "SQLite database file, or the postgres:// URL of a PostgreSQL database that several servers may share")
 	var o options
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo tenant, API key and funded accounts (idempotent)")
 	fs.StringVar(&o.demoKey, "demo-key", "demo", "API key of the demo tenant (with -demo)")
@@ -109,12 +113,19 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.IntVar(&limits.MaxConns, "max-conns", 0, "open connections at most (default 1024, fewer under a low open-file limit)")
 	fs.IntVar(&limits.MaxConcurrent, "max-requests", httpapi.DefaultServerLimits.MaxConcurrent, "requests handled at once at most, once their bodies have arrived")
 	fs.StringVar(&o.adminKey, "admin-key", "", "serve the tenant admin API at /admin to requests with Authorization: Bearer <this key> (off when empty)")
-	keyFile := fs.String("sealing-key-file", "", "file of the key that seals stored secrets, created if missing (default <db>.key)")
+	keyFile := fs.String("sealing-key-file", "", "file of the key that seals stored secrets, created if missing (default <db>.key; required with a postgres:// -db)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	fs.Visit(func(f *flag.Flag) { o.vendorWallet = o.vendorWallet || f.Name == "wallet-env" })
-	if *keyFile == "" {
+	kind, dbName := "sqlite", *dbPath
+	if u, ok := postgresURL(*dbPath); ok {
+		// Logged without its password.
+		kind, dbName = "postgres", u.Redacted()
+		if *keyFile == "" {
+			return errors.New("-db is a PostgreSQL URL: give -sealing-key-file too, the same key file for every server sharing the database (each must open the secrets the others sealed)")
+		}
+	} else if *keyFile == "" {
 		*keyFile = *dbPath + ".key"
 	}
 	if o.retention == 0 {
@@ -164,7 +175,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	l := srv.Limits()
-	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "db", *dbPath, "max_conns", l.MaxConns,
+	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "store", kind, "db", dbName, "max_conns", l.MaxConns,
 		"max_requests", l.MaxConcurrent, "read_timeout", l.ReadTimeout, "write_timeout", l.WriteTimeout, "idle_timeout", l.IdleTimeout)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -186,6 +197,20 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		err = nil
 	}
 	return err
+}
+
+// postgresURL returns db parsed when it is a PostgreSQL URL, which store.Open
+// opens on PostgreSQL; anything else is a SQLite file.
+func postgresURL(db string) (*url.URL, bool) {
+	if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+		return nil, false
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		// store.Open says what is wrong with it; log nothing of it.
+		return &url.URL{Scheme: "postgres", Host: "?"}, true
+	}
+	return u, true
 }
 
 // options are the example server's settings that shape the Service and the
