@@ -90,6 +90,13 @@ func (s *Sim) setUp(ctx context.Context, confirmations uint64) error {
 	if s.Escrow, deploys[0], err = evm.DeployEscrow(ctx, client, s.Gateway, crypto.PubkeyToAddress(s.Gateway.PublicKey)); err != nil {
 		return err
 	}
+	// The pool promotes a sent transaction in the background, and until it
+	// has, the account's pending nonce does not count it: a second send at
+	// once could take the same nonce ("replacement transaction underpriced",
+	// seen on a loaded machine). Wait for the pool to count the first.
+	if err := awaitNonce(ctx, client, crypto.PubkeyToAddress(s.Gateway.PublicKey), deploys[0].Nonce()+1); err != nil {
+		return err
+	}
 	if s.Token, deploys[1], err = evm.DeployTestUSDT(ctx, client, s.Gateway); err != nil {
 		return err
 	}
@@ -111,6 +118,21 @@ func (s *Sim) setUp(ctx context.Context, confirmations uint64) error {
 	s.Chain, err = evm.New(ctx, client, evm.Config{Contract: s.Escrow.Hex(), Key: s.Gateway,
 		Confirmations: confirmations, FromBlock: 1})
 	return err
+}
+
+// awaitNonce returns once the pool's pending nonce of addr is at least n.
+func awaitNonce(ctx context.Context, client simulated.Client, addr common.Address, n uint64) error {
+	for {
+		got, err := client.PendingNonceAt(ctx, addr)
+		if err != nil || got >= n {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond): // the pool's own goroutine, not a clock, is awaited
+		}
+	}
 }
 
 // Close stops the simulated chain.
