@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/paykit/paykit/httpapi"
+)
+
+// overHTTP creates n tokens, then accepts them, through the GigPay API: the
+// dialect mounted on a mux behind httpapi.NewServer (the example server's
+// limits, but as many requests at once as there are callers), on a loopback
+// port, and c clients on keep-alive connections, one each. Beside service at
+// the same c, it tells what the HTTP layer costs: JSON, routing, auth, the
+// dialect's checks and the server's limits.
+func overHTTP(t *target, name string, n, c int) (create, accept result) {
+	b := newBench(t, name, n)
+	defer b.close()
+	ctx := context.Background()
+	key, err := b.svc.CreateAPIKey(ctx, b.tenant.ID, "")
+	check(err)
+	mux := http.NewServeMux()
+	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(b.svc)))
+	limits := httpapi.DefaultServerLimits
+	limits.MaxConcurrent = max(limits.MaxConcurrent, c)
+	srv := httpapi.NewServer(mux, limits)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	go srv.Serve(ln)
+	defer srv.Shutdown(ctx)
+	cl := &client{base: "http://" + ln.Addr().String() + "/gigpay/api/v1", key: key,
+		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}}}
+
+	tokens := make([]string, n)
+	create = run("CreateToken (HTTP)", n, c, func(i int) error {
+		var out struct{ Token string }
+		err := cl.post("/payment-tokens", map[string]any{"assetType": "usd", "sourceAccountId": b.src.ID,
+			"amount": json.Number("1"), "memo": "bench"}, &out)
+		tokens[i] = out.Token
+		return err
+	})
+	accept = run("AcceptToken (HTTP)", n, c, func(i int) error {
+		return cl.post("/payment-tokens/"+tokens[i]+"/accept", map[string]any{"destinationAccountId": b.dst.ID}, nil)
+	})
+	return create, accept
+}
+
+// client posts JSON to one API with a bearer key.
+type client struct {
+	base, key string
+	http      *http.Client
+}
+
+// post sends in as JSON to path and decodes a 2xx answer into out, if given.
+func (c *client) post(path string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodPost, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("POST %s: %s: %s", path, res.Status, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
