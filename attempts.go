@@ -103,48 +103,58 @@ func (s *Service) deliverWebhooks(ctx context.Context) (int, error) {
 func (s *Service) perLane() int { return (s.webhooks.concurrency + 3) / 4 }
 
 // deliverLane claims and attempts the lane's deliveries due at now, perLane at
-// a time, until none is left or an attempt fails.
+// a time, until none is left or an attempt fails. Each batch's outcomes are
+// recorded in one transaction, which also claims the next batch.
 func (s *Service) deliverLane(ctx context.Context, lane DeliveryLane, now time.Time) error {
-	per := s.perLane()
-	for {
-		ds, err := inTx(ctx, s.store, func(tx Tx) ([]*Delivery, error) {
-			return tx.ClaimDeliveries(ctx, lane, now, s.now().Add(s.webhooks.timeout+leaseMargin), per)
-		})
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		// A lane is one endpoint, or callbacks, which have none.
-		var ep *Endpoint
-		if id := ds[0].EndpointID; id != "" {
-			if ep, err = s.store.FindEndpointByID(ctx, lane.TenantID, id); ErrorCode(err) == ENOTFOUND || (err == nil && !ep.Enabled) {
-				// Deleted, renamed or disabled since the claim: its deliveries
-				// went with it, follow it (retried when the lease ends), or
-				// were failed.
-				return nil
-			} else if err != nil {
-				return err
-			}
-		}
-		var (
-			wg   sync.WaitGroup
-			ok   = make([]bool, len(ds))
-			errs = make([]error, len(ds))
-		)
-		for i, d := range ds {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ok[i], errs[i] = s.attempt(ctx, d, ep)
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
-		if len(ds) < per || slices.Contains(ok, false) {
-			return nil
+	ds, err := inTx(ctx, s.store, func(tx Tx) ([]*Delivery, error) { return s.claim(ctx, tx, lane, now) })
+	for err == nil && len(ds) > 0 {
+		ds, err = s.attemptBatch(ctx, lane, now, ds)
+	}
+	return err
+}
+
+// claim leases the next perLane deliveries of the lane due at now.
+func (s *Service) claim(ctx context.Context, tx Tx, lane DeliveryLane, now time.Time) ([]*Delivery, error) {
+	return tx.ClaimDeliveries(ctx, lane, now, s.now().Add(s.webhooks.timeout+leaseMargin), s.perLane())
+}
+
+// attemptBatch attempts the claimed deliveries ds of the lane at once, records
+// every attempt made, and returns the lane's next batch, claimed in the same
+// transaction, unless ds was its last or an attempt failed.
+func (s *Service) attemptBatch(ctx context.Context, lane DeliveryLane, now time.Time, ds []*Delivery) ([]*Delivery, error) {
+	// A lane is one endpoint, or callbacks, which have none.
+	var ep *Endpoint
+	if id := ds[0].EndpointID; id != "" {
+		var err error
+		if ep, err = s.store.FindEndpointByID(ctx, lane.TenantID, id); ErrorCode(err) == ENOTFOUND || (err == nil && !ep.Enabled) {
+			// Deleted, renamed or disabled since the claim: its deliveries
+			// went with it, follow it (retried when the lease ends), or
+			// were failed.
+			return nil, nil
+		} else if err != nil {
+			return nil, err
 		}
 	}
+	var (
+		wg      sync.WaitGroup
+		results = make([]*attemptResult, len(ds))
+		errs    = make([]error, len(ds)+1)
+	)
+	for i, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.attempt(ctx, d, ep)
+		}()
+	}
+	wg.Wait()
+	more := len(ds) == s.perLane() && ctx.Err() == nil && !slices.ContainsFunc(results, func(r *attemptResult) bool {
+		return r == nil || !r.ok
+	})
+	// A finished exchange is recorded even if ctx ends meanwhile.
+	var next []*Delivery
+	next, errs[len(ds)] = s.recordAttempts(context.WithoutCancel(ctx), lane, now, ds, ep, results, more)
+	return next, errors.Join(errs...)
 }
 
 // attemptResult is the outcome of one POST.
@@ -171,13 +181,13 @@ func (r *attemptResult) failure() string {
 }
 
 // attempt posts a claimed delivery once, to its endpoint ep (nil for a
-// callback), and records the outcome. It reports whether the attempt
-// succeeded.
-func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (bool, error) {
+// callback), and returns the outcome, or nil and an error when there was no
+// attempt to record.
+func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (*attemptResult, error) {
 	select {
 	case s.webhooks.sem <- struct{}{}:
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return nil, ctx.Err()
 	}
 	defer func() { <-s.webhooks.sem }()
 
@@ -186,16 +196,15 @@ func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (bool,
 		// A mistake of this process's setup, not of the receiver: this is no
 		// attempt. The lease runs out and another process, or this one once
 		// the scheme is registered, delivers it.
-		return false, fmt.Errorf("deliver %s: %w", d.ID, errUnregistered(d.Scheme))
+		return nil, fmt.Errorf("deliver %s: %w", d.ID, errUnregistered(d.Scheme))
 	}
 	res := s.send(ctx, d, ep, ws)
 	if res.err != "" && ctx.Err() != nil {
 		// Interrupted by a shutdown, not failed by the receiver: this is no
 		// attempt. The lease runs out and the delivery is retried.
-		return false, ctx.Err()
+		return nil, ctx.Err()
 	}
-	// A finished exchange is recorded even if ctx ends meanwhile.
-	return res.ok, s.recordAttempt(context.WithoutCancel(ctx), d, ep, res)
+	return &res, nil
 }
 
 // send posts d to its endpoint ep (nil for a callback), signed in ws at the
@@ -279,60 +288,103 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint, ws *Webho
 	return res
 }
 
-// recordAttempt stores the outcome of an attempt of the claimed delivery and
-// schedules what follows: nothing after a success, the next retry after a
-// failure, or the end of the delivery when the schedule is spent or the
+// recordAttempts stores, in one transaction, the outcome of each attempt of
+// the claimed deliveries sent to sentTo (nil for callbacks), results[i] being
+// claimed[i]'s (nil: no attempt), and claims the lane's next batch when more is
+// set.
+func (s *Service) recordAttempts(ctx context.Context, lane DeliveryLane, now time.Time, claimed []*Delivery, sentTo *Endpoint,
+	results []*attemptResult, more bool) ([]*Delivery, error) {
+	if !more && !slices.ContainsFunc(results, func(r *attemptResult) bool { return r != nil }) {
+		return nil, nil
+	}
+	return inTx(ctx, s.store, func(tx Tx) ([]*Delivery, error) {
+		if err := s.record(ctx, tx, claimed, sentTo, results); err != nil || !more {
+			return nil, err
+		}
+		return s.claim(ctx, tx, lane, now)
+	})
+}
+
+// record stores the outcome of each attempt of the claimed deliveries and
+// schedules what follows each: nothing after a success, the next retry after
+// a failure, or the end of the delivery when the schedule is spent or the
 // receiver said 410 Gone. It also keeps the endpoint's failure streak.
-func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *Endpoint, res attemptResult) error {
-	return s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now()
-		d, err := tx.FindDeliveryByID(ctx, claimed.TenantID, claimed.ID)
+func (s *Service) record(ctx context.Context, tx Tx, claimed []*Delivery, sentTo *Endpoint, results []*attemptResult) error {
+	now := s.now()
+	var (
+		endpointID string
+		track      []*attemptResult
+	)
+	for i, c := range claimed {
+		res := results[i]
+		if res == nil {
+			continue
+		}
+		d, err := tx.FindDeliveryByID(ctx, c.TenantID, c.ID)
 		if ErrorCode(err) == ENOTFOUND {
-			return nil // deleted with its endpoint meanwhile
+			continue // deleted with its endpoint meanwhile
 		} else if err != nil {
 			return err
 		}
-		d.Attempts++
-		d.Tries++
-		a := &DeliveryAttempt{DeliveryID: d.ID, TenantID: d.TenantID, N: d.Attempts, URL: res.url, At: res.at,
-			StatusCode: res.status, Response: res.response, Error: res.failure(), Duration: res.duration, Succeeded: res.ok}
-		if err := tx.CreateDeliveryAttempt(ctx, a); err != nil {
+		a, err := s.applyAttempt(d, res, now)
+		if err != nil {
 			return err
 		}
-		gone := res.status == http.StatusGone
-		schedule := s.retrySchedule(d.Scheme)
-		d.LastAttemptAt, d.LastStatusCode, d.LastError, d.LeaseUntil, d.UpdatedAt = &res.at, res.status, a.Error, nil, now
-		switch {
-		case res.ok:
-			if err := moveDelivery(d, DeliveryStatusSucceeded); err != nil {
-				return err
-			}
-			d.NextAttemptAt = nil
-		case d.Status != DeliveryStatusPending:
-			// Failed meanwhile, when its endpoint was disabled.
-		case gone || d.Tries >= len(schedule):
-			if err := moveDelivery(d, DeliveryStatusFailed); err != nil {
-				return err
-			}
-			d.NextAttemptAt = nil
-		default:
-			next := res.at.Add(schedule[d.Tries])
-			d.NextAttemptAt = &next
+		if err := tx.CreateDeliveryAttempt(ctx, a); err != nil {
+			return err
 		}
 		if err := tx.UpdateDelivery(ctx, d); err != nil {
 			return err
 		}
 		// A success changes the endpoint only when it ends a failure streak;
 		// one that began after sentTo was read ends at the next success.
-		if d.EndpointID == "" || (res.ok && sentTo.FailingSince == nil) {
-			return nil
+		if d.EndpointID != "" && (!res.ok || sentTo.FailingSince != nil) {
+			endpointID = d.EndpointID
+			track = append(track, res)
 		}
-		ep, err := tx.FindEndpointByID(ctx, d.TenantID, d.EndpointID)
-		if err != nil {
+	}
+	if len(track) == 0 {
+		return nil
+	}
+	ep, err := tx.FindEndpointByID(ctx, claimed[0].TenantID, endpointID)
+	if err != nil {
+		return err
+	}
+	for _, res := range track {
+		if err := s.trackEndpoint(ctx, tx, now, ep, *res, res.status == http.StatusGone); err != nil {
 			return err
 		}
-		return s.trackEndpoint(ctx, tx, now, ep, res, gone)
-	})
+	}
+	return nil
+}
+
+// applyAttempt counts the attempt res of d, as it is stored now, moves d to
+// what follows it, and returns the attempt to record.
+func (s *Service) applyAttempt(d *Delivery, res *attemptResult, now time.Time) (*DeliveryAttempt, error) {
+	d.Attempts++
+	d.Tries++
+	a := &DeliveryAttempt{DeliveryID: d.ID, TenantID: d.TenantID, N: d.Attempts, URL: res.url, At: res.at,
+		StatusCode: res.status, Response: res.response, Error: res.failure(), Duration: res.duration, Succeeded: res.ok}
+	schedule := s.retrySchedule(d.Scheme)
+	d.LastAttemptAt, d.LastStatusCode, d.LastError, d.LeaseUntil, d.UpdatedAt = &res.at, res.status, a.Error, nil, now
+	switch {
+	case res.ok:
+		if err := moveDelivery(d, DeliveryStatusSucceeded); err != nil {
+			return nil, err
+		}
+		d.NextAttemptAt = nil
+	case d.Status != DeliveryStatusPending:
+		// Failed meanwhile, when its endpoint was disabled.
+	case res.status == http.StatusGone || d.Tries >= len(schedule):
+		if err := moveDelivery(d, DeliveryStatusFailed); err != nil {
+			return nil, err
+		}
+		d.NextAttemptAt = nil
+	default:
+		next := res.at.Add(schedule[d.Tries])
+		d.NextAttemptAt = &next
+	}
+	return a, nil
 }
 
 // trackEndpoint keeps ep's failure streak after an attempt, and disables ep

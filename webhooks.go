@@ -408,6 +408,12 @@ type WebhookTx interface {
 	// CreateDelivery inserts d. Returns ECONFLICT when its ID is taken, or when
 	// its endpoint already has a delivery of its event.
 	CreateDelivery(ctx context.Context, d *Delivery) error
+	// CreateDeliveries inserts ds, in as few statements as it can, skipping
+	// each one whose ID is taken or whose endpoint already has a delivery of
+	// its event, and returns how many it inserted. It is CreateDelivery for
+	// many deliveries at once, where a taken key is no error (the fan-out's
+	// case).
+	CreateDeliveries(ctx context.Context, ds []*Delivery) (int, error)
 	// UpdateDelivery writes d's Status, Attempts, Tries, NextAttemptAt,
 	// LastAttemptAt, LastStatusCode, LastError, LeaseUntil and UpdatedAt.
 	// Returns ENOTFOUND.

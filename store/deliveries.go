@@ -81,6 +81,43 @@ func (t *tx) CreateDelivery(ctx context.Context, d *paykit.Delivery) error {
 		d.LastError, microsPtr(d.LeaseUntil), micros(d.CreatedAt), micros(d.UpdatedAt), laneHost(d.URL))
 }
 
+// deliveryChunk bounds the rows of one multi-row statement: few statement
+// texts to prepare (one per size up to it), and far below either database's
+// limit of parameters.
+const deliveryChunk = 32
+
+func (t *tx) CreateDeliveries(ctx context.Context, ds []*paykit.Delivery) (int, error) {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	inserted := 0
+	for len(ds) > 0 {
+		chunk := ds[:min(len(ds), deliveryChunk)]
+		ds = ds[len(chunk):]
+		args := make([]any, 0, 20*len(chunk))
+		for _, d := range chunk {
+			var endpointID *string
+			if d.EndpointID != "" {
+				endpointID = &d.EndpointID
+			}
+			args = append(args, d.ID, d.TenantID, d.EventID, d.EventType, endpointID, d.URL, string(d.Scheme), d.Secret,
+				string(d.Body), string(d.Status), d.Attempts, d.Tries, microsPtr(d.NextAttemptAt), microsPtr(d.LastAttemptAt),
+				d.LastStatusCode, d.LastError, microsPtr(d.LeaseUntil), micros(d.CreatedAt), micros(d.UpdatedAt), laneHost(d.URL))
+		}
+		res, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`, host) VALUES `+
+			row+strings.Repeat(", "+row, len(chunk)-1)+` ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return inserted, fmt.Errorf("create deliveries: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return inserted, fmt.Errorf("create deliveries: %w", err)
+		}
+		if inserted += int(n); int(n) < len(chunk) {
+			t.state.conflicted = true
+		}
+	}
+	return inserted, nil
+}
+
 func (t *view) FindDeliveryByID(ctx context.Context, tenantID, id string) (*paykit.Delivery, error) {
 	var r deliveryRow
 	if err := t.get(ctx, &r, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
