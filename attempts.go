@@ -311,26 +311,27 @@ func (s *Service) recordAttempts(ctx context.Context, lane DeliveryLane, now tim
 // receiver said 410 Gone. It also keeps the endpoint's failure streak.
 func (s *Service) record(ctx context.Context, tx Tx, claimed []*Delivery, sentTo *Endpoint, results []*attemptResult) error {
 	now := s.now()
+	byID := make(map[string]*attemptResult, len(claimed))
+	ids := make([]string, 0, len(claimed))
+	for i, c := range claimed {
+		if results[i] != nil {
+			byID[c.ID] = results[i]
+			ids = append(ids, c.ID)
+		}
+	}
+	// One deleted with its endpoint meanwhile is not found, and not recorded.
+	ds, err := tx.FindDeliveriesByID(ctx, claimed[0].TenantID, ids)
+	if err != nil {
+		return err
+	}
 	var (
+		attempts   = make([]*DeliveryAttempt, len(ds))
 		endpointID string
 		track      []*attemptResult
 	)
-	for i, c := range claimed {
-		res := results[i]
-		if res == nil {
-			continue
-		}
-		d, err := tx.FindDeliveryByID(ctx, c.TenantID, c.ID)
-		if ErrorCode(err) == ENOTFOUND {
-			continue // deleted with its endpoint meanwhile
-		} else if err != nil {
-			return err
-		}
-		a, err := s.applyAttempt(d, res, now)
-		if err != nil {
-			return err
-		}
-		if err := tx.CreateDeliveryAttempt(ctx, a); err != nil {
+	for i, d := range ds {
+		res := byID[d.ID]
+		if attempts[i], err = s.applyAttempt(d, res, now); err != nil {
 			return err
 		}
 		if err := tx.UpdateDelivery(ctx, d); err != nil {
@@ -343,8 +344,8 @@ func (s *Service) record(ctx context.Context, tx Tx, claimed []*Delivery, sentTo
 			track = append(track, res)
 		}
 	}
-	if len(track) == 0 {
-		return nil
+	if err := tx.CreateDeliveryAttempts(ctx, attempts); err != nil || len(track) == 0 {
+		return err
 	}
 	ep, err := tx.FindEndpointByID(ctx, claimed[0].TenantID, endpointID)
 	if err != nil {

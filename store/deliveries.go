@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -124,6 +125,28 @@ func (t *view) FindDeliveryByID(ctx context.Context, tenantID, id string) (*payk
 		return nil, notFound(err, "Delivery not found.", "find delivery "+id)
 	}
 	return r.delivery(), nil
+}
+
+func (t *view) FindDeliveriesByID(ctx context.Context, tenantID string, ids []string) ([]*paykit.Delivery, error) {
+	var out []*paykit.Delivery
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), deliveryChunk)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, 1+len(chunk))
+		args = append(args, tenantID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		var rows []deliveryRow
+		err := t.selectAll(ctx, &rows, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = ? AND id IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("find deliveries by id: %w", err)
+		}
+		out = append(out, deliveries(rows)...)
+	}
+	slices.SortFunc(out, func(a, b *paykit.Delivery) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 func (t *view) FindDeliveries(ctx context.Context, tenantID string, f paykit.DeliveryFilter) ([]*paykit.Delivery, error) {
@@ -249,6 +272,31 @@ func (t *tx) CreateDeliveryAttempt(ctx context.Context, a *paykit.DeliveryAttemp
 		`INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.DeliveryID, a.N, a.TenantID, a.URL, micros(a.At), a.StatusCode, a.Response, a.Error,
 		a.Duration.Microseconds(), a.Succeeded)
+}
+
+func (t *tx) CreateDeliveryAttempts(ctx context.Context, as []*paykit.DeliveryAttempt) error {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	for len(as) > 0 {
+		chunk := as[:min(len(as), deliveryChunk)]
+		as = as[len(chunk):]
+		args := make([]any, 0, 10*len(chunk))
+		for _, a := range chunk {
+			args = append(args, a.DeliveryID, a.N, a.TenantID, a.URL, micros(a.At), a.StatusCode, a.Response, a.Error,
+				a.Duration.Microseconds(), a.Succeeded)
+		}
+		res, err := t.exec(ctx, `INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES `+
+			row+strings.Repeat(", "+row, len(chunk)-1)+` ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return fmt.Errorf("create delivery attempts: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("create delivery attempts: %w", err)
+		} else if int(n) < len(chunk) {
+			t.state.conflicted = true
+			return paykit.Errorf(paykit.ECONFLICT, "Delivery attempt already exists.")
+		}
+	}
+	return nil
 }
 
 func (t *view) FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*paykit.DeliveryAttempt, error) {
