@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -36,8 +38,11 @@ func (s *Service) fanOutEvents(ctx context.Context) (int, error) {
 				return fmt.Errorf("fan out event %s: %w", ev.ID, err)
 			}
 		}
-		// A delivery that is already there was made by RedeliverEvent before
-		// its fan-out, and is skipped.
+		// Inserted lane by lane, so that the rows a claim takes are neighbours
+		// on disk: a claim and its record then write a few pages rather than
+		// one page per delivery. A delivery that is already there was made by
+		// RedeliverEvent before its fan-out, and is skipped.
+		slices.SortStableFunc(ds, func(a, b *Delivery) int { return strings.Compare(a.EndpointID, b.EndpointID) })
 		if _, err := tx.CreateDeliveries(ctx, ds); err != nil {
 			return err
 		}
