@@ -38,11 +38,15 @@ func (s *Service) fanOutEvents(ctx context.Context) (int, error) {
 				return fmt.Errorf("fan out event %s: %w", ev.ID, err)
 			}
 		}
-		// Inserted lane by lane, so that the rows a claim takes are neighbours
-		// on disk: a claim and its record then write a few pages rather than
-		// one page per delivery. A delivery that is already there was made by
-		// RedeliverEvent before its fan-out, and is skipped.
+		// Created lane by lane, their IDs in that order, so that the rows a
+		// claim takes are neighbours on disk and every index led by the ID
+		// grows at its end: a claim and its record then write a few pages
+		// rather than one per delivery. A delivery that is already there was
+		// made by RedeliverEvent before its fan-out, and is skipped.
 		slices.SortStableFunc(ds, func(a, b *Delivery) int { return strings.Compare(a.EndpointID, b.EndpointID) })
+		for _, d := range ds {
+			d.ID = newID()
+		}
 		if _, err := tx.CreateDeliveries(ctx, ds); err != nil {
 			return err
 		}
