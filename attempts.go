@@ -334,15 +334,15 @@ func (s *Service) record(ctx context.Context, tx Tx, claimed []*Delivery, sentTo
 		if attempts[i], err = s.applyAttempt(d, res, now); err != nil {
 			return err
 		}
-		if err := tx.UpdateDelivery(ctx, d); err != nil {
-			return err
-		}
 		// A success changes the endpoint only when it ends a failure streak;
 		// one that began after sentTo was read ends at the next success.
 		if d.EndpointID != "" && (!res.ok || sentTo.FailingSince != nil) {
 			endpointID = d.EndpointID
 			track = append(track, res)
 		}
+	}
+	if err := tx.UpdateDeliveries(ctx, ds); err != nil {
+		return err
 	}
 	if err := tx.CreateDeliveryAttempts(ctx, attempts); err != nil || len(track) == 0 {
 		return err

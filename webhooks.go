@@ -421,6 +421,9 @@ type WebhookTx interface {
 	// LastAttemptAt, LastStatusCode, LastError, LeaseUntil and UpdatedAt.
 	// Returns ENOTFOUND.
 	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// UpdateDeliveries writes what UpdateDelivery writes of each of ds, in as
+	// few statements as it can. Returns ENOTFOUND when one of them is missing.
+	UpdateDeliveries(ctx context.Context, ds []*Delivery) error
 	// FailPendingDeliveries marks every pending delivery of the endpoint failed
 	// with reason as its LastError, at now, and returns how many it changed.
 	FailPendingDeliveries(ctx context.Context, tenantID, endpointID, reason string, now time.Time) (int, error)

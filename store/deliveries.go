@@ -184,6 +184,37 @@ func (t *tx) UpdateDelivery(ctx context.Context, d *paykit.Delivery) error {
 	return affected(res, "Delivery not found.")
 }
 
+func (t *tx) UpdateDeliveries(ctx context.Context, ds []*paykit.Delivery) error {
+	// The new values of each row, typed, since PostgreSQL would take an
+	// untyped parameter in VALUES for text.
+	const row = `(?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), ?,
+		CAST(? AS BIGINT), CAST(? AS BIGINT))`
+	for len(ds) > 0 {
+		chunk := ds[:min(len(ds), deliveryChunk)]
+		ds = ds[len(chunk):]
+		args := make([]any, 0, 11*len(chunk))
+		for _, d := range chunk {
+			args = append(args, d.TenantID, d.ID, string(d.Status), d.Attempts, d.Tries, microsPtr(d.NextAttemptAt),
+				microsPtr(d.LastAttemptAt), d.LastStatusCode, d.LastError, microsPtr(d.LeaseUntil), micros(d.UpdatedAt))
+		}
+		res, err := t.exec(ctx, `WITH v (tenant_id, id, status, attempts, tries, next_attempt_at, last_attempt_at,
+				last_status_code, last_error, lease_until, updated_at) AS (VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`)
+			UPDATE webhook_deliveries AS d SET status = v.status, attempts = v.attempts, tries = v.tries,
+				next_attempt_at = v.next_attempt_at, last_attempt_at = v.last_attempt_at, last_status_code = v.last_status_code,
+				last_error = v.last_error, lease_until = v.lease_until, updated_at = v.updated_at
+			FROM v WHERE d.tenant_id = v.tenant_id AND d.id = v.id`, args...)
+		if err != nil {
+			return fmt.Errorf("update deliveries: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("update deliveries: %w", err)
+		} else if int(n) < len(chunk) {
+			return paykit.Errorf(paykit.ENOTFOUND, "Delivery not found.")
+		}
+	}
+	return nil
+}
+
 func (t *tx) FailPendingDeliveries(ctx context.Context, tenantID, endpointID, reason string, now time.Time) (int, error) {
 	res, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL,
 			last_error = ?, updated_at = ?
