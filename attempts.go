@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paykit/paykit/signing"
@@ -102,9 +103,16 @@ func (s *Service) deliverWebhooks(ctx context.Context) (int, error) {
 // perLane is how many attempts one lane may have in flight.
 func (s *Service) perLane() int { return (s.webhooks.concurrency + 3) / 4 }
 
-// deliverLane claims and attempts the lane's deliveries due at now, perLane at
-// a time, until none is left or an attempt fails. Each batch's outcomes are
-// recorded in one transaction, which also claims the next batch.
+// perClaim is how many deliveries a lane claims at a time: as many as the
+// delivery concurrency, four rounds of perLane, so that a claim and its
+// record write a page of neighbouring rows rather than a row per page, and a
+// transaction carries that many attempts.
+func (s *Service) perClaim() int { return 4 * s.perLane() }
+
+// deliverLane claims and attempts the lane's deliveries due at now, perClaim
+// at a time with perLane in flight, until none is left or an attempt fails.
+// Each claim's outcomes are recorded in one transaction, which also claims
+// the next batch.
 func (s *Service) deliverLane(ctx context.Context, lane DeliveryLane, now time.Time) error {
 	ds, err := inTx(ctx, s.store, func(tx Tx) ([]*Delivery, error) { return s.claim(ctx, tx, lane, now) })
 	for err == nil && len(ds) > 0 {
@@ -113,14 +121,19 @@ func (s *Service) deliverLane(ctx context.Context, lane DeliveryLane, now time.T
 	return err
 }
 
-// claim leases the next perLane deliveries of the lane due at now.
+// claim leases the next perClaim deliveries of the lane due at now, for long
+// enough to attempt them all, perLane at a time, each for up to the delivery
+// timeout.
 func (s *Service) claim(ctx context.Context, tx Tx, lane DeliveryLane, now time.Time) ([]*Delivery, error) {
-	return tx.ClaimDeliveries(ctx, lane, now, s.now().Add(s.webhooks.timeout+leaseMargin), s.perLane())
+	rounds := time.Duration((s.perClaim() + s.perLane() - 1) / s.perLane())
+	return tx.ClaimDeliveries(ctx, lane, now, s.now().Add(rounds*s.webhooks.timeout+leaseMargin), s.perClaim())
 }
 
-// attemptBatch attempts the claimed deliveries ds of the lane at once, records
-// every attempt made, and returns the lane's next batch, claimed in the same
-// transaction, unless ds was its last or an attempt failed.
+// attemptBatch attempts the claimed deliveries ds of the lane, perLane at a
+// time, until they are done or an attempt fails; records every attempt made
+// and releases the deliveries it did not attempt; and returns the lane's next
+// batch, claimed in the same transaction, unless ds was its last or an
+// attempt failed.
 func (s *Service) attemptBatch(ctx context.Context, lane DeliveryLane, now time.Time, ds []*Delivery) ([]*Delivery, error) {
 	// A lane is one endpoint, or callbacks, which have none.
 	var ep *Endpoint
@@ -136,24 +149,34 @@ func (s *Service) attemptBatch(ctx context.Context, lane DeliveryLane, now time.
 		}
 	}
 	var (
-		wg      sync.WaitGroup
-		results = make([]*attemptResult, len(ds))
-		errs    = make([]error, len(ds)+1)
+		wg       sync.WaitGroup
+		inFlight = make(chan struct{}, s.perLane())
+		stop     atomic.Bool // an attempt failed, or there was none
+		results  = make([]*attemptResult, len(ds))
+		errs     = make([]error, len(ds)+1)
+		started  = make([]bool, len(ds))
 	)
 	for i, d := range ds {
+		inFlight <- struct{}{}
+		if stop.Load() || ctx.Err() != nil {
+			<-inFlight
+			break
+		}
+		started[i] = true
 		wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer func() { <-inFlight; wg.Done() }()
 			results[i], errs[i] = s.attempt(ctx, d, ep)
+			if results[i] == nil || !results[i].ok {
+				stop.Store(true)
+			}
 		}()
 	}
 	wg.Wait()
-	more := len(ds) == s.perLane() && ctx.Err() == nil && !slices.ContainsFunc(results, func(r *attemptResult) bool {
-		return r == nil || !r.ok
-	})
+	more := len(ds) == s.perClaim() && !stop.Load() && ctx.Err() == nil
 	// A finished exchange is recorded even if ctx ends meanwhile.
 	var next []*Delivery
-	next, errs[len(ds)] = s.recordAttempts(context.WithoutCancel(ctx), lane, now, ds, ep, results, more)
+	next, errs[len(ds)] = s.recordAttempts(context.WithoutCancel(ctx), lane, now, ds, started, ep, results, more)
 	return next, errors.Join(errs...)
 }
 
@@ -290,15 +313,15 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint, ws *Webho
 
 // recordAttempts stores, in one transaction, the outcome of each attempt of
 // the claimed deliveries sent to sentTo (nil for callbacks), results[i] being
-// claimed[i]'s (nil: no attempt), and claims the lane's next batch when more is
-// set.
-func (s *Service) recordAttempts(ctx context.Context, lane DeliveryLane, now time.Time, claimed []*Delivery, sentTo *Endpoint,
-	results []*attemptResult, more bool) ([]*Delivery, error) {
-	if !more && !slices.ContainsFunc(results, func(r *attemptResult) bool { return r != nil }) {
+// claimed[i]'s (nil: no attempt); releases the lease of those it did not
+// start; and claims the lane's next batch when more is set.
+func (s *Service) recordAttempts(ctx context.Context, lane DeliveryLane, now time.Time, claimed []*Delivery, started []bool,
+	sentTo *Endpoint, results []*attemptResult, more bool) ([]*Delivery, error) {
+	if !more && !slices.ContainsFunc(results, func(r *attemptResult) bool { return r != nil }) && !slices.Contains(started, false) {
 		return nil, nil
 	}
 	return inTx(ctx, s.store, func(tx Tx) ([]*Delivery, error) {
-		if err := s.record(ctx, tx, claimed, sentTo, results); err != nil || !more {
+		if err := s.record(ctx, tx, claimed, started, sentTo, results); err != nil || !more {
 			return nil, err
 		}
 		return s.claim(ctx, tx, lane, now)
@@ -308,37 +331,53 @@ func (s *Service) recordAttempts(ctx context.Context, lane DeliveryLane, now tim
 // record stores the outcome of each attempt of the claimed deliveries and
 // schedules what follows each: nothing after a success, the next retry after
 // a failure, or the end of the delivery when the schedule is spent or the
-// receiver said 410 Gone. It also keeps the endpoint's failure streak.
-func (s *Service) record(ctx context.Context, tx Tx, claimed []*Delivery, sentTo *Endpoint, results []*attemptResult) error {
+// receiver said 410 Gone. The claimed deliveries it did not start it
+// releases, due as they were, unless their lease has passed to another
+// claim. It also keeps the endpoint's failure streak.
+func (s *Service) record(ctx context.Context, tx Tx, claimed []*Delivery, started []bool, sentTo *Endpoint, results []*attemptResult) error {
 	now := s.now()
-	byID := make(map[string]*attemptResult, len(claimed))
+	type outcome struct {
+		res   *attemptResult
+		lease *time.Time // of the claim, for a delivery it did not start
+	}
+	byID := make(map[string]outcome, len(claimed))
 	ids := make([]string, 0, len(claimed))
 	for i, c := range claimed {
-		if results[i] != nil {
-			byID[c.ID] = results[i]
+		if results[i] != nil || !started[i] {
+			byID[c.ID] = outcome{results[i], c.LeaseUntil}
 			ids = append(ids, c.ID)
 		}
 	}
 	// One deleted with its endpoint meanwhile is not found, and not recorded.
-	ds, err := tx.FindDeliveriesByID(ctx, claimed[0].TenantID, ids)
+	found, err := tx.FindDeliveriesByID(ctx, claimed[0].TenantID, ids)
 	if err != nil {
 		return err
 	}
 	var (
-		attempts   = make([]*DeliveryAttempt, len(ds))
+		ds         = found[:0]
+		attempts   []*DeliveryAttempt
 		endpointID string
 		track      []*attemptResult
 	)
-	for i, d := range ds {
-		res := byID[d.ID]
-		if attempts[i], err = s.applyAttempt(d, res, now); err != nil {
+	for _, d := range found {
+		o := byID[d.ID]
+		if o.res == nil {
+			if d.LeaseUntil != nil && o.lease != nil && d.LeaseUntil.Equal(*o.lease) {
+				d.LeaseUntil = nil
+				ds = append(ds, d)
+			}
+			continue
+		}
+		a, err := s.applyAttempt(d, o.res, now)
+		if err != nil {
 			return err
 		}
+		ds, attempts = append(ds, d), append(attempts, a)
 		// A success changes the endpoint only when it ends a failure streak;
 		// one that began after sentTo was read ends at the next success.
-		if d.EndpointID != "" && (!res.ok || sentTo.FailingSince != nil) {
+		if d.EndpointID != "" && (!o.res.ok || sentTo.FailingSince != nil) {
 			endpointID = d.EndpointID
-			track = append(track, res)
+			track = append(track, o.res)
 		}
 	}
 	if err := tx.UpdateDeliveries(ctx, ds); err != nil {
