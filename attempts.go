@@ -112,6 +112,10 @@ type attemptResult struct {
 	needs    string // what the scheme wants the receiver to answer
 }
 
+// gone reports whether the receiver answered 410 Gone, which disables its
+// endpoint.
+func (r *attemptResult) gone() bool { return r.status == http.StatusGone }
+
 // failure says why the attempt failed, or "" when it succeeded.
 func (r *attemptResult) failure() string {
 	switch {

@@ -3,7 +3,6 @@ package paykit
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -176,7 +175,7 @@ func (s *Service) record(ctx context.Context, tx Tx, claimed []*Delivery, starte
 		return err
 	}
 	for _, res := range track {
-		if err := s.trackEndpoint(ctx, tx, now, ep, *res, res.status == http.StatusGone); err != nil {
+		if err := s.trackEndpoint(ctx, tx, now, ep, *res, res.gone()); err != nil {
 			return err
 		}
 	}
@@ -200,7 +199,7 @@ func (s *Service) applyAttempt(d *Delivery, res *attemptResult, now time.Time) (
 		d.NextAttemptAt = nil
 	case d.Status != DeliveryStatusPending:
 		// Failed meanwhile, when its endpoint was disabled.
-	case res.status == http.StatusGone || d.Tries >= len(schedule):
+	case res.gone() || d.Tries >= len(schedule):
 		if err := moveDelivery(d, DeliveryStatusFailed); err != nil {
 			return nil, err
 		}

@@ -40,8 +40,9 @@ type WebhookScheme struct {
 	// Name is the name endpoints and callbacks give.
 	Name SignatureScheme
 	// Render returns the body posted for ev. secret is the endpoint's or
-	// callback's signing key. It runs once per delivery, when the event is
-	// fanned out, so every attempt posts the same bytes; it runs inside a
+	// callback's signing key. It runs once per delivery (once per event for
+	// a SharedBody scheme's endpoints), when the event is fanned out, so every
+	// attempt posts the same bytes; it runs inside a
 	// transaction that may be retried, so it must have no side effect. ev.Data
 	// is never empty ("null" stands for no snapshot). The body must be JSON.
 	Render func(ev *Event, secret string) (json.RawMessage, error)
