@@ -94,14 +94,20 @@ func (t *tx) CreateDeliveries(ctx context.Context, ds []*paykit.Delivery) (int, 
 		chunk := ds[:min(len(ds), deliveryChunk)]
 		ds = ds[len(chunk):]
 		args := make([]any, 0, 20*len(chunk))
+		hosts := make(map[string]string) // by URL: a lane's deliveries share one
 		for _, d := range chunk {
+			host, ok := hosts[d.URL]
+			if !ok {
+				host = laneHost(d.URL)
+				hosts[d.URL] = host
+			}
 			var endpointID *string
 			if d.EndpointID != "" {
 				endpointID = &d.EndpointID
 			}
 			args = append(args, d.ID, d.TenantID, d.EventID, d.EventType, endpointID, d.URL, string(d.Scheme), d.Secret,
 				string(d.Body), string(d.Status), d.Attempts, d.Tries, microsPtr(d.NextAttemptAt), microsPtr(d.LastAttemptAt),
-				d.LastStatusCode, d.LastError, microsPtr(d.LeaseUntil), micros(d.CreatedAt), micros(d.UpdatedAt), laneHost(d.URL))
+				d.LastStatusCode, d.LastError, microsPtr(d.LeaseUntil), micros(d.CreatedAt), micros(d.UpdatedAt), host)
 		}
 		res, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`, host) VALUES `+
 			row+strings.Repeat(", "+row, len(chunk)-1)+` ON CONFLICT DO NOTHING`, args...)
