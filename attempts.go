@@ -20,15 +20,16 @@ import (
 // the RunDue step deliverWebhooks, both after the transaction that appended
 // them has committed:
 //
-//  1. fanOutEvents reads the outbox past a persisted cursor and, in one
-//     transaction, creates a delivery per matching enabled endpoint and per
-//     callback and advances the cursor: every event is fanned out exactly once,
-//     whatever crashes. The body is rendered here, once, by the delivery's
-//     registered WebhookScheme (schemes.go), so every attempt posts the same
-//     bytes.
-//  2. deliverLane leases due deliveries and posts them, outside any
-//     transaction, signing each attempt with the Clock's time of that attempt,
-//     then records each outcome in a short transaction of its own.
+//  1. fanOutEvents (fanout.go) claims a batch of events not yet fanned out
+//     and, in one transaction, creates a delivery per matching enabled
+//     endpoint and per callback and marks the events fanned out: every event
+//     is fanned out exactly once, whatever crashes. The body is rendered here,
+//     once, by the delivery's registered WebhookScheme (schemes.go), so every
+//     attempt posts the same bytes.
+//  2. deliverLane (lanes.go) leases a batch of due deliveries and posts them,
+//     outside any transaction, signing each attempt with the Clock's time of
+//     that attempt, then records the batch's outcomes in one transaction,
+//     which leases the next batch.
 //
 // A receiver therefore gets every event at least once; a delivery's ID, sent as
 // webhook-id, is the same on every attempt and redelivery, so it can
@@ -99,54 +100,6 @@ func (s *Service) deliverWebhooks(ctx context.Context) (int, error) {
 	}
 }
 
-// perLane is how many attempts one lane may have in flight.
-func (s *Service) perLane() int { return (s.webhooks.concurrency + 3) / 4 }
-
-// deliverLane claims and attempts the lane's deliveries due at now, perLane at
-// a time, until none is left or an attempt fails.
-func (s *Service) deliverLane(ctx context.Context, lane DeliveryLane, now time.Time) error {
-	per := s.perLane()
-	for {
-		ds, err := inTx(ctx, s.store, func(tx Tx) ([]*Delivery, error) {
-			return tx.ClaimDeliveries(ctx, lane, now, s.now().Add(s.webhooks.timeout+leaseMargin), per)
-		})
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		// A lane is one endpoint, or callbacks, which have none.
-		var ep *Endpoint
-		if id := ds[0].EndpointID; id != "" {
-			if ep, err = s.store.FindEndpointByID(ctx, lane.TenantID, id); ErrorCode(err) == ENOTFOUND || (err == nil && !ep.Enabled) {
-				// Deleted, renamed or disabled since the claim: its deliveries
-				// went with it, follow it (retried when the lease ends), or
-				// were failed.
-				return nil
-			} else if err != nil {
-				return err
-			}
-		}
-		var (
-			wg   sync.WaitGroup
-			ok   = make([]bool, len(ds))
-			errs = make([]error, len(ds))
-		)
-		for i, d := range ds {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ok[i], errs[i] = s.attempt(ctx, d, ep)
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
-		if len(ds) < per || slices.Contains(ok, false) {
-			return nil
-		}
-	}
-}
-
 // attemptResult is the outcome of one POST.
 type attemptResult struct {
 	at       time.Time
@@ -158,6 +111,10 @@ type attemptResult struct {
 	ok       bool
 	needs    string // what the scheme wants the receiver to answer
 }
+
+// gone reports whether the receiver answered 410 Gone, which disables its
+// endpoint.
+func (r *attemptResult) gone() bool { return r.status == http.StatusGone }
 
 // failure says why the attempt failed, or "" when it succeeded.
 func (r *attemptResult) failure() string {
@@ -171,13 +128,13 @@ func (r *attemptResult) failure() string {
 }
 
 // attempt posts a claimed delivery once, to its endpoint ep (nil for a
-// callback), and records the outcome. It reports whether the attempt
-// succeeded.
-func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (bool, error) {
+// callback), and returns the outcome, or nil and an error when there was no
+// attempt to record.
+func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (*attemptResult, error) {
 	select {
 	case s.webhooks.sem <- struct{}{}:
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return nil, ctx.Err()
 	}
 	defer func() { <-s.webhooks.sem }()
 
@@ -186,16 +143,15 @@ func (s *Service) attempt(ctx context.Context, d *Delivery, ep *Endpoint) (bool,
 		// A mistake of this process's setup, not of the receiver: this is no
 		// attempt. The lease runs out and another process, or this one once
 		// the scheme is registered, delivers it.
-		return false, fmt.Errorf("deliver %s: %w", d.ID, errUnregistered(d.Scheme))
+		return nil, fmt.Errorf("deliver %s: %w", d.ID, errUnregistered(d.Scheme))
 	}
 	res := s.send(ctx, d, ep, ws)
 	if res.err != "" && ctx.Err() != nil {
 		// Interrupted by a shutdown, not failed by the receiver: this is no
 		// attempt. The lease runs out and the delivery is retried.
-		return false, ctx.Err()
+		return nil, ctx.Err()
 	}
-	// A finished exchange is recorded even if ctx ends meanwhile.
-	return res.ok, s.recordAttempt(context.WithoutCancel(ctx), d, ep, res)
+	return &res, nil
 }
 
 // send posts d to its endpoint ep (nil for a callback), signed in ws at the
@@ -277,62 +233,6 @@ func (s *Service) send(ctx context.Context, d *Delivery, ep *Endpoint, ws *Webho
 		res.err = err.Error()
 	}
 	return res
-}
-
-// recordAttempt stores the outcome of an attempt of the claimed delivery and
-// schedules what follows: nothing after a success, the next retry after a
-// failure, or the end of the delivery when the schedule is spent or the
-// receiver said 410 Gone. It also keeps the endpoint's failure streak.
-func (s *Service) recordAttempt(ctx context.Context, claimed *Delivery, sentTo *Endpoint, res attemptResult) error {
-	return s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now()
-		d, err := tx.FindDeliveryByID(ctx, claimed.TenantID, claimed.ID)
-		if ErrorCode(err) == ENOTFOUND {
-			return nil // deleted with its endpoint meanwhile
-		} else if err != nil {
-			return err
-		}
-		d.Attempts++
-		d.Tries++
-		a := &DeliveryAttempt{DeliveryID: d.ID, TenantID: d.TenantID, N: d.Attempts, URL: res.url, At: res.at,
-			StatusCode: res.status, Response: res.response, Error: res.failure(), Duration: res.duration, Succeeded: res.ok}
-		if err := tx.CreateDeliveryAttempt(ctx, a); err != nil {
-			return err
-		}
-		gone := res.status == http.StatusGone
-		schedule := s.retrySchedule(d.Scheme)
-		d.LastAttemptAt, d.LastStatusCode, d.LastError, d.LeaseUntil, d.UpdatedAt = &res.at, res.status, a.Error, nil, now
-		switch {
-		case res.ok:
-			if err := moveDelivery(d, DeliveryStatusSucceeded); err != nil {
-				return err
-			}
-			d.NextAttemptAt = nil
-		case d.Status != DeliveryStatusPending:
-			// Failed meanwhile, when its endpoint was disabled.
-		case gone || d.Tries >= len(schedule):
-			if err := moveDelivery(d, DeliveryStatusFailed); err != nil {
-				return err
-			}
-			d.NextAttemptAt = nil
-		default:
-			next := res.at.Add(schedule[d.Tries])
-			d.NextAttemptAt = &next
-		}
-		if err := tx.UpdateDelivery(ctx, d); err != nil {
-			return err
-		}
-		// A success changes the endpoint only when it ends a failure streak;
-		// one that began after sentTo was read ends at the next success.
-		if d.EndpointID == "" || (res.ok && sentTo.FailingSince == nil) {
-			return nil
-		}
-		ep, err := tx.FindEndpointByID(ctx, d.TenantID, d.EndpointID)
-		if err != nil {
-			return err
-		}
-		return s.trackEndpoint(ctx, tx, now, ep, res, gone)
-	})
 }
 
 // trackEndpoint keeps ep's failure streak after an attempt, and disables ep

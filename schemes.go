@@ -40,11 +40,17 @@ type WebhookScheme struct {
 	// Name is the name endpoints and callbacks give.
 	Name SignatureScheme
 	// Render returns the body posted for ev. secret is the endpoint's or
-	// callback's signing key. It runs once per delivery, when the event is
-	// fanned out, so every attempt posts the same bytes; it runs inside a
+	// callback's signing key. It runs once per delivery (once per event for
+	// a SharedBody scheme's endpoints), when the event is fanned out, so every
+	// attempt posts the same bytes; it runs inside a
 	// transaction that may be retried, so it must have no side effect. ev.Data
 	// is never empty ("null" stands for no snapshot). The body must be JSON.
 	Render func(ev *Event, secret string) (json.RawMessage, error)
+	// SharedBody says that Render ignores its secret, so that every endpoint
+	// of the scheme gets the same body for an event: the fan-out then renders
+	// each event once for all of them rather than once per endpoint. Leave it
+	// unset for a scheme that signs within the body.
+	SharedBody bool
 	// Sign sets the scheme's signature headers on h for an attempt of the
 	// delivery id posting body at at, with secret. nil signs no header: the
 	// scheme signs within the body, at Render. A callback's secret is stored
@@ -262,8 +268,9 @@ func (ws *WebhookScheme) needs() string {
 // {"type","timestamp","data"} envelope, with the data as the event holds it,
 // signed in webhook-signature with a whsec_ secret.
 var standardScheme = WebhookScheme{
-	Name:   SchemeStandard,
-	Render: renderStandard,
+	Name:       SchemeStandard,
+	Render:     renderStandard,
+	SharedBody: true,
 	Sign: func(h http.Header, id, secret string, at time.Time, body []byte) error {
 		sig, err := signing.SignStandard(secret, id, at, body)
 		if err != nil {

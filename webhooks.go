@@ -378,6 +378,9 @@ type WebhookStore interface {
 	FindEndpointPage(ctx context.Context, tenantID string, f EndpointFilter, p ListPage) ([]*Endpoint, int, error)
 	// FindDeliveryByID returns the tenant's delivery with id. Returns ENOTFOUND.
 	FindDeliveryByID(ctx context.Context, tenantID, id string) (*Delivery, error)
+	// FindDeliveriesByID returns the tenant's deliveries whose IDs are in
+	// ids, in ID order; an ID of no delivery of the tenant is left out.
+	FindDeliveriesByID(ctx context.Context, tenantID string, ids []string) ([]*Delivery, error)
 	// FindDeliveries returns a page of the tenant's deliveries in ID (creation)
 	// order.
 	FindDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]*Delivery, error)
@@ -408,10 +411,19 @@ type WebhookTx interface {
 	// CreateDelivery inserts d. Returns ECONFLICT when its ID is taken, or when
 	// its endpoint already has a delivery of its event.
 	CreateDelivery(ctx context.Context, d *Delivery) error
+	// CreateDeliveries inserts ds, in as few statements as it can, skipping
+	// each one whose ID is taken or whose endpoint already has a delivery of
+	// its event, and returns how many it inserted. It is CreateDelivery for
+	// many deliveries at once, where a taken key is no error (the fan-out's
+	// case).
+	CreateDeliveries(ctx context.Context, ds []*Delivery) (int, error)
 	// UpdateDelivery writes d's Status, Attempts, Tries, NextAttemptAt,
 	// LastAttemptAt, LastStatusCode, LastError, LeaseUntil and UpdatedAt.
 	// Returns ENOTFOUND.
 	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// UpdateDeliveries writes what UpdateDelivery writes of each of ds, in as
+	// few statements as it can. Returns ENOTFOUND when one of them is missing.
+	UpdateDeliveries(ctx context.Context, ds []*Delivery) error
 	// FailPendingDeliveries marks every pending delivery of the endpoint failed
 	// with reason as its LastError, at now, and returns how many it changed.
 	FailPendingDeliveries(ctx context.Context, tenantID, endpointID, reason string, now time.Time) (int, error)
@@ -422,6 +434,11 @@ type WebhookTx interface {
 	// CreateDeliveryAttempt inserts a. Returns ECONFLICT when the delivery
 	// already has an attempt numbered a.N.
 	CreateDeliveryAttempt(ctx context.Context, a *DeliveryAttempt) error
+	// CreateDeliveryAttempts inserts each attempt of as, in as few statements
+	// as it can. Returns ECONFLICT when the delivery of one of them already
+	// has an attempt of its number; the others may then have been inserted,
+	// and the transaction should fail.
+	CreateDeliveryAttempts(ctx context.Context, as []*DeliveryAttempt) error
 	// DeleteFinishedDeliveries deletes, with their attempts, up to limit
 	// deliveries of every tenant that finished (succeeded or failed, never
 	// pending) before before, by UpdatedAt, oldest first, and returns how

@@ -48,8 +48,9 @@ var GigapayRetrySchedule = []time.Duration{0, 1 * time.Minute, 2 * time.Minute, 
 // gigapayScheme posts the bare Gigapay object of the event's snapshot, as the
 // API renders it (renderGigapayEvent), and retries as GigapayRetrySchedule.
 var gigapayScheme = paykit.WebhookScheme{
-	Name:   SchemeGigapay,
-	Render: renderGigapayEvent,
+	Name:       SchemeGigapay,
+	Render:     renderGigapayEvent,
+	SharedBody: true, // the object, whoever receives it
 	Sign: func(h http.Header, _, secret string, at time.Time, body []byte) error {
 		h.Set(signing.GigapayHeader, signing.SignGigapay(secret, at, body))
 		return nil
@@ -61,8 +62,9 @@ var gigapayScheme = paykit.WebhookScheme{
 // gigstackScheme posts gigstack's envelope, whose id is "evt_<event ID>",
 // with the event's gigstack name and data (renderGigstackEvent).
 var gigstackScheme = paykit.WebhookScheme{
-	Name:   SchemeGigstack,
-	Render: renderGigstackEvent,
+	Name:       SchemeGigstack,
+	Render:     renderGigstackEvent,
+	SharedBody: true,
 	Sign: func(h http.Header, _, secret string, _ time.Time, body []byte) error {
 		h.Set(signing.GigstackHeader, signing.SignGigstack(secret, body))
 		return nil

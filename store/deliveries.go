@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -81,12 +82,77 @@ func (t *tx) CreateDelivery(ctx context.Context, d *paykit.Delivery) error {
 		d.LastError, microsPtr(d.LeaseUntil), micros(d.CreatedAt), micros(d.UpdatedAt), laneHost(d.URL))
 }
 
+// deliveryChunk bounds the rows of one multi-row statement: few statement
+// texts to prepare (one per size up to it), and far below either database's
+// limit of parameters.
+const deliveryChunk = 32
+
+func (t *tx) CreateDeliveries(ctx context.Context, ds []*paykit.Delivery) (int, error) {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	inserted := 0
+	for len(ds) > 0 {
+		chunk := ds[:min(len(ds), deliveryChunk)]
+		ds = ds[len(chunk):]
+		args := make([]any, 0, 20*len(chunk))
+		hosts := make(map[string]string) // by URL: a lane's deliveries share one
+		for _, d := range chunk {
+			host, ok := hosts[d.URL]
+			if !ok {
+				host = laneHost(d.URL)
+				hosts[d.URL] = host
+			}
+			var endpointID *string
+			if d.EndpointID != "" {
+				endpointID = &d.EndpointID
+			}
+			args = append(args, d.ID, d.TenantID, d.EventID, d.EventType, endpointID, d.URL, string(d.Scheme), d.Secret,
+				string(d.Body), string(d.Status), d.Attempts, d.Tries, microsPtr(d.NextAttemptAt), microsPtr(d.LastAttemptAt),
+				d.LastStatusCode, d.LastError, microsPtr(d.LeaseUntil), micros(d.CreatedAt), micros(d.UpdatedAt), host)
+		}
+		res, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`, host) VALUES `+
+			row+strings.Repeat(", "+row, len(chunk)-1)+` ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return inserted, fmt.Errorf("create deliveries: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return inserted, fmt.Errorf("create deliveries: %w", err)
+		}
+		if inserted += int(n); int(n) < len(chunk) {
+			t.state.conflicted = true
+		}
+	}
+	return inserted, nil
+}
+
 func (t *view) FindDeliveryByID(ctx context.Context, tenantID, id string) (*paykit.Delivery, error) {
 	var r deliveryRow
 	if err := t.get(ctx, &r, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return nil, notFound(err, "Delivery not found.", "find delivery "+id)
 	}
 	return r.delivery(), nil
+}
+
+func (t *view) FindDeliveriesByID(ctx context.Context, tenantID string, ids []string) ([]*paykit.Delivery, error) {
+	var out []*paykit.Delivery
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), deliveryChunk)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, 1+len(chunk))
+		args = append(args, tenantID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		var rows []deliveryRow
+		err := t.selectAll(ctx, &rows, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = ? AND id IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("find deliveries by id: %w", err)
+		}
+		out = append(out, deliveries(rows)...)
+	}
+	slices.SortFunc(out, func(a, b *paykit.Delivery) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 func (t *view) FindDeliveries(ctx context.Context, tenantID string, f paykit.DeliveryFilter) ([]*paykit.Delivery, error) {
@@ -122,6 +188,37 @@ func (t *tx) UpdateDelivery(ctx context.Context, d *paykit.Delivery) error {
 		return fmt.Errorf("update delivery %s: %w", d.ID, err)
 	}
 	return affected(res, "Delivery not found.")
+}
+
+func (t *tx) UpdateDeliveries(ctx context.Context, ds []*paykit.Delivery) error {
+	// The new values of each row, typed, since PostgreSQL would take an
+	// untyped parameter in VALUES for text.
+	const row = `(?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), ?,
+		CAST(? AS BIGINT), CAST(? AS BIGINT))`
+	for len(ds) > 0 {
+		chunk := ds[:min(len(ds), deliveryChunk)]
+		ds = ds[len(chunk):]
+		args := make([]any, 0, 11*len(chunk))
+		for _, d := range chunk {
+			args = append(args, d.TenantID, d.ID, string(d.Status), d.Attempts, d.Tries, microsPtr(d.NextAttemptAt),
+				microsPtr(d.LastAttemptAt), d.LastStatusCode, d.LastError, microsPtr(d.LeaseUntil), micros(d.UpdatedAt))
+		}
+		res, err := t.exec(ctx, `WITH v (tenant_id, id, status, attempts, tries, next_attempt_at, last_attempt_at,
+				last_status_code, last_error, lease_until, updated_at) AS (VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`)
+			UPDATE webhook_deliveries AS d SET status = v.status, attempts = v.attempts, tries = v.tries,
+				next_attempt_at = v.next_attempt_at, last_attempt_at = v.last_attempt_at, last_status_code = v.last_status_code,
+				last_error = v.last_error, lease_until = v.lease_until, updated_at = v.updated_at
+			FROM v WHERE d.tenant_id = v.tenant_id AND d.id = v.id`, args...)
+		if err != nil {
+			return fmt.Errorf("update deliveries: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("update deliveries: %w", err)
+		} else if int(n) < len(chunk) {
+			return paykit.Errorf(paykit.ENOTFOUND, "Delivery not found.")
+		}
+	}
+	return nil
 }
 
 func (t *tx) FailPendingDeliveries(ctx context.Context, tenantID, endpointID, reason string, now time.Time) (int, error) {
@@ -212,6 +309,31 @@ func (t *tx) CreateDeliveryAttempt(ctx context.Context, a *paykit.DeliveryAttemp
 		`INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.DeliveryID, a.N, a.TenantID, a.URL, micros(a.At), a.StatusCode, a.Response, a.Error,
 		a.Duration.Microseconds(), a.Succeeded)
+}
+
+func (t *tx) CreateDeliveryAttempts(ctx context.Context, as []*paykit.DeliveryAttempt) error {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	for len(as) > 0 {
+		chunk := as[:min(len(as), deliveryChunk)]
+		as = as[len(chunk):]
+		args := make([]any, 0, 10*len(chunk))
+		for _, a := range chunk {
+			args = append(args, a.DeliveryID, a.N, a.TenantID, a.URL, micros(a.At), a.StatusCode, a.Response, a.Error,
+				a.Duration.Microseconds(), a.Succeeded)
+		}
+		res, err := t.exec(ctx, `INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES `+
+			row+strings.Repeat(", "+row, len(chunk)-1)+` ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return fmt.Errorf("create delivery attempts: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("create delivery attempts: %w", err)
+		} else if int(n) < len(chunk) {
+			t.state.conflicted = true
+			return paykit.Errorf(paykit.ECONFLICT, "Delivery attempt already exists.")
+		}
+	}
+	return nil
 }
 
 func (t *view) FindDeliveryAttempts(ctx context.Context, tenantID, deliveryID string) ([]*paykit.DeliveryAttempt, error) {

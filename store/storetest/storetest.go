@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) paykit.Store) {
 		{"WebhookFanOut", testWebhookFanOut},
 		{"WebhookDeliveries", testWebhookDeliveries},
 		{"ClaimDeliveries", testClaimDeliveries},
+		{"DeliveryBatches", testDeliveryBatches},
 		{"Retention", testRetention},
 		{"Requests", testRequests},
 		{"Payouts", testPayouts},
