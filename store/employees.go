@@ -69,8 +69,25 @@ func (t *view) FindEmployeeByID(ctx context.Context, tenantID, id string) (*payk
 }
 
 func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
-	q := &query{}
-	q.add("tenant_id = ?", tenantID)
+	rows, n, err := list[employeeRow](ctx, t, employeeList, employeesQuery(tenantID, f), f.ListPage)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find employees: %w", err)
+	}
+	out := make([]*paykit.Employee, len(rows))
+	for i := range rows {
+		out[i] = rows[i].employee()
+	}
+	return out, n, nil
+}
+
+// employeeList is the Gigapay list of employees.
+var employeeList = listSpec{columns: employeeColumns, from: "employees", created: "created_at", uid: "uid"}
+
+// employeesQuery returns the conditions of f. An email or a cellphone number
+// selects its employees by its index; every other filter is checked on the
+// rows employees_created yields, newest first (see plans_test.go).
+func employeesQuery(tenantID string, f paykit.EmployeeFilter) *query {
+	q := newQuery("tenant_id = ?", tenantID)
 	q.search(f.Search, "search")
 	if f.Email != nil {
 		q.add("email <> '' AND email_fold = ?", fold(*f.Email))
@@ -82,15 +99,7 @@ func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.Empl
 	q.timeFilter("notified_at", f.NotifiedAt)
 	q.timeFilter("claimed_at", f.ClaimedAt)
 	q.timeFilter("verified_at", f.VerifiedAt)
-	rows, n, err := list[employeeRow](ctx, t, employeeColumns, "employees", "created_at", "uid", q, f.ListPage)
-	if err != nil {
-		return nil, 0, fmt.Errorf("find employees: %w", err)
-	}
-	out := make([]*paykit.Employee, len(rows))
-	for i := range rows {
-		out[i] = rows[i].employee()
-	}
-	return out, n, nil
+	return q
 }
 
 func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {

@@ -1,10 +1,20 @@
 package store
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paykit/paykit"
 )
+
+// statement is a query of the Store with its arguments, as a list builds it
+// (and as plans_test.go reads its plan).
+type statement struct {
+	query string
+	args  []any
+}
 
 // query builds the WHERE clause of a list: conditions joined by AND, with
 // their arguments in order. Every Find* with a filter uses it; list adds the
@@ -71,4 +81,85 @@ func (q *query) clause() string {
 		return "1 = 1"
 	}
 	return strings.Join(q.where, " AND ")
+}
+
+// listSpec is a list ordered newest first, by created and then uid (every
+// list index ends in those two columns), that says how many rows it selects
+// in all. Its page reads one table, in the order of one of its indexes: a
+// column that another table holds is a scalar subquery of the columns, which
+// SQLite evaluates for the page's rows only, not for the rows an offset
+// skips (see payoutColumns).
+type listSpec struct {
+	columns string // what a page selects
+	from    string // the table, and its alias
+	// filterJoins are the joins that the conditions read (a search of
+	// payouts reads their employees').
+	filterJoins  string
+	created, uid string
+}
+
+// list reads the count and the page p of the rows l selects with q, in one
+// snapshot. Rows selected Before a cursor are read oldest first and
+// reversed, so the page still reads newest first; so are the rows of an
+// offset past the middle (see page).
+func list[R any](ctx context.Context, t *view, l listSpec, q *query, p paykit.ListPage) ([]R, int, error) {
+	var rows []R
+	var n int
+	err := t.readTx(ctx, func(t *view) error {
+		count := l.count(q)
+		if err := t.get(ctx, &n, count.query, count.args...); err != nil {
+			return err
+		}
+		page, reverse := l.page(q, p, n)
+		if page.query == "" {
+			return nil
+		}
+		if err := t.selectAll(ctx, &rows, page.query, page.args...); err != nil {
+			return err
+		}
+		if reverse {
+			slices.Reverse(rows)
+		}
+		return nil
+	})
+	return rows, n, err
+}
+
+// count returns the statement that counts the rows q selects.
+func (l *listSpec) count(q *query) statement {
+	return statement{`SELECT COUNT(*) FROM ` + l.from + l.filterJoins + ` WHERE ` + q.clause(), q.args}
+}
+
+// page returns the statement of the page p of the n rows q selects, and
+// whether it reads them oldest first; an empty statement when p is past the
+// end.
+//
+// An offset costs a step of the index per row it skips: an offset past the
+// middle is read from the other end, oldest first, so that the last page
+// (Gigapay's page=last) costs what the first does and no offset costs more
+// than half the list. Keyset pages (After, Before) read only their rows.
+func (l *listSpec) page(q *query, p paykit.ListPage, n int) (statement, bool) {
+	where, args := slices.Clone(q.where), slices.Clone(q.args)
+	dir, reverse, offset, lim := "DESC", false, 0, limit(p.Limit)
+	switch {
+	case p.After != nil:
+		where = append(where, fmt.Sprintf("(%s, %s) < (?, ?)", l.created, l.uid))
+		args = append(args, micros(p.After.CreatedAt), p.After.UID)
+	case p.Before != nil:
+		where = append(where, fmt.Sprintf("(%s, %s) > (?, ?)", l.created, l.uid))
+		args = append(args, micros(p.Before.CreatedAt), p.Before.UID)
+		dir, reverse = "ASC", true
+	case p.Offset > 0 && p.Offset >= n:
+		return statement{}, false
+	case p.Offset > n/2:
+		// The rows [Offset, Offset+lim) from the newest are, from the oldest,
+		// [n-Offset-lim, n-Offset).
+		dir, reverse = "ASC", true
+		offset, lim = max(n-p.Offset-lim, 0), min(lim, n-p.Offset)
+	default:
+		offset = max(p.Offset, 0)
+	}
+	return statement{fmt.Sprintf(`SELECT %s FROM %s%s WHERE %s ORDER BY %s %s, %s %s LIMIT ? OFFSET ?`,
+		l.columns, l.from, l.filterJoins, (&query{where: where}).clause(), l.created, dir, l.uid, dir),
+		append(args, lim, offset)}, reverse
 }

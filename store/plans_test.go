@@ -1,0 +1,321 @@
+package store_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/store"
+)
+
+// The query plans of every list route's statements, with each filter and
+// sort the routes offer, read from SQLite's EXPLAIN QUERY PLAN on a migrated
+// database: each reads an index in its order and stops at its page. A plan
+// may not scan a table without an index, nor sort with a temporary B-tree,
+// and each names the index it must read. The statements are the Store's own
+// (export_test.go builds them with the functions its Find methods use).
+//
+// A filter that no index serves (a status, a type, a time other than
+// created_at, a search: a substring LIKE over folded text) is checked on the
+// rows the sort's index yields, in order, until the page is full: its cost
+// is the number of rows read per row kept, 1/density (BenchmarkLists
+// measures it).
+
+// planCase is a list statement and what its plan must read.
+type planCase struct {
+	name string
+	st   store.Statement
+	want []string // what the plan must say: the indexes it reads
+}
+
+// plan returns the lines of st's query plan.
+func plan(t *testing.T, db *sqlx.DB, st store.Statement) []string {
+	t.Helper()
+	rows, err := db.Queryx("EXPLAIN QUERY PLAN "+st.SQL, st.Args...)
+	require.NoError(t, err, st.SQL)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &notUsed, &detail))
+		out = append(out, detail)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// fullScan is a plan line that reads a table without an index. A SCAN of
+// page, the subquery of a Gigapay page's rows, reads only those rows.
+var fullScan = regexp.MustCompile(`^SCAN (\w+)$`)
+
+// checkPlans checks each case's plan.
+func checkPlans(t *testing.T, db *sqlx.DB, cases []planCase) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			lines := plan(t, db, c.st)
+			text := strings.Join(lines, "\n")
+			msg := fmt.Sprintf("plan:\n%s\nof %s %v", text, c.st.SQL, c.st.Args)
+			require.Regexp(t, `USING (COVERING INDEX|INDEX|PRIMARY KEY|INTEGER PRIMARY KEY)`, text, msg)
+			for _, l := range lines {
+				if m := fullScan.FindStringSubmatch(l); m != nil && m[1] != "page" {
+					t.Errorf("full scan of %s in %s", m[1], msg)
+				}
+				require.NotContains(t, l, "TEMP B-TREE", msg)
+			}
+			for _, w := range c.want {
+				require.Contains(t, text, w, msg)
+			}
+		})
+	}
+}
+
+// openPlans opens a migrated database and a raw connection to its file.
+func openPlans(t *testing.T) *sqlx.DB {
+	path := filepath.Join(t.TempDir(), "plans.db")
+	db, err := store.Open(path)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	raw, err := sqlx.Open("sqlite", "file:"+path+"?_pragma=query_only(1)")
+	require.NoError(t, err)
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+func TestPlans_GigPayPayments(t *testing.T) {
+	db := openPlans(t)
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	later := at.Add(time.Hour)
+	transfer, failed := paykit.PaymentTypeTransfer, paykit.PaymentStatusFailed
+	token, account := "tk1", "a1"
+	created := []string{"INDEX payments_created (tenant_id=?"}
+	amount := []string{"INDEX payments_amount (tenant_id=?"}
+	// A token's payment is one row of a unique index: no order to keep.
+	byToken := []string{"INDEX payments_token (tenant_id=? AND payment_token_id=?)"}
+	// An account's payments merge the payments it sends and receives.
+	accountCreated := []string{"MERGE (UNION ALL)", "INDEX payments_source (tenant_id=? AND source_account_id=?",
+		"INDEX payments_destination (tenant_id=? AND destination_account_id=?"}
+	accountAmount := []string{"MERGE (UNION ALL)", "INDEX payments_source_amount (tenant_id=? AND source_account_id=?",
+		"INDEX payments_destination_amount (tenant_id=? AND destination_account_id=?"}
+	gigPay := []paykit.PaymentType{paykit.PaymentTypeDeposit, paykit.PaymentTypeTransfer, paykit.PaymentTypeWithdrawal}
+	filters := []struct {
+		name            string
+		f               paykit.PaymentFilter
+		created, amount []string // what each sort reads
+	}{
+		{"all", paykit.PaymentFilter{}, created, amount},
+		{"type", paykit.PaymentFilter{Type: &transfer}, created, amount},
+		{"status", paykit.PaymentFilter{Status: &failed}, created, amount},
+		{"paymentTokenId", paykit.PaymentFilter{PaymentTokenID: &token}, byToken, byToken},
+		{"accountId", paykit.PaymentFilter{AccountID: &account}, accountCreated, accountAmount},
+		{"createdFrom", paykit.PaymentFilter{CreatedFrom: &at}, created, amount},
+		{"createdUntil", paykit.PaymentFilter{CreatedUntil: &later}, created, amount},
+		{"created", paykit.PaymentFilter{CreatedFrom: &at, CreatedUntil: &later}, created, amount},
+		{"every", paykit.PaymentFilter{Type: &transfer, Status: &failed, AccountID: &account, CreatedFrom: &at, CreatedUntil: &later},
+			accountCreated, accountAmount},
+	}
+	var cases []planCase
+	for _, fc := range filters {
+		for _, sort := range []paykit.PaymentSort{paykit.PaymentSortCreatedAsc, paykit.PaymentSortCreatedDesc,
+			paykit.PaymentSortAmountAsc, paykit.PaymentSortAmountDesc} {
+			want := fc.created
+			if sort == paykit.PaymentSortAmountAsc || sort == paykit.PaymentSortAmountDesc {
+				want = fc.amount
+			}
+			for _, after := range []string{"", "p1"} {
+				f := fc.f
+				f.Types, f.Sort, f.After, f.Limit = gigPay, sort, after, 26
+				sts, err := store.PaymentStatements("t", f)
+				require.NoError(t, err)
+				name := fmt.Sprintf("%s/sort=%s/after=%q", fc.name, sort, after)
+				cases = append(cases, planCase{name: name, st: sts[0], want: want})
+				if after == "" && sort == paykit.PaymentSortCreatedAsc {
+					// FindPaymentPage's count.
+					cases = append(cases, planCase{name: fc.name + "/count", st: sts[1]})
+				}
+			}
+		}
+	}
+	checkPlans(t, db, cases)
+}
+
+// pages are the pages of a Gigapay list: the first, after and before a
+// cursor, and by offset before and past the middle of a list of 1,000 rows.
+var pages = []struct {
+	name string
+	p    paykit.ListPage
+}{
+	{"first", paykit.ListPage{Limit: 26}},
+	{"after", paykit.ListPage{After: &paykit.Cursor{CreatedAt: time.Unix(1, 0), UID: "u"}, Limit: 26}},
+	{"before", paykit.ListPage{Before: &paykit.Cursor{CreatedAt: time.Unix(1, 0), UID: "u"}, Limit: 26}},
+	{"offset", paykit.ListPage{Offset: 250, Limit: 26}},
+	{"offset=last", paykit.ListPage{Offset: 975, Limit: 26}},
+}
+
+// timeFilters are the filters of a Gigapay time field: _null, _after and
+// _before.
+func timeFilters() map[string]paykit.TimeFilter {
+	yes, at := true, time.Unix(1, 0)
+	return map[string]paykit.TimeFilter{"null": {Null: &yes}, "after": {After: &at}, "before": {Before: &at},
+		"range": {After: &at, Before: &at}}
+}
+
+func TestPlans_GigapayPayouts(t *testing.T) {
+	db := openPlans(t)
+	employee, invoice, search := "emp1", "inv1", "anna"
+	created := []string{"INDEX payouts_created (tenant_id=?"}
+	filters := map[string]struct {
+		f    paykit.PayoutFilter
+		want []string
+	}{
+		"all":      {paykit.PayoutFilter{}, created},
+		"employee": {paykit.PayoutFilter{EmployeeID: &employee}, []string{"INDEX payouts_employee (employee_uid=? AND tenant_id=?"}},
+		"invoice":  {paykit.PayoutFilter{InvoiceID: &invoice}, []string{"INDEX payouts_invoice (invoice_uid=? AND tenant_id=?"}},
+		// The search reads each payout's employee by its key.
+		"search": {paykit.PayoutFilter{Search: &search}, append(created, "SEARCH e USING INDEX sqlite_autoindex_employees_1 (uid=?)")},
+	}
+	for name, tf := range timeFilters() {
+		filters["start_at_"+name] = struct {
+			f    paykit.PayoutFilter
+			want []string
+		}{paykit.PayoutFilter{StartAt: tf}, created}
+		filters["end_at_"+name] = struct {
+			f    paykit.PayoutFilter
+			want []string
+		}{paykit.PayoutFilter{EndAt: tf}, created}
+		filters["created_at_"+name] = struct {
+			f    paykit.PayoutFilter
+			want []string
+		}{paykit.PayoutFilter{CreatedAt: tf}, created}
+		filters["notified_at_"+name] = struct {
+			f    paykit.PayoutFilter
+			want []string
+		}{paykit.PayoutFilter{NotifiedAt: tf}, created}
+		filters["accepted_at_"+name] = struct {
+			f    paykit.PayoutFilter
+			want []string
+		}{paykit.PayoutFilter{AcceptedAt: tf}, created}
+	}
+	var cases []planCase
+	for name, fc := range filters {
+		for _, p := range pages {
+			f := fc.f
+			f.ListPage = p.p
+			sts := store.PayoutStatements("t", f, 1000)
+			if p.name == "first" {
+				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: fc.want})
+			}
+			// The page's rows look their employee's and invoice's ids up.
+			want := append(slices.Clone(fc.want), "SEARCH pe USING INDEX sqlite_autoindex_employees_1 (uid=?)",
+				"SEARCH pi USING INDEX sqlite_autoindex_invoices_1 (uid=?)")
+			cases = append(cases, planCase{name: name + "/" + p.name, st: sts[1], want: want})
+		}
+	}
+	checkPlans(t, db, cases)
+}
+
+func TestPlans_GigapayEmployees(t *testing.T) {
+	db := openPlans(t)
+	search, email, phone := "anna", "Anna@example.com", "+46701234567"
+	created := []string{"INDEX employees_created (tenant_id=?"}
+	filters := map[string]struct {
+		f    paykit.EmployeeFilter
+		want []string
+	}{
+		"all":    {paykit.EmployeeFilter{}, created},
+		"search": {paykit.EmployeeFilter{Search: &search}, created},
+		// The Service's lookups of an email or a number (not a route's
+		// filters, but a list all the same).
+		"email":     {paykit.EmployeeFilter{Email: &email}, []string{"INDEX employees_email (tenant_id=? AND email_fold=?"}},
+		"cellphone": {paykit.EmployeeFilter{CellphoneNumber: &phone}, []string{"INDEX employees_cellphone (tenant_id=? AND cellphone_number=?"}},
+	}
+	for name, tf := range timeFilters() {
+		for field, f := range map[string]paykit.EmployeeFilter{"created_at": {CreatedAt: tf}, "notified_at": {NotifiedAt: tf},
+			"claimed_at": {ClaimedAt: tf}, "verified_at": {VerifiedAt: tf}} {
+			filters[field+"_"+name] = struct {
+				f    paykit.EmployeeFilter
+				want []string
+			}{f, created}
+		}
+	}
+	var cases []planCase
+	for name, fc := range filters {
+		for _, p := range pages {
+			f := fc.f
+			f.ListPage = p.p
+			sts := store.EmployeeStatements("t", f, 1000)
+			if p.name == "first" {
+				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: fc.want})
+			}
+			cases = append(cases, planCase{name: name + "/" + p.name, st: sts[1], want: fc.want})
+		}
+	}
+	checkPlans(t, db, cases)
+}
+
+func TestPlans_Events(t *testing.T) {
+	db := openPlans(t)
+	typ, subject := "payment.completed", "p1"
+	var cases []planCase
+	for name, fc := range map[string]struct {
+		f    paykit.EventFilter
+		want string
+	}{
+		"all":          {paykit.EventFilter{}, "INDEX events_tenant (tenant_id=?"},
+		"type":         {paykit.EventFilter{Type: &typ}, "INDEX events_tenant (tenant_id=?"},
+		"subject":      {paykit.EventFilter{SubjectID: &subject}, "INDEX events_subject (tenant_id=? AND subject_id=?"},
+		"type+subject": {paykit.EventFilter{Type: &typ, SubjectID: &subject}, "INDEX events_subject (tenant_id=? AND subject_id=?"},
+	} {
+		for _, after := range []int64{0, 1000} {
+			f := fc.f
+			f.AfterSeq, f.Limit = after, 26
+			cases = append(cases, planCase{name: fmt.Sprintf("%s/after=%d", name, after), st: store.EventStatements("t", f)[0],
+				want: []string{fc.want}})
+		}
+	}
+	checkPlans(t, db, cases)
+}
+
+func TestPlans_Deliveries(t *testing.T) {
+	db := openPlans(t)
+	endpoint, event, failed := "we1", "ev1", paykit.DeliveryStatusFailed
+	var cases []planCase
+	for name, fc := range map[string]struct {
+		f    paykit.DeliveryFilter
+		want string
+	}{
+		"all":      {paykit.DeliveryFilter{}, "INDEX webhook_deliveries_tenant (tenant_id=?"},
+		"endpoint": {paykit.DeliveryFilter{EndpointID: &endpoint}, "INDEX webhook_deliveries_endpoint (tenant_id=? AND endpoint_id=?"},
+		"event":    {paykit.DeliveryFilter{EventID: &event}, "INDEX webhook_deliveries_event (tenant_id=? AND event_id=?"},
+		"status":   {paykit.DeliveryFilter{Status: &failed}, "INDEX webhook_deliveries_status (tenant_id=? AND status=?"},
+	} {
+		for _, after := range []string{"", "d1"} {
+			f := fc.f
+			f.After, f.Limit = after, 26
+			cases = append(cases, planCase{name: fmt.Sprintf("%s/after=%q", name, after), st: store.DeliveryStatements("t", f)[0],
+				want: []string{fc.want}})
+		}
+	}
+	checkPlans(t, db, cases)
+}
+
+// TestPlans_MementoRequests: Memento has no list route; FindRequests walks a
+// tenant's requests for CheckInvariants.
+func TestPlans_MementoRequests(t *testing.T) {
+	db := openPlans(t)
+	var cases []planCase
+	for _, after := range []string{"", "r1"} {
+		cases = append(cases, planCase{name: fmt.Sprintf("after=%q", after),
+			st:   store.RequestStatements("t", paykit.RequestFilter{After: after, Limit: 1000})[0],
+			want: []string{"INDEX requests_tenant (tenant_id=? AND id>?)"}})
+	}
+	checkPlans(t, db, cases)
+}
