@@ -74,3 +74,9 @@ func DeliveryStatements(tenantID string, f paykit.DeliveryFilter) []Statement {
 func RequestStatements(tenantID string, f paykit.RequestFilter) []Statement {
 	return statements(requestsSelect(tenantID, f))
 }
+
+// OnPostgres returns st as the Store runs it on PostgreSQL (see dialect).
+func OnPostgres(st Statement) Statement {
+	d := &dialect{postgres: true}
+	return Statement{d.statement(st.SQL, false), d.args(st.Args)}
+}

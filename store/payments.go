@@ -224,27 +224,36 @@ func paymentsSelect(tenantID string, f paykit.PaymentFilter, n int) (statement, 
 	if f.AccountID != nil {
 		// The account's payments are those it sends and those it receives
 		// but does not send: two disjoint ranges of its indexes, both in the
-		// sort's order, which UNION ALL under one ORDER BY merges (on SQLite
-		// and PostgreSQL alike) and stops at the page. An OR of the two
-		// would read both in full and sort them.
+		// sort's order, which UNION ALL under one ORDER BY merges and stops
+		// at the page. An OR of the two would read both in full and sort
+		// them, or walk the tenant's sort index for the account's rows. Each
+		// branch is a subquery with its own ORDER BY: SQLite flattens it
+		// into a merge of the two indexes (MERGE (UNION ALL)), and
+		// PostgreSQL then sees two ordered inputs to merge (Merge Append),
+		// where a plain UNION ALL gets an Append and a Sort of every row.
 		dst := paymentFilterQuery(tenantID, f, key)
 		branches[0].add("source_account_id = ?", *f.AccountID)
 		dst.add("destination_account_id = ? AND source_account_id <> ?", *f.AccountID, *f.AccountID)
 		branches = append(branches, dst)
 	}
+	order := fmt.Sprintf(" ORDER BY %s %s, id %s", key, dir, dir)
 	var st statement
 	for i, q := range branches {
 		if f.After != "" {
 			cond, args := paymentCursor(tenantID, f, key, dir, bound)
 			q.add(cond, args...)
 		}
+		sel := `SELECT ` + paymentColumns + ` FROM payments WHERE ` + q.clause()
+		if len(branches) > 1 {
+			sel = fmt.Sprintf(`SELECT * FROM (%s%s) AS b%d`, sel, order, i)
+		}
 		if i > 0 {
 			st.query += " UNION ALL "
 		}
-		st.query += `SELECT ` + paymentColumns + ` FROM payments WHERE ` + q.clause()
+		st.query += sel
 		st.args = append(st.args, q.args...)
 	}
-	st.query += fmt.Sprintf(" ORDER BY %s %s, id %s", key, dir, dir)
+	st.query += order
 	if n > 0 {
 		st.query += " LIMIT ?"
 		st.args = append(st.args, n)

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/store"
+	"github.com/paykit/paykit/store/pgtest"
 )
 
 // The query plans of every list route's statements, with each filter and
@@ -318,4 +320,77 @@ func TestPlans_MementoRequests(t *testing.T) {
 			want: []string{"INDEX requests_tenant (tenant_id=? AND id>?)"}})
 	}
 	checkPlans(t, db, cases)
+}
+
+// TestPlans_Postgres checks that PostgreSQL, whose schema has the same
+// indexes (pgmigrations), can read a few of the lists from them in order,
+// with no Sort. Its planner weighs a table's size (on a small table a
+// sequential scan and a sort are cheaper), so the check turns sequential
+// scans and sorts off, which makes them a last resort rather than
+// impossible: a Sort left in the plan is an order no index serves.
+func TestPlans_Postgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	s, err := store.Open(dsn)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	db, err := sqlx.Open("pgx", dsn)
+	require.NoError(t, err)
+	defer db.Close()
+
+	account, email := "a1", "anna@example.com"
+	gigPay := []paykit.PaymentType{paykit.PaymentTypeDeposit, paykit.PaymentTypeTransfer, paykit.PaymentTypeWithdrawal}
+	payments, err := store.PaymentStatements("t", paykit.PaymentFilter{AccountID: &account, Types: gigPay,
+		Sort: paykit.PaymentSortAmountDesc, Limit: 26})
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name string
+		st   store.Statement
+		want []string // the indexes the plan reads
+	}{
+		{"GigPayPayments/accountId/sort=-amount", payments[0], []string{"payments_source_amount", "payments_destination_amount"}},
+		{"GigapayPayouts/first", store.PayoutStatements("t", paykit.PayoutFilter{ListPage: pages[0].p}, 1000)[1],
+			[]string{"payouts_created"}},
+		{"GigapayEmployees/email", store.EmployeeStatements("t", paykit.EmployeeFilter{Email: &email, ListPage: pages[1].p}, 1000)[1],
+			[]string{"employees_email"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := store.OnPostgres(c.st)
+			tx, err := db.Beginx()
+			require.NoError(t, err)
+			defer tx.Rollback()
+			_, err = tx.Exec("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+			require.NoError(t, err)
+			var out string
+			require.NoError(t, tx.Get(&out, "EXPLAIN (FORMAT JSON) "+st.SQL, st.Args...))
+			var plans []struct{ Plan pgPlan }
+			require.NoError(t, json.Unmarshal([]byte(out), &plans))
+			var nodes []string
+			var indexes []string
+			plans[0].Plan.walk(func(n *pgPlan) {
+				nodes = append(nodes, n.NodeType)
+				if n.IndexName != "" {
+					indexes = append(indexes, n.IndexName)
+				}
+			})
+			require.NotContains(t, nodes, "Sort", out)
+			require.NotContains(t, nodes, "Seq Scan", out)
+			for _, w := range c.want {
+				require.Contains(t, indexes, w, out)
+			}
+		})
+	}
+}
+
+// pgPlan is a node of PostgreSQL's EXPLAIN (FORMAT JSON).
+type pgPlan struct {
+	NodeType  string   `json:"Node Type"`
+	IndexName string   `json:"Index Name"`
+	Plans     []pgPlan `json:"Plans"`
+}
+
+func (p *pgPlan) walk(fn func(*pgPlan)) {
+	fn(p)
+	for i := range p.Plans {
+		p.Plans[i].walk(fn)
+	}
 }
