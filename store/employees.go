@@ -81,7 +81,8 @@ func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.Empl
 }
 
 // employeeList is the Gigapay list of employees.
-var employeeList = listSpec{columns: employeeColumns, from: "employees", created: "created_at", uid: "uid"}
+var employeeList = listSpec{columns: employeeColumns, from: "employees", created: "created_at", uid: "uid",
+	counted: "employees"}
 
 // employeesQuery returns the conditions of f. An email or a cellphone number
 // selects its employees by its index; every other filter is checked on the
@@ -112,7 +113,17 @@ func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
 	if err != nil {
 		return conflict(err, "An employee with this ID already exists.", "update employee "+e.UID)
 	}
-	return affected(res, "Employee not found.")
+	if err := affected(res, "Employee not found."); err != nil {
+		return err
+	}
+	// Their payouts keep a copy of the search text (see CreatePayout).
+	search := employeeSearch(e)
+	_, err = t.exec(ctx, `UPDATE payouts SET employee_search = ? WHERE employee_uid = ? AND employee_search <> ?`,
+		search, e.UID, search)
+	if err != nil {
+		return fmt.Errorf("update employee %s: payouts: %w", e.UID, err)
+	}
+	return nil
 }
 
 func (t *tx) DeleteEmployee(ctx context.Context, tenantID, uid string) error {

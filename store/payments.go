@@ -295,8 +295,8 @@ func paymentSort(sort paykit.PaymentSort) (key, dir string, err error) {
 // out of the filters): an index range has one lower and one upper bound, and
 // a second condition on the same side would leave the planner to pick either,
 // and to read from the window's start to the cursor when it picks the
-// window's. As every ID is longer than '', created_at >= from is the row
-// value bound (created_at, id) > (from, ''), and the tighter one is kept.
+// window's. As every ID is longer than ”, created_at >= from is the row
+// value bound (created_at, id) > (from, ”), and the tighter one is kept.
 func paymentCursor(tenantID string, f paykit.PaymentFilter, key, dir string, bound *time.Time) (string, []any) {
 	cmp, in := ">", ">="
 	if dir == "DESC" {

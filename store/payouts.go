@@ -17,9 +17,9 @@ const payoutColumns = `p.uid, p.tenant_id, p.id, p.employee_uid,
 	p.tax_minor, p.vat_minor, p.description, p.metadata, p.start_at, p.end_at, p.status, p.created_at,
 	p.notified_at, p.accepted_at, p.disbursed_at, p.resent_at, p.updated_at`
 
-// payoutList is the Gigapay list of payouts. Its filters read payouts alone,
-// but for a search, which reads their employees' too.
-var payoutList = listSpec{columns: payoutColumns, from: "payouts p", created: "p.created_at", uid: "p.uid"}
+// payoutList is the Gigapay list of payouts. Its filters read payouts alone.
+var payoutList = listSpec{columns: payoutColumns, from: "payouts p", created: "p.created_at", uid: "p.uid",
+	counted: "payouts"}
 
 type payoutRow struct {
 	UID                 string `db:"uid"`
@@ -66,18 +66,22 @@ func (r *payoutRow) payout() *paykit.Payout {
 	}
 }
 
+// CreatePayout writes p with the search text of its description and a copy
+// of its employee's (which UpdateEmployee keeps), so that a search of payouts
+// (FindPayouts) reads payouts alone rather than each one's employee.
 func (t *tx) CreatePayout(ctx context.Context, p *paykit.Payout) error {
 	return t.insert(ctx, "Payout already exists.", "create payout "+p.UID,
 		`INSERT INTO payouts (uid, tenant_id, id, employee_uid, invoice_uid, basis, currency,
 		amount_minor, invoiced_amount_minor, cost_minor, fee_minor, payroll_minor, tax_minor, vat_minor, description,
 		metadata, start_at, end_at, status, created_at, notified_at, accepted_at, disbursed_at, resent_at, updated_at,
-		search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		search, employee_search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			COALESCE((SELECT search FROM employees WHERE uid = ?), ''))`,
 		p.UID, p.TenantID, p.ID, p.EmployeeUID, p.InvoiceUID, string(p.Basis), string(p.Amount.Currency),
 		p.Amount.Minor(), p.InvoicedAmount.Minor(), p.Cost.Minor(), p.Fee.Minor(), p.Payroll.Minor(), p.Tax.Minor(),
 		p.VAT.Minor(), p.Description, metadataText(p.Metadata), microsPtr(p.StartAt), microsPtr(p.EndAt),
 		string(p.Status), micros(p.CreatedAt), microsPtr(p.NotifiedAt), microsPtr(p.AcceptedAt),
-		microsPtr(p.DisbursedAt), microsPtr(p.ResentAt), micros(p.UpdatedAt), searchText(p.Description))
+		microsPtr(p.DisbursedAt), microsPtr(p.ResentAt), micros(p.UpdatedAt), searchText(p.Description), p.EmployeeUID)
 }
 
 func (t *view) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit.Payout, error) {
@@ -133,10 +137,7 @@ func payoutsQuery(tenantID string, f paykit.PayoutFilter) (listSpec, *query) {
 	if f.Status != nil {
 		q.add("p.status = ?", string(*f.Status))
 	}
-	if f.Search != nil && *f.Search != "" {
-		l.filterJoins = " JOIN employees e ON e.uid = p.employee_uid"
-		q.search(f.Search, "p.search", "e.search")
-	}
+	q.search(f.Search, "p.search", "p.employee_search")
 	q.timeFilter("p.start_at", f.StartAt)
 	q.timeFilter("p.end_at", f.EndAt)
 	q.timeFilter("p.created_at", f.CreatedAt)

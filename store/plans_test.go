@@ -162,6 +162,16 @@ var pages = []struct {
 	{"offset=last", paykit.ListPage{Offset: 975, Limit: 26}},
 }
 
+// countPlan is what the count of a Gigapay list with the filter name reads:
+// a list without filters is counted in list_counts, one row per tenant (and
+// PostgreSQL shard), else the filter's index.
+func countPlan(name string, filter []string) []string {
+	if name == "all" {
+		return []string{"SEARCH list_counts USING PRIMARY KEY (tenant_id=? AND list=?)"}
+	}
+	return filter
+}
+
 // timeFilters are the filters of a Gigapay time field: _null, _after and
 // _before.
 func timeFilters() map[string]paykit.TimeFilter {
@@ -181,8 +191,7 @@ func TestPlans_GigapayPayouts(t *testing.T) {
 		"all":      {paykit.PayoutFilter{}, created},
 		"employee": {paykit.PayoutFilter{EmployeeID: &employee}, []string{"INDEX payouts_employee (employee_uid=? AND tenant_id=?"}},
 		"invoice":  {paykit.PayoutFilter{InvoiceID: &invoice}, []string{"INDEX payouts_invoice (invoice_uid=? AND tenant_id=?"}},
-		// The search reads each payout's employee by its key.
-		"search": {paykit.PayoutFilter{Search: &search}, append(created, "SEARCH e USING INDEX sqlite_autoindex_employees_1 (uid=?)")},
+		"search":   {paykit.PayoutFilter{Search: &search}, created},
 	}
 	for name, tf := range timeFilters() {
 		filters["start_at_"+name] = struct {
@@ -213,7 +222,7 @@ func TestPlans_GigapayPayouts(t *testing.T) {
 			f.ListPage = p.p
 			sts := store.PayoutStatements("t", f, 1000)
 			if p.name == "first" {
-				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: fc.want})
+				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: countPlan(name, fc.want)})
 			}
 			// The page's rows look their employee's and invoice's ids up.
 			want := append(slices.Clone(fc.want), "SEARCH pe USING INDEX sqlite_autoindex_employees_1 (uid=?)",
@@ -255,7 +264,7 @@ func TestPlans_GigapayEmployees(t *testing.T) {
 			f.ListPage = p.p
 			sts := store.EmployeeStatements("t", f, 1000)
 			if p.name == "first" {
-				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: fc.want})
+				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: countPlan(name, fc.want)})
 			}
 			cases = append(cases, planCase{name: name + "/" + p.name, st: sts[1], want: fc.want})
 		}

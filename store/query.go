@@ -90,12 +90,12 @@ func (q *query) clause() string {
 // SQLite evaluates for the page's rows only, not for the rows an offset
 // skips (see payoutColumns).
 type listSpec struct {
-	columns string // what a page selects
-	from    string // the table, and its alias
-	// filterJoins are the joins that the conditions read (a search of
-	// payouts reads their employees').
-	filterJoins  string
+	columns      string // what a page selects
+	from         string // the table, and its alias
 	created, uid string
+	// counted names the list's row in list_counts (041_lists.sql), which
+	// counts the tenant's rows without a filter.
+	counted string
 }
 
 // list reads the count and the page p of the rows l selects with q, in one
@@ -125,9 +125,15 @@ func list[R any](ctx context.Context, t *view, l listSpec, q *query, p paykit.Li
 	return rows, n, err
 }
 
-// count returns the statement that counts the rows q selects.
+// count returns the statement that counts the rows q selects: from
+// list_counts when the list has a count there and q selects every row of a
+// tenant (its one condition is the tenant's, "tenant_id = ?").
 func (l *listSpec) count(q *query) statement {
-	return statement{`SELECT COUNT(*) FROM ` + l.from + l.filterJoins + ` WHERE ` + q.clause(), q.args}
+	if l.counted != "" && len(q.where) == 1 {
+		return statement{`SELECT COALESCE(SUM(n), 0) FROM list_counts WHERE tenant_id = ? AND list = ?`,
+			[]any{q.args[0], l.counted}}
+	}
+	return statement{`SELECT COUNT(*) FROM ` + l.from + ` WHERE ` + q.clause(), q.args}
 }
 
 // page returns the statement of the page p of the n rows q selects, and
@@ -159,7 +165,7 @@ func (l *listSpec) page(q *query, p paykit.ListPage, n int) (statement, bool) {
 	default:
 		offset = max(p.Offset, 0)
 	}
-	return statement{fmt.Sprintf(`SELECT %s FROM %s%s WHERE %s ORDER BY %s %s, %s %s LIMIT ? OFFSET ?`,
-		l.columns, l.from, l.filterJoins, (&query{where: where}).clause(), l.created, dir, l.uid, dir),
+	return statement{fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT ? OFFSET ?`,
+		l.columns, l.from, (&query{where: where}).clause(), l.created, dir, l.uid, dir),
 		append(args, lim, offset)}, reverse
 }

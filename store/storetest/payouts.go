@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -398,11 +399,16 @@ func testPayoutRows(t *testing.T, s paykit.Store) {
 	t.Run("FollowsRenames", func(t *testing.T) {
 		e := MustEmployee(t, s, tn.ID)
 		p := MustPayout(t, s, e, inv)
-		e.ID = "renamed-" + NewID()
+		e.ID, e.Name = "renamed-"+NewID(), "Zelda "+NewID()
 		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateEmployee(ctx, e) }))
 		got, err := s.FindPayoutByUID(ctx, tn.ID, p.UID)
 		require.NoError(t, err)
 		require.Equal(t, e.ID, got.EmployeeID)
+		// A search of payouts finds the employee's new name.
+		ps, n, err := s.FindPayouts(ctx, tn.ID, paykit.PayoutFilter{Search: ptr(strings.ToUpper(e.Name))})
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		require.Equal(t, p.UID, ps[0].UID)
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		p := MustPayout(t, s, emp, inv)
@@ -456,6 +462,28 @@ func testPayoutRows(t *testing.T, s paykit.Store) {
 		require.Equal(t, []string{b.UID}, uids(paykit.PayoutFilter{NotifiedAt: paykit.TimeFilter{After: at(time.Hour), Before: at(time.Hour)}}))
 		require.Equal(t, []string{a.UID}, uids(paykit.PayoutFilter{CreatedAt: paykit.TimeFilter{Before: at(time.Second)}}))
 		_, n, err := s.FindPayouts(ctx, other.ID, paykit.PayoutFilter{EmployeeUID: &e1.UID})
+		require.NoError(t, err)
+		require.Zero(t, n)
+	})
+	t.Run("CountsDeletes", func(t *testing.T) {
+		// A list without filters may be counted apart from its rows (as
+		// store's list_counts does): deletes count, and each tenant has its
+		// own.
+		in := MustIntegration(t, s, "")
+		e, gone := MustEmployee(t, s, in.ID), MustEmployee(t, s, in.ID)
+		i := MustInvoice(t, s, in.ID)
+		p, _ := MustPayout(t, s, e, i), MustPayout(t, s, e, i)
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.DeletePayout(ctx, in.ID, p.UID) }))
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.DeleteEmployee(ctx, in.ID, gone.UID) }))
+		ps, n, err := s.FindPayouts(ctx, in.ID, paykit.PayoutFilter{})
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		require.Len(t, ps, 1)
+		es, n, err := s.FindEmployees(ctx, in.ID, paykit.EmployeeFilter{})
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		require.Equal(t, e.UID, es[0].UID)
+		_, n, err = s.FindEmployees(ctx, MustIntegration(t, s, "").ID, paykit.EmployeeFilter{})
 		require.NoError(t, err)
 		require.Zero(t, n)
 	})
