@@ -215,7 +215,22 @@ func TestPlans_GigapayPayouts(t *testing.T) {
 			want []string
 		}{paykit.PayoutFilter{AcceptedAt: tf}, created}
 	}
-	var cases []planCase
+	// A window and a cursor bound the walk once: by the cursor within the
+	// window, by the window when the cursor is past it.
+	late, early := time.Unix(2, 0), time.Unix(0, 0)
+	window := paykit.TimeFilter{After: &early, Before: &late}
+	cursor := &paykit.Cursor{CreatedAt: time.Unix(1, 0), UID: "u"}
+	cases := []planCase{
+		{name: "created_at_range/after=within", st: store.PayoutStatements("t",
+			paykit.PayoutFilter{CreatedAt: window, ListPage: paykit.ListPage{After: cursor, Limit: 26}}, 1000)[1],
+			want: []string{"INDEX payouts_created (tenant_id=? AND created_at>? AND (created_at,uid)<(?,?))"}},
+		{name: "created_at_range/before=within", st: store.PayoutStatements("t",
+			paykit.PayoutFilter{CreatedAt: window, ListPage: paykit.ListPage{Before: cursor, Limit: 26}}, 1000)[1],
+			want: []string{"INDEX payouts_created (tenant_id=? AND (created_at,uid)>(?,?) AND created_at<?)"}},
+		{name: "created_at_range/after=later", st: store.PayoutStatements("t",
+			paykit.PayoutFilter{CreatedAt: paykit.TimeFilter{Before: &early}, ListPage: paykit.ListPage{After: cursor, Limit: 26}}, 1000)[1],
+			want: []string{"INDEX payouts_created (tenant_id=? AND created_at<?)"}},
+	}
 	for name, fc := range filters {
 		for _, p := range pages {
 			f := fc.f

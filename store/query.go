@@ -37,6 +37,22 @@ func (q *query) add(cond string, args ...any) {
 	q.args = append(q.args, args...)
 }
 
+// cut removes the condition cond, if q has it, and returns its one argument.
+// A condition's arguments are its placeholders', in order.
+func (q *query) cut(cond string) (any, bool) {
+	n := 0
+	for i, w := range q.where {
+		if w == cond && strings.Count(w, "?") == 1 {
+			arg := q.args[n]
+			q.where = append(q.where[:i:i], q.where[i+1:]...)
+			q.args = append(q.args[:n:n], q.args[n+1:]...)
+			return arg, true
+		}
+		n += strings.Count(w, "?")
+	}
+	return nil, false
+}
+
 // timeFilter adds the conditions of f on column col.
 func (q *query) timeFilter(col string, f paykit.TimeFilter) {
 	if f.Null != nil {
@@ -145,15 +161,13 @@ func (l *listSpec) count(q *query) statement {
 // (Gigapay's page=last) costs what the first does and no offset costs more
 // than half the list. Keyset pages (After, Before) read only their rows.
 func (l *listSpec) page(q *query, p paykit.ListPage, n int) (statement, bool) {
-	where, args := slices.Clone(q.where), slices.Clone(q.args)
+	q = &query{where: slices.Clone(q.where), args: slices.Clone(q.args)}
 	dir, reverse, offset, lim := "DESC", false, 0, limit(p.Limit)
 	switch {
 	case p.After != nil:
-		where = append(where, fmt.Sprintf("(%s, %s) < (?, ?)", l.created, l.uid))
-		args = append(args, micros(p.After.CreatedAt), p.After.UID)
+		l.cursor(q, "<", l.created+" <= ?", p.After)
 	case p.Before != nil:
-		where = append(where, fmt.Sprintf("(%s, %s) > (?, ?)", l.created, l.uid))
-		args = append(args, micros(p.Before.CreatedAt), p.Before.UID)
+		l.cursor(q, ">", l.created+" >= ?", p.Before)
 		dir, reverse = "ASC", true
 	case p.Offset > 0 && p.Offset >= n:
 		return statement{}, false
@@ -166,6 +180,21 @@ func (l *listSpec) page(q *query, p paykit.ListPage, n int) (statement, bool) {
 		offset = max(p.Offset, 0)
 	}
 	return statement{fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT ? OFFSET ?`,
-		l.columns, l.from, (&query{where: where}).clause(), l.created, dir, l.uid, dir),
-		append(args, lim, offset)}, reverse
+		l.columns, l.from, q.clause(), l.created, dir, l.uid, dir),
+		append(q.args, lim, offset)}, reverse
+}
+
+// cursor adds to q the rows on the cmp side of c. A created_at filter's
+// bound on the same side (window, as timeFilter writes it) is a second bound
+// of the index range, and the planner would walk from either: one of the two
+// implies the other, and only that one is kept.
+func (l *listSpec) cursor(q *query, cmp, window string, c *paykit.Cursor) {
+	at := micros(c.CreatedAt)
+	if b, ok := q.cut(window); ok {
+		if bound := b.(int64); cmp == "<" && bound < at || cmp == ">" && bound > at {
+			q.add(window, bound) // every row within the window is on the cursor's side
+			return
+		}
+	}
+	q.add(fmt.Sprintf("(%s, %s) %s (?, ?)", l.created, l.uid, cmp), at, c.UID)
 }

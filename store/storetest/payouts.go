@@ -537,4 +537,31 @@ func testListPages(t *testing.T, s paykit.Store) {
 	require.Empty(t, none)
 	none, _ = find(paykit.ListPage{After: cur(all[6]), Limit: 3})
 	require.Empty(t, none)
+
+	// A created_at window with a cursor within it, before it and after it.
+	for lo := range 4 {
+		for hi := lo; hi < 4; hi++ {
+			from, until := Base.Add(time.Duration(lo)*time.Second), Base.Add(time.Duration(hi)*time.Second)
+			within := func(es []*paykit.Employee) []string {
+				out := []string{}
+				for _, e := range es {
+					if !e.CreatedAt.Before(from) && !e.CreatedAt.After(until) {
+						out = append(out, e.UID)
+					}
+				}
+				return out
+			}
+			for i, e := range all {
+				f := paykit.EmployeeFilter{CreatedAt: paykit.TimeFilter{After: &from, Before: &until}}
+				f.ListPage = paykit.ListPage{After: cur(e), Limit: 10}
+				got, _, err := s.FindEmployees(ctx, in.ID, f)
+				require.NoError(t, err)
+				require.Equal(t, within(all[i+1:]), ids(got, uid), "after %d in [%d, %d]", i, lo, hi)
+				f.ListPage = paykit.ListPage{Before: cur(e), Limit: 10}
+				got, _, err = s.FindEmployees(ctx, in.ID, f)
+				require.NoError(t, err)
+				require.Equal(t, within(all[:i]), ids(got, uid), "before %d in [%d, %d]", i, lo, hi)
+			}
+		}
+	}
 }
