@@ -10,12 +10,6 @@
 DROP INDEX payments_token;
 CREATE UNIQUE INDEX payments_token ON payments (tenant_id, payment_token_id) WHERE payment_token_id <> '';
 
--- GigPay's accountId filter under an amount sort: the payments an account
--- sends and receives, each by amount, merged (payments_source and
--- payments_destination serve the created_at sorts).
-CREATE INDEX payments_source_amount ON payments (tenant_id, source_account_id, amount_minor, id);
-CREATE INDEX payments_destination_amount ON payments (tenant_id, destination_account_id, amount_minor, id);
-
 -- An employee's and an invoice's payouts, newest first. Led by the
 -- employee's or invoice's uid, each also serves its foreign key's lookups, so
 -- payouts_employee_fk and payouts_invoice_fk go: a payout is two index
