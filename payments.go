@@ -460,7 +460,8 @@ type PaymentStore interface {
 // PaymentTx writes payments and leases them to the rail.
 type PaymentTx interface {
 	// CreatePayment inserts p. Returns ECONFLICT when the tenant has a
-	// payment with its ID or, for a charge, with its internal ID (unique per
+	// payment with its ID, with its PaymentTokenID (a token is accepted into
+	// one payment) or, for a charge, with its internal ID (unique per
 	// tenant), naming the field "charge.internalId" then.
 	CreatePayment(ctx context.Context, p *Payment) error
 	// UpdatePayment writes every mutable field of p: Status, FailureReason,

@@ -16,7 +16,7 @@ import (
 	"github.com/paykit/paykit/store"
 )
 
-var rows = flag.Int("rows", 100_000, "payments BenchmarkFindPayments_DeepPage creates")
+var rows = flag.Int("rows", 100_000, "rows of the benchmarks' tables: payments of BenchmarkFindPayments_DeepPage, each list's of BenchmarkLists")
 
 // BenchmarkFindPayments_DeepPage reads the page of 25 payments just before the
 // end of a tenant's list of rows rows: by keyset through the Store, and by

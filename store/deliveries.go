@@ -156,6 +156,17 @@ func (t *view) FindDeliveriesByID(ctx context.Context, tenantID string, ids []st
 }
 
 func (t *view) FindDeliveries(ctx context.Context, tenantID string, f paykit.DeliveryFilter) ([]*paykit.Delivery, error) {
+	st := deliveriesSelect(tenantID, f)
+	var rows []deliveryRow
+	if err := t.selectAll(ctx, &rows, st.query, st.args...); err != nil {
+		return nil, fmt.Errorf("find deliveries: %w", err)
+	}
+	return deliveries(rows), nil
+}
+
+// deliveriesSelect returns the statement of a page of deliveries, in ID
+// order, from the index of its filter (see plans_test.go).
+func deliveriesSelect(tenantID string, f paykit.DeliveryFilter) statement {
 	q := newQuery("tenant_id = ?", tenantID)
 	if f.EndpointID != nil {
 		q.add("endpoint_id = ?", *f.EndpointID)
@@ -169,13 +180,8 @@ func (t *view) FindDeliveries(ctx context.Context, tenantID string, f paykit.Del
 	if f.After != "" {
 		q.add("id > ?", f.After)
 	}
-	var rows []deliveryRow
-	err := t.selectAll(ctx, &rows, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+q.clause()+
-		` ORDER BY id LIMIT ?`, append(q.args, limit(f.Limit))...)
-	if err != nil {
-		return nil, fmt.Errorf("find deliveries: %w", err)
-	}
-	return deliveries(rows), nil
+	return statement{`SELECT ` + deliveryColumns + ` FROM webhook_deliveries WHERE ` + q.clause() + ` ORDER BY id LIMIT ?`,
+		append(q.args, limit(f.Limit))}
 }
 
 func (t *tx) UpdateDelivery(ctx context.Context, d *paykit.Delivery) error {

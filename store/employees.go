@@ -69,8 +69,26 @@ func (t *view) FindEmployeeByID(ctx context.Context, tenantID, id string) (*payk
 }
 
 func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.EmployeeFilter) ([]*paykit.Employee, int, error) {
-	q := &query{}
-	q.add("tenant_id = ?", tenantID)
+	rows, n, err := list[employeeRow](ctx, t, employeeList, employeesQuery(tenantID, f), f.ListPage)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find employees: %w", err)
+	}
+	out := make([]*paykit.Employee, len(rows))
+	for i := range rows {
+		out[i] = rows[i].employee()
+	}
+	return out, n, nil
+}
+
+// employeeList is the Gigapay list of employees.
+var employeeList = listSpec{columns: employeeColumns, from: "employees", created: "created_at", uid: "uid",
+	counted: "employees"}
+
+// employeesQuery returns the conditions of f. An email or a cellphone number
+// selects its employees by its index; every other filter is checked on the
+// rows employees_created yields, newest first (see plans_test.go).
+func employeesQuery(tenantID string, f paykit.EmployeeFilter) *query {
+	q := newQuery("tenant_id = ?", tenantID)
 	q.search(f.Search, "search")
 	if f.Email != nil {
 		q.add("email <> '' AND email_fold = ?", fold(*f.Email))
@@ -82,15 +100,7 @@ func (t *view) FindEmployees(ctx context.Context, tenantID string, f paykit.Empl
 	q.timeFilter("notified_at", f.NotifiedAt)
 	q.timeFilter("claimed_at", f.ClaimedAt)
 	q.timeFilter("verified_at", f.VerifiedAt)
-	rows, n, err := list[employeeRow](ctx, t, employeeColumns, "employees", "created_at", "uid", q, f.ListPage)
-	if err != nil {
-		return nil, 0, fmt.Errorf("find employees: %w", err)
-	}
-	out := make([]*paykit.Employee, len(rows))
-	for i := range rows {
-		out[i] = rows[i].employee()
-	}
-	return out, n, nil
+	return q
 }
 
 func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
@@ -103,7 +113,17 @@ func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
 	if err != nil {
 		return conflict(err, "An employee with this ID already exists.", "update employee "+e.UID)
 	}
-	return affected(res, "Employee not found.")
+	if err := affected(res, "Employee not found."); err != nil {
+		return err
+	}
+	// Their payouts keep a copy of the search text (see CreatePayout).
+	search := employeeSearch(e)
+	_, err = t.exec(ctx, `UPDATE payouts SET employee_search = ? WHERE employee_uid = ? AND employee_search <> ?`,
+		search, e.UID, search)
+	if err != nil {
+		return fmt.Errorf("update employee %s: payouts: %w", e.UID, err)
+	}
+	return nil
 }
 
 func (t *tx) DeleteEmployee(ctx context.Context, tenantID, uid string) error {

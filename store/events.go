@@ -47,6 +47,22 @@ func (t *tx) AppendEvent(ctx context.Context, e *paykit.Event) error {
 }
 
 func (t *view) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {
+	st := eventsSelect(tenantID, f)
+	var rows []eventRow
+	if err := t.selectAll(ctx, &rows, st.query, st.args...); err != nil {
+		return nil, fmt.Errorf("find events: %w", err)
+	}
+	out := make([]*paykit.Event, len(rows))
+	for i := range rows {
+		out[i] = rows[i].event()
+	}
+	return out, nil
+}
+
+// eventsSelect returns the statement of a page of events: in seq order from
+// events_tenant, or events_subject for a subject; a type is checked on the
+// rows they yield (see plans_test.go).
+func eventsSelect(tenantID string, f paykit.EventFilter) statement {
 	q := newQuery("tenant_id = ?", tenantID)
 	if f.Type != nil {
 		q.add("type = ?", *f.Type)
@@ -57,17 +73,8 @@ func (t *view) FindEvents(ctx context.Context, tenantID string, f paykit.EventFi
 	if f.AfterSeq > 0 {
 		q.add("seq > ?", f.AfterSeq)
 	}
-	var rows []eventRow
-	err := t.selectAll(ctx, &rows, `SELECT `+eventColumns+` FROM events WHERE `+q.clause()+
-		` ORDER BY seq LIMIT ?`, append(q.args, limit(f.Limit))...)
-	if err != nil {
-		return nil, fmt.Errorf("find events: %w", err)
-	}
-	out := make([]*paykit.Event, len(rows))
-	for i := range rows {
-		out[i] = rows[i].event()
-	}
-	return out, nil
+	return statement{`SELECT ` + eventColumns + ` FROM events WHERE ` + q.clause() + ` ORDER BY seq LIMIT ?`,
+		append(q.args, limit(f.Limit))}
 }
 
 // Events, as the fan-out reads them.

@@ -108,7 +108,8 @@ func (t *view) FindIntegrations(ctx context.Context, f paykit.IntegrationFilter)
 	if f.Type != nil {
 		q.add("type = ?", int(*f.Type))
 	}
-	rows, n, err := list[integrationRow](ctx, t, integrationColumns, "integrations", "created_at", "tenant_id", q, f.ListPage)
+	rows, n, err := list[integrationRow](ctx, t, listSpec{columns: integrationColumns, from: "integrations", created: "created_at", uid: "tenant_id"},
+		q, f.ListPage)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find integrations: %w", err)
 	}

@@ -88,7 +88,7 @@ func (t *view) FindInvoices(ctx context.Context, tenantID string, f paykit.Invoi
 	}
 	q.timeFilter("created_at", f.CreatedAt)
 	q.timeFilter("paid_at", f.PaidAt)
-	rows, n, err := list[invoiceRow](ctx, t, invoiceColumns, "invoices", "created_at", "uid", q, f.ListPage)
+	rows, n, err := list[invoiceRow](ctx, t, listSpec{columns: invoiceColumns, from: "invoices", created: "created_at", uid: "uid"}, q, f.ListPage)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find invoices: %w", err)
 	}

@@ -142,14 +142,12 @@ func (t *view) FindPaymentByLinkToken(ctx context.Context, token string) (*payki
 }
 
 func (t *view) FindPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) ([]*paykit.Payment, error) {
-	where, order, args, err := paymentsQuery(tenantID, f)
+	st, err := paymentsSelect(tenantID, f, limit(f.Limit))
 	if err != nil {
 		return nil, err
 	}
 	var rows []paymentRow
-	err = t.selectAll(ctx, &rows, `SELECT `+paymentColumns+` FROM payments WHERE `+where+` ORDER BY `+order+` LIMIT ?`,
-		append(args, limit(f.Limit))...)
-	if err != nil {
+	if err := t.selectAll(ctx, &rows, st.query, st.args...); err != nil {
 		return nil, fmt.Errorf("find payments: %w", err)
 	}
 	return payments(rows)
@@ -163,8 +161,8 @@ func (t *view) FindPaymentPage(ctx context.Context, tenantID string, f paykit.Pa
 		if ps, err = t.FindPayments(ctx, tenantID, f); err != nil {
 			return err
 		}
-		q := paymentFilterQuery(tenantID, f)
-		if err := t.get(ctx, &n, `SELECT COUNT(*) FROM payments WHERE `+q.clause(), q.args...); err != nil {
+		st := paymentsCount(tenantID, f)
+		if err := t.get(ctx, &n, st.query, st.args...); err != nil {
 			return fmt.Errorf("count payments: %w", err)
 		}
 		return nil
@@ -174,57 +172,159 @@ func (t *view) FindPaymentPage(ctx context.Context, tenantID string, f paykit.Pa
 
 func (t *view) FindAllPayments(ctx context.Context, tenantID string, f paykit.PaymentFilter) iter.Seq2[*paykit.Payment, error] {
 	return func(yield func(*paykit.Payment, error) bool) {
-		where, order, args, err := paymentsQuery(tenantID, f)
+		st, err := paymentsSelect(tenantID, f, 0)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		err = t.stream(ctx, `SELECT `+paymentColumns+` FROM payments WHERE `+where+` ORDER BY `+order, args,
-			func(rows *sqlx.Rows) (bool, error) {
-				var r paymentRow
-				if err := rows.StructScan(&r); err != nil {
-					return false, err
-				}
-				p, err := r.payment()
-				if err != nil {
-					return false, err
-				}
-				return yield(p, nil), nil
-			})
+		err = t.stream(ctx, st.query, st.args, func(rows *sqlx.Rows) (bool, error) {
+			var r paymentRow
+			if err := rows.StructScan(&r); err != nil {
+				return false, err
+			}
+			p, err := r.payment()
+			if err != nil {
+				return false, err
+			}
+			return yield(p, nil), nil
+		})
 		if err != nil {
 			yield(nil, fmt.Errorf("find all payments: %w", err))
 		}
 	}
 }
 
-// paymentsQuery returns the WHERE clause, the ORDER BY and the arguments of a
-// payment list: f's filters and its cursor.
-func paymentsQuery(tenantID string, f paykit.PaymentFilter) (where, order string, args []any, err error) {
-	var key, dir, cmp string
-	switch f.Sort {
-	case "", paykit.PaymentSortCreatedAsc:
-		key, dir, cmp = "created_at", "ASC", ">"
-	case paykit.PaymentSortCreatedDesc:
-		key, dir, cmp = "created_at", "DESC", "<"
-	case paykit.PaymentSortAmountAsc:
-		key, dir, cmp = "amount_minor", "ASC", ">"
-	case paykit.PaymentSortAmountDesc:
-		key, dir, cmp = "amount_minor", "DESC", "<"
-	default:
-		return "", "", nil, &paykit.Error{Code: paykit.EINVALID, Message: fmt.Sprintf("Unknown sort %q.", f.Sort),
-			Fields: map[string]string{"sort": fmt.Sprintf("Unknown sort %q.", f.Sort)}}
+// paymentsSelect returns the statement of a payment list: f's filters, its
+// cursor and its sort, and LIMIT n unless n is 0.
+//
+// Every filter and sort reads an index in the sort's order and stops at the
+// page (see plans_test.go): created_at and amount_minor each have an index
+// per tenant, and created_at one per account (payments_source,
+// payments_destination). A type, a status, or an account under an amount
+// sort is checked on the rows the sort's index yields, so a page of a rare
+// one reads more of them; a token selects one payment by its unique index. A created_at window under an amount sort, or with an
+// account, is checked on the rows as well (its column is written
+// +created_at, which no index serves): reading the window by created_at and
+// sorting it, or reading all of it for an account's few payments, would cost
+// the window's size on every page.
+func paymentsSelect(tenantID string, f paykit.PaymentFilter, n int) (statement, error) {
+	key, dir, err := paymentSort(f.Sort)
+	if err != nil {
+		return statement{}, err
 	}
-	q := paymentFilterQuery(tenantID, f)
-	if f.After != "" {
-		// The cursor row's own sort key, looked up in the same tenant: a row value
-		// comparison walks the (tenant_id, key, id) index from there.
-		q.add(fmt.Sprintf("(%s, id) %s (SELECT %s, id FROM payments WHERE tenant_id = ? AND id = ?)", key, cmp, key), tenantID, f.After)
+	var bound *time.Time // the window's bound that joins the cursor's
+	if f.After != "" && key == "created_at" {
+		if dir == "ASC" {
+			bound, f.CreatedFrom = f.CreatedFrom, nil
+		} else {
+			bound, f.CreatedUntil = f.CreatedUntil, nil
+		}
 	}
-	return q.clause(), fmt.Sprintf("%s %s, id %s", key, dir, dir), q.args, nil
+	branches := []*query{paymentFilterQuery(tenantID, f, key)}
+	switch {
+	case f.AccountID != nil && key == "created_at":
+		// The account's payments are those it sends and those it receives
+		// but does not send: two disjoint ranges of its indexes, both in the
+		// sort's order, which UNION ALL under one ORDER BY merges and stops
+		// at the page. An OR of the two would read both in full and sort
+		// them, or walk the tenant's sort index for the account's rows. Each
+		// branch is a subquery with its own ORDER BY: SQLite flattens it
+		// into a merge of the two indexes (MERGE (UNION ALL)), and
+		// PostgreSQL then sees two ordered inputs to merge (Merge Append),
+		// where a plain UNION ALL gets an Append and a Sort of every row.
+		dst := paymentFilterQuery(tenantID, f, key)
+		branches[0].add("source_account_id = ?", *f.AccountID)
+		dst.add("destination_account_id = ? AND source_account_id <> ?", *f.AccountID, *f.AccountID)
+		branches = append(branches, dst)
+	case f.AccountID != nil:
+		// By amount, the account is checked on the rows of payments_amount,
+		// like a status (plans_test.go holds SQLite to it): an index of each
+		// account's payments by amount would cost every payment two more
+		// index entries, at the heart of AcceptToken (see docs/decisions.md,
+		// "Reads at a million rows").
+		branches[0].add("(source_account_id = ? OR destination_account_id = ?)", *f.AccountID, *f.AccountID)
+	}
+	order := fmt.Sprintf(" ORDER BY %s %s, id %s", key, dir, dir)
+	var st statement
+	for i, q := range branches {
+		if f.After != "" {
+			cond, args := paymentCursor(tenantID, f, key, dir, bound)
+			q.add(cond, args...)
+		}
+		sel := `SELECT ` + paymentColumns + ` FROM payments WHERE ` + q.clause()
+		if len(branches) > 1 {
+			sel = fmt.Sprintf(`SELECT * FROM (%s%s) AS b%d`, sel, order, i)
+		}
+		if i > 0 {
+			st.query += " UNION ALL "
+		}
+		st.query += sel
+		st.args = append(st.args, q.args...)
+	}
+	st.query += order
+	if n > 0 {
+		st.query += " LIMIT ?"
+		st.args = append(st.args, n)
+	}
+	return st, nil
 }
 
-// paymentFilterQuery is the WHERE clause of f's filters, the cursor aside.
-func paymentFilterQuery(tenantID string, f paykit.PaymentFilter) *query {
+// paymentsCount returns the statement that counts the payments f selects,
+// whatever its page.
+func paymentsCount(tenantID string, f paykit.PaymentFilter) statement {
+	q := paymentFilterQuery(tenantID, f, "")
+	if f.AccountID != nil {
+		q.add("(source_account_id = ? OR destination_account_id = ?)", *f.AccountID, *f.AccountID)
+	}
+	return statement{`SELECT COUNT(*) FROM payments WHERE ` + q.clause(), q.args}
+}
+
+// paymentSort returns the sort key and direction of sort.
+func paymentSort(sort paykit.PaymentSort) (key, dir string, err error) {
+	switch sort {
+	case "", paykit.PaymentSortCreatedAsc:
+		return "created_at", "ASC", nil
+	case paykit.PaymentSortCreatedDesc:
+		return "created_at", "DESC", nil
+	case paykit.PaymentSortAmountAsc:
+		return "amount_minor", "ASC", nil
+	case paykit.PaymentSortAmountDesc:
+		return "amount_minor", "DESC", nil
+	}
+	msg := fmt.Sprintf("Unknown sort %q.", sort)
+	return "", "", &paykit.Error{Code: paykit.EINVALID, Message: msg, Fields: map[string]string{"sort": msg}}
+}
+
+// paymentCursor returns the condition of the rows after f.After in the order
+// of key and dir, and its arguments: after the cursor row's own sort key,
+// looked up in the same tenant, so that a row value comparison walks the
+// (tenant_id, key, id) index from there. Under a created_at sort, bound, the
+// bound of f's window on the same side, joins it (paymentsSelect leaves it
+// out of the filters): an index range has one lower and one upper bound, and
+// a second condition on the same side would leave the planner to pick either,
+// and to read from the window's start to the cursor when it picks the
+// window's. As every ID is longer than ”, created_at >= from is the row
+// value bound (created_at, id) > (from, ”), and the tighter one is kept.
+func paymentCursor(tenantID string, f paykit.PaymentFilter, key, dir string, bound *time.Time) (string, []any) {
+	cmp, in := ">", ">="
+	if dir == "DESC" {
+		cmp, in = "<", "<"
+	}
+	if bound == nil {
+		return fmt.Sprintf("(%[1]s, id) %[2]s (SELECT %[1]s, id FROM payments WHERE tenant_id = ? AND id = ?)", key, cmp),
+			[]any{tenantID, f.After}
+	}
+	b := micros(*bound)
+	return fmt.Sprintf(`(created_at, id) %[1]s (SELECT CASE WHEN created_at %[2]s ? THEN created_at ELSE ? END,
+		CASE WHEN created_at %[2]s ? THEN id ELSE '' END FROM payments WHERE tenant_id = ? AND id = ?)`, cmp, in),
+		[]any{b, b, b, tenantID, f.After}
+}
+
+// paymentFilterQuery is the WHERE clause of f's filters, the account and the
+// cursor aside. Under a sort by another key than created_at (key), or for an
+// account, f's window is checked on the rows rather than read from an index
+// (see paymentsSelect).
+func paymentFilterQuery(tenantID string, f paykit.PaymentFilter, key string) *query {
 	q := newQuery("tenant_id = ?", tenantID)
 	if f.Type != nil {
 		q.add("type = ?", string(*f.Type))
@@ -246,14 +346,15 @@ func paymentFilterQuery(tenantID string, f paykit.PaymentFilter) *query {
 	if f.PaymentTokenID != nil {
 		q.add("payment_token_id = ? AND payment_token_id <> ''", *f.PaymentTokenID)
 	}
-	if f.AccountID != nil {
-		q.add("(source_account_id = ? OR destination_account_id = ?)", *f.AccountID, *f.AccountID)
+	created := "created_at"
+	if key != "" && (key != "created_at" || f.AccountID != nil) {
+		created = "+created_at"
 	}
 	if f.CreatedFrom != nil {
-		q.add("created_at >= ?", micros(*f.CreatedFrom))
+		q.add(created+" >= ?", micros(*f.CreatedFrom))
 	}
 	if f.CreatedUntil != nil {
-		q.add("created_at < ?", micros(*f.CreatedUntil))
+		q.add(created+" < ?", micros(*f.CreatedUntil))
 	}
 	if f.ClientID != nil {
 		q.add("client_id = ? AND client_id <> ''", *f.ClientID)

@@ -3,53 +3,23 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/paykit/paykit"
 )
 
-// list runs the count and the page of a newest-first list in one snapshot:
-// from is everything after SELECT's columns ("payouts p JOIN ..."), created
-// and uid the ordering columns. Rows selected Before a cursor are read oldest
-// first and reversed, so the page still reads newest first.
-func list[R any](ctx context.Context, t *view, columns, from, created, uid string, q *query, p paykit.ListPage) ([]R, int, error) {
-	var rows []R
-	var n int
-	err := t.readTx(ctx, func(t *view) error {
-		if err := t.get(ctx, &n, `SELECT COUNT(*) FROM `+from+` WHERE `+q.clause(), q.args...); err != nil {
-			return err
-		}
-		dir, reverse := "DESC", false
-		switch {
-		case p.After != nil:
-			q.add(fmt.Sprintf("(%s, %s) < (?, ?)", created, uid), micros(p.After.CreatedAt), p.After.UID)
-		case p.Before != nil:
-			q.add(fmt.Sprintf("(%s, %s) > (?, ?)", created, uid), micros(p.Before.CreatedAt), p.Before.UID)
-			dir, reverse = "ASC", true
-		}
-		query := fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT ? OFFSET ?`,
-			columns, from, q.clause(), created, dir, uid, dir)
-		offset := 0
-		if p.After == nil && p.Before == nil {
-			offset = max(p.Offset, 0)
-		}
-		if err := t.selectAll(ctx, &rows, query, append(q.args, limit(p.Limit), offset)...); err != nil {
-			return err
-		}
-		if reverse {
-			slices.Reverse(rows)
-		}
-		return nil
-	})
-	return rows, n, err
-}
-
-const payoutColumns = `p.uid, p.tenant_id, p.id, p.employee_uid, e.id AS employee_id, p.invoice_uid, i.id AS invoice_id,
+// payoutColumns are read from payouts p. The client ids of a payout's
+// employee and invoice are scalar subqueries rather than joins, so that a
+// list evaluates them for the rows of its page only (see listSpec).
+const payoutColumns = `p.uid, p.tenant_id, p.id, p.employee_uid,
+	(SELECT pe.id FROM employees pe WHERE pe.uid = p.employee_uid) AS employee_id,
+	p.invoice_uid, (SELECT pi.id FROM invoices pi WHERE pi.uid = p.invoice_uid) AS invoice_id,
 	p.basis, p.currency, p.amount_minor, p.invoiced_amount_minor, p.cost_minor, p.fee_minor, p.payroll_minor,
 	p.tax_minor, p.vat_minor, p.description, p.metadata, p.start_at, p.end_at, p.status, p.created_at,
 	p.notified_at, p.accepted_at, p.disbursed_at, p.resent_at, p.updated_at`
 
-const payoutFrom = `payouts p JOIN employees e ON e.uid = p.employee_uid JOIN invoices i ON i.uid = p.invoice_uid`
+// payoutList is the Gigapay list of payouts. Its filters read payouts alone.
+var payoutList = listSpec{columns: payoutColumns, from: "payouts p", created: "p.created_at", uid: "p.uid",
+	counted: "payouts"}
 
 type payoutRow struct {
 	UID                 string `db:"uid"`
@@ -96,23 +66,27 @@ func (r *payoutRow) payout() *paykit.Payout {
 	}
 }
 
+// CreatePayout writes p with the search text of its description and a copy
+// of its employee's (which UpdateEmployee keeps), so that a search of payouts
+// (FindPayouts) reads payouts alone rather than each one's employee.
 func (t *tx) CreatePayout(ctx context.Context, p *paykit.Payout) error {
 	return t.insert(ctx, "Payout already exists.", "create payout "+p.UID,
 		`INSERT INTO payouts (uid, tenant_id, id, employee_uid, invoice_uid, basis, currency,
 		amount_minor, invoiced_amount_minor, cost_minor, fee_minor, payroll_minor, tax_minor, vat_minor, description,
 		metadata, start_at, end_at, status, created_at, notified_at, accepted_at, disbursed_at, resent_at, updated_at,
-		search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		search, employee_search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			COALESCE((SELECT search FROM employees WHERE uid = ?), ''))`,
 		p.UID, p.TenantID, p.ID, p.EmployeeUID, p.InvoiceUID, string(p.Basis), string(p.Amount.Currency),
 		p.Amount.Minor(), p.InvoicedAmount.Minor(), p.Cost.Minor(), p.Fee.Minor(), p.Payroll.Minor(), p.Tax.Minor(),
 		p.VAT.Minor(), p.Description, metadataText(p.Metadata), microsPtr(p.StartAt), microsPtr(p.EndAt),
 		string(p.Status), micros(p.CreatedAt), microsPtr(p.NotifiedAt), microsPtr(p.AcceptedAt),
-		microsPtr(p.DisbursedAt), microsPtr(p.ResentAt), micros(p.UpdatedAt), searchText(p.Description))
+		microsPtr(p.DisbursedAt), microsPtr(p.ResentAt), micros(p.UpdatedAt), searchText(p.Description), p.EmployeeUID)
 }
 
 func (t *view) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*paykit.Payout, error) {
 	var r payoutRow
-	err := t.get(ctx, &r, `SELECT `+payoutColumns+` FROM `+payoutFrom+` WHERE p.tenant_id = ? AND p.uid = ?`, tenantID, uid)
+	err := t.get(ctx, &r, `SELECT `+payoutColumns+` FROM payouts p WHERE p.tenant_id = ? AND p.uid = ?`, tenantID, uid)
 	if err != nil {
 		return nil, notFound(err, "Payout not found.", "find payout "+uid)
 	}
@@ -121,7 +95,7 @@ func (t *view) FindPayoutByUID(ctx context.Context, tenantID, uid string) (*payk
 
 func (t *view) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit.Payout, error) {
 	var r payoutRow
-	err := t.get(ctx, &r, `SELECT `+payoutColumns+` FROM `+payoutFrom+` WHERE p.tenant_id = ? AND p.id = ?`, tenantID, id)
+	err := t.get(ctx, &r, `SELECT `+payoutColumns+` FROM payouts p WHERE p.tenant_id = ? AND p.id = ?`, tenantID, id)
 	if err != nil {
 		return nil, notFound(err, "Payout not found.", "find payout by id "+id)
 	}
@@ -129,30 +103,8 @@ func (t *view) FindPayoutByID(ctx context.Context, tenantID, id string) (*paykit
 }
 
 func (t *view) FindPayouts(ctx context.Context, tenantID string, f paykit.PayoutFilter) ([]*paykit.Payout, int, error) {
-	q := &query{}
-	q.add("p.tenant_id = ?", tenantID)
-	if f.EmployeeUID != nil {
-		q.add("p.employee_uid = ?", *f.EmployeeUID)
-	}
-	if f.EmployeeID != nil {
-		q.add("e.id = ?", *f.EmployeeID)
-	}
-	if f.InvoiceUID != nil {
-		q.add("p.invoice_uid = ?", *f.InvoiceUID)
-	}
-	if f.InvoiceID != nil {
-		q.add("i.id = ?", *f.InvoiceID)
-	}
-	if f.Status != nil {
-		q.add("p.status = ?", string(*f.Status))
-	}
-	q.search(f.Search, "p.search", "e.search")
-	q.timeFilter("p.start_at", f.StartAt)
-	q.timeFilter("p.end_at", f.EndAt)
-	q.timeFilter("p.created_at", f.CreatedAt)
-	q.timeFilter("p.notified_at", f.NotifiedAt)
-	q.timeFilter("p.accepted_at", f.AcceptedAt)
-	rows, n, err := list[payoutRow](ctx, t, payoutColumns, payoutFrom, "p.created_at", "p.uid", q, f.ListPage)
+	l, q := payoutsQuery(tenantID, f)
+	rows, n, err := list[payoutRow](ctx, t, l, q, f.ListPage)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find payouts: %w", err)
 	}
@@ -161,6 +113,37 @@ func (t *view) FindPayouts(ctx context.Context, tenantID string, f paykit.Payout
 		out[i] = rows[i].payout()
 	}
 	return out, n, nil
+}
+
+// payoutsQuery returns the list of payouts f selects and its conditions. An
+// employee or invoice given by its client id is looked up once, in a scalar
+// subquery, so that the payouts are read from payouts_employee or
+// payouts_invoice in their order. Every other filter is checked on the rows
+// payouts_created yields, newest first (see plans_test.go).
+func payoutsQuery(tenantID string, f paykit.PayoutFilter) (listSpec, *query) {
+	l, q := payoutList, newQuery("p.tenant_id = ?", tenantID)
+	if f.EmployeeUID != nil {
+		q.add("p.employee_uid = ?", *f.EmployeeUID)
+	}
+	if f.EmployeeID != nil {
+		q.add("p.employee_uid = (SELECT uid FROM employees WHERE tenant_id = ? AND id = ?)", tenantID, *f.EmployeeID)
+	}
+	if f.InvoiceUID != nil {
+		q.add("p.invoice_uid = ?", *f.InvoiceUID)
+	}
+	if f.InvoiceID != nil {
+		q.add("p.invoice_uid = (SELECT uid FROM invoices WHERE tenant_id = ? AND id = ?)", tenantID, *f.InvoiceID)
+	}
+	if f.Status != nil {
+		q.add("p.status = ?", string(*f.Status))
+	}
+	q.search(f.Search, "p.search", "p.employee_search")
+	q.timeFilter("p.start_at", f.StartAt)
+	q.timeFilter("p.end_at", f.EndAt)
+	q.timeFilter("p.created_at", f.CreatedAt)
+	q.timeFilter("p.notified_at", f.NotifiedAt)
+	q.timeFilter("p.accepted_at", f.AcceptedAt)
+	return l, q
 }
 
 func (t *tx) UpdatePayout(ctx context.Context, p *paykit.Payout) error {

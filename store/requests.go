@@ -169,10 +169,9 @@ func (t *view) FindRequestByID(ctx context.Context, tenantID, id string) (*payki
 }
 
 func (t *view) FindRequests(ctx context.Context, tenantID string, f paykit.RequestFilter) ([]*paykit.Request, error) {
+	st := requestsSelect(tenantID, f)
 	var rows []requestRow
-	err := t.selectAll(ctx, &rows, `SELECT `+requestColumns+` FROM requests WHERE tenant_id = ? AND id > ?
-		ORDER BY id LIMIT ?`, tenantID, f.After, limit(f.Limit))
-	if err != nil {
+	if err := t.selectAll(ctx, &rows, st.query, st.args...); err != nil {
 		return nil, fmt.Errorf("find requests: %w", err)
 	}
 	out := make([]*paykit.Request, len(rows))
@@ -180,6 +179,13 @@ func (t *view) FindRequests(ctx context.Context, tenantID string, f paykit.Reque
 		out[i] = rows[i].request()
 	}
 	return out, nil
+}
+
+// requestsSelect returns the statement of a page of requests, in ID order
+// from requests_tenant (see plans_test.go).
+func requestsSelect(tenantID string, f paykit.RequestFilter) statement {
+	return statement{`SELECT ` + requestColumns + ` FROM requests WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?`,
+		[]any{tenantID, f.After, limit(f.Limit)}}
 }
 
 func (t *tx) UpdateRequest(ctx context.Context, r *paykit.Request) error {

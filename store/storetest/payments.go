@@ -51,6 +51,12 @@ func testPayments(t *testing.T, s paykit.Store) {
 		p := MustPayment(t, s, tn.ID)
 		dup := *p
 		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayment(ctx, &dup) }), paykit.ECONFLICT)
+
+		// A token is accepted into one payment of its tenant.
+		again := *p
+		again.ID = NewID()
+		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.CreatePayment(ctx, &again) }), paykit.ECONFLICT)
+		MustPayment(t, s, other.ID, func(o *paykit.Payment) { o.PaymentTokenID = p.PaymentTokenID })
 	})
 	t.Run("Update", func(t *testing.T) {
 		p := MustPayment(t, s, tn.ID)
@@ -96,8 +102,10 @@ func testFindPayments(t *testing.T, s paykit.Store) {
 			case 1:
 				p.Destination.AccountID = acct
 			}
-			if i%5 == 0 {
+			if i == 5 { // a token has one payment
 				p.PaymentTokenID = token
+			} else {
+				p.PaymentTokenID = ""
 			}
 		}
 		all = append(all, MustPayment(t, s, tn.ID, opt))
