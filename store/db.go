@@ -1,7 +1,10 @@
-// Package store is paykit's SQLite Store, on modernc.org/sqlite (pure Go, no
-// cgo) and sqlx.
+// Package store is paykit's Store, on SQLite (modernc.org/sqlite, pure Go, no
+// cgo) by default and on PostgreSQL (pgx) for a postgres:// URL, through sqlx
+// and one set of statements for both (dialect.go). Open picks the database
+// by the DSN; the PostgreSQL engine is described in postgres.go, and
+// WithSynchronous and WithGroupCommit, which are SQLite's, do nothing there.
 //
-// A DB keeps its connection pools on one database file: a single writer
+// On SQLite, a DB keeps its connection pools on one database file: a single writer
 // connection, on which every write transaction runs, and a pool of read-only
 // connections, on which reads outside a transaction run. In WAL mode readers
 // never wait for the writer, and the writer never waits for readers. A third,
