@@ -306,6 +306,29 @@ func (s *Service) MoveCharge(ctx context.Context, tenantID, id string, to Paymen
 
 // FindChargeByLinkToken returns the charge whose payment link has token, of
 // whichever tenant. Returns ENOTFOUND.
+// PayableByLink reports whether the charge's hosted payment link may complete
+// it, as PayChargeByLink does: the sandbox processor holds it, and it is
+// neither succeeded nor canceled. A real processor completes its own charges.
+func (p *Payment) PayableByLink() bool {
+	return p.Charge.Processor == (SandboxProcessor{}).Name() && p.Status != PaymentStatusSucceeded &&
+		p.Status != PaymentStatusCanceled
+}
+
+// PayChargeByLink completes the charge whose hosted payment link is token, as
+// the sandbox processor would report it paid: the link page's pay button.
+// Returns ENOTFOUND, and ECONFLICT for a charge the link may not pay
+// (PayableByLink).
+func (s *Service) PayChargeByLink(ctx context.Context, token string) (*Payment, error) {
+	p, err := s.FindChargeByLinkToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if !p.PayableByLink() {
+		return nil, Errorf(ECONFLICT, "This payment cannot be paid here.")
+	}
+	return s.MoveCharge(ctx, p.TenantID, p.ID, PaymentStatusSucceeded, "")
+}
+
 func (s *Service) FindChargeByLinkToken(ctx context.Context, token string) (*Payment, error) {
 	if token == "" {
 		return nil, Errorf(ENOTFOUND, "Payment not found.")

@@ -247,17 +247,29 @@ func (s *Service) CloseInvoice(ctx context.Context, tenantID, id string) (*Invoi
 // invoice.paid fires. Then each of its payouts whose employee is verified is
 // notified (payout.notified); the others are when their employee is. Returns
 // ENOTFOUND, and ECONFLICT when the invoice is already paid or holds no payout.
+// Payable reports whether PayInvoice would pay inv as it stands: not paid yet,
+// and holding a payout to pay for.
+func (inv *Invoice) Payable() bool { return inv.checkPayable() == nil }
+
+// checkPayable returns why inv cannot be paid, or nil.
+func (inv *Invoice) checkPayable() error {
+	if inv.PaidAt != nil {
+		return Errorf(ECONFLICT, "Invoice %q is already paid.", inv.ID)
+	}
+	if inv.Price.Minor() <= 0 {
+		return Errorf(ECONFLICT, "Invoice %q holds no payout: there is nothing to pay.", inv.ID)
+	}
+	return nil
+}
+
 func (s *Service) PayInvoice(ctx context.Context, tenantID, id string) (*Invoice, error) {
 	return write(ctx, s, tenantID, "invoice.pay", id, func(tx Tx, now time.Time) (*Invoice, error) {
 		inv, err := tx.FindInvoiceByID(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
 		}
-		if inv.PaidAt != nil {
-			return nil, Errorf(ECONFLICT, "Invoice %q is already paid.", inv.ID)
-		}
-		if inv.Price.Minor() <= 0 {
-			return nil, Errorf(ECONFLICT, "Invoice %q holds no payout: there is nothing to pay.", inv.ID)
+		if err := inv.checkPayable(); err != nil {
+			return nil, err
 		}
 		world, err := s.systemAccount(ctx, tx, now, tenantID, accountCodeWorld, inv.Currency)
 		if err != nil {

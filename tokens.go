@@ -130,6 +130,11 @@ var tokenLifecycle = lifecycle[TokenStatus]{
 	cannot: "Payment token is %[2]s and cannot become %[3]s.",
 }
 
+// Open reports whether t may still be accepted or rejected: active, with no
+// payment yet. Read it of a token as the Service returns it, which reports
+// an expired token expired.
+func (t *Token) Open() bool { return t.state() == TokenStatusActive }
+
 // state is where t is in tokenLifecycle: its status, or tokenAccepted.
 func (t *Token) state() TokenStatus {
 	if t.Status == TokenStatusActive && t.PaymentID != "" {

@@ -81,7 +81,7 @@ func (p *gigapayPages) invoicePage(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	v.Payouts, v.More = payouts, total-len(payouts)
-	if inv.PaidAt == nil && inv.Price.Minor() > 0 {
+	if inv.Payable() {
 		v.Pay = p.forms.make(basePath(r)+"/i/"+url.PathEscape(inv.ID)+"/pay?token="+url.QueryEscape(r.URL.Query().Get("token")),
 			invoiceScope(r), "pay", invoiceState(inv))
 	}

@@ -42,13 +42,6 @@ func chargeScope(r *http.Request) string { return "charge\x00" + r.PathValue("to
 
 func chargeState(p *paykit.Payment) string { return stateOf(p.UpdatedAt, string(p.Status)) }
 
-// payable reports whether the page offers the sandbox's pay button: the
-// sandbox processor's charge, not yet paid or canceled.
-func payable(p *paykit.Payment) bool {
-	return p.Charge.Processor == (paykit.SandboxProcessor{}).Name() && p.Status != paykit.PaymentStatusSucceeded &&
-		p.Status != paykit.PaymentStatusCanceled
-}
-
 func (p *gigstackPages) show(w http.ResponseWriter, r *http.Request) {
 	c, err := p.svc.FindChargeByLinkToken(r.Context(), r.PathValue("token"))
 	if err != nil {
@@ -59,7 +52,7 @@ func (p *gigstackPages) show(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *gigstackPages) page(w http.ResponseWriter, r *http.Request, status int, c *paykit.Payment, notice string) {
-	v := chargeView{Payment: c, Team: c.TenantID, Payable: payable(c), Notice: notice}
+	v := chargeView{Payment: c, Team: c.TenantID, Payable: c.PayableByLink(), Notice: notice}
 	if tn, err := p.svc.FindTenantByID(r.Context(), c.TenantID); err == nil {
 		v.Team = tn.Name
 	}
@@ -87,11 +80,7 @@ func (p *gigstackPages) pay(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	if !payable(c) {
-		p.fail(w, r, paykit.Errorf(paykit.ECONFLICT, "This payment cannot be paid here."))
-		return
-	}
-	if _, err := p.svc.MoveCharge(r.Context(), c.TenantID, c.ID, paykit.PaymentStatusSucceeded, ""); err != nil {
+	if _, err := p.svc.PayChargeByLink(r.Context(), r.PathValue("token")); err != nil {
 		p.fail(w, r, err)
 		return
 	}

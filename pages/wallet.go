@@ -75,7 +75,7 @@ func (p *walletPages) page(w http.ResponseWriter, r *http.Request, status int, t
 		}
 	}
 	switch {
-	case t.Status == paykit.TokenStatusActive && t.PaymentID == "":
+	case t.Open():
 		v.State = "open"
 		v.Left = t.ExpiresAt.Sub(p.svc.Clock().Now())
 		state, scope, base := tokenState(t), walletScope(r), "/"+r.PathValue("tenant")+"/payment/"+t.Token

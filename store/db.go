@@ -124,7 +124,7 @@ func WithGroupCommit(on bool) Option {
 // write lock is waited for, never reported as "database is locked") and
 // synchronous FULL unless WithSynchronous says otherwise.
 func Open(dsn string, opts ...Option) (*DB, error) {
-	if isPostgres(dsn) {
+	if IsPostgres(dsn) {
 		return openPostgres(dsn, opts...)
 	}
 	d := &DB{groupCommit: true, synchronous: "FULL", lead: make(chan struct{}, 1),

@@ -335,8 +335,7 @@ func (t *tx) CreateDeliveryAttempts(ctx context.Context, as []*paykit.DeliveryAt
 		if n, err := res.RowsAffected(); err != nil {
 			return fmt.Errorf("create delivery attempts: %w", err)
 		} else if int(n) < len(chunk) {
-			t.state.conflicted = true
-			return paykit.Errorf(paykit.ECONFLICT, "Delivery attempt already exists.")
+			return t.taken("Delivery attempt already exists.")
 		}
 	}
 	return nil

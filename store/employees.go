@@ -104,12 +104,13 @@ func employeesQuery(tenantID string, f paykit.EmployeeFilter) *query {
 }
 
 func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
+	search := employeeSearch(e)
 	res, err := t.exec(ctx, `UPDATE employees SET id = ?, name = ?, email = ?, cellphone_number = ?, country = ?,
 		metadata = ?, status = ?, notified_at = ?, claimed_at = ?, verified_at = ?, resent_at = ?, updated_at = ?,
 		search = ?, email_fold = ? WHERE tenant_id = ? AND uid = ?`,
 		e.ID, e.Name, e.Email, e.CellphoneNumber, e.Country, metadataText(e.Metadata), string(e.Status),
 		microsPtr(e.NotifiedAt), microsPtr(e.ClaimedAt), microsPtr(e.VerifiedAt), microsPtr(e.ResentAt),
-		micros(e.UpdatedAt), employeeSearch(e), fold(e.Email), e.TenantID, e.UID)
+		micros(e.UpdatedAt), search, fold(e.Email), e.TenantID, e.UID)
 	if err != nil {
 		return conflict(err, "An employee with this ID already exists.", "update employee "+e.UID)
 	}
@@ -117,7 +118,6 @@ func (t *tx) UpdateEmployee(ctx context.Context, e *paykit.Employee) error {
 		return err
 	}
 	// Their payouts keep a copy of the search text (see CreatePayout).
-	search := employeeSearch(e)
 	_, err = t.exec(ctx, `UPDATE payouts SET employee_search = ? WHERE employee_uid = ? AND employee_search <> ?`,
 		search, e.UID, search)
 	if err != nil {

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,16 +32,9 @@ func (r *eventRow) event() *paykit.Event {
 }
 
 func (t *tx) AppendEvent(ctx context.Context, e *paykit.Event) error {
-	err := t.get(ctx, &e.Seq, `INSERT INTO events (id, tenant_id, type, subject_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING RETURNING seq`,
+	return t.insertReturning(ctx, &e.Seq, "seq", "Event already exists.", "append event "+e.Type,
+		`INSERT INTO events (id, tenant_id, type, subject_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.ID, e.TenantID, e.Type, e.SubjectID, string(e.Data), micros(e.CreatedAt))
-	if errors.Is(err, sql.ErrNoRows) {
-		t.state.conflicted = true
-		return paykit.Errorf(paykit.ECONFLICT, "Event already exists.")
-	} else if err != nil {
-		return fmt.Errorf("append event %s: %w", e.Type, err)
-	}
-	return nil
 }
 
 func (t *view) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {

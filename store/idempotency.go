@@ -79,8 +79,8 @@ func (t *tx) PutIdempotencyRecord(ctx context.Context, r *paykit.IdempotencyReco
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("put idempotency record %s: %w", r.Key, err)
 	} else if n == 0 {
-		t.state.conflicted = true // perhaps by a transaction that committed after FindIdempotencyRecord
-		return paykit.Errorf(paykit.ECONFLICT, "Idempotency key %q is already in use.", r.Key)
+		// Perhaps by a transaction that committed after FindIdempotencyRecord.
+		return t.taken(fmt.Sprintf("Idempotency key %q is already in use.", r.Key))
 	}
 	return nil
 }

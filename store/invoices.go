@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/paykit/paykit"
@@ -40,18 +38,11 @@ func (r *invoiceRow) invoice() *paykit.Invoice {
 }
 
 func (t *tx) CreateInvoice(ctx context.Context, inv *paykit.Invoice) error {
-	err := t.get(ctx, &inv.Number, `INSERT INTO invoices (uid, tenant_id, id, currency, open, price_minor, metadata, app_url,
-		pdf_url, token, created_at, paid_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING RETURNING number`,
+	return t.insertReturning(ctx, &inv.Number, "number", "Invoice already exists.", "create invoice "+inv.UID,
+		`INSERT INTO invoices (uid, tenant_id, id, currency, open, price_minor, metadata, app_url,
+		pdf_url, token, created_at, paid_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		inv.UID, inv.TenantID, inv.ID, string(inv.Currency), inv.Open, inv.Price.Minor(), metadataText(inv.Metadata),
 		inv.AppURL, inv.PDFURL, inv.Token, micros(inv.CreatedAt), microsPtr(inv.PaidAt), micros(inv.UpdatedAt))
-	if errors.Is(err, sql.ErrNoRows) {
-		t.state.conflicted = true
-		return paykit.Errorf(paykit.ECONFLICT, "Invoice already exists.")
-	} else if err != nil {
-		return fmt.Errorf("create invoice %s: %w", inv.UID, err)
-	}
-	return nil
 }
 
 func (t *view) FindInvoiceByUID(ctx context.Context, tenantID, uid string) (*paykit.Invoice, error) {

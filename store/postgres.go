@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"math/rand/v2"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -36,8 +35,9 @@ import (
 //go:embed pgmigrations/*.sql
 var pgMigrations embed.FS
 
-// isPostgres says whether dsn names a PostgreSQL database.
-func isPostgres(dsn string) bool {
+// IsPostgres says whether dsn names a PostgreSQL database, which Open opens
+// with the PostgreSQL engine: a postgres:// or postgresql:// URL.
+func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
@@ -172,7 +172,10 @@ func (d *DB) pgTry(ctx context.Context, fn func(paykit.Tx) error) (again retry, 
 			sqltx.Rollback() // after a failure there is nothing left to report
 		}
 	}()
-	err = callPanicking(fn, t)
+	err, p := call(fn, t)
+	if p != nil {
+		panic(p) // the deferred rollback runs as it unwinds; InTx on SQLite re-raises alike
+	}
 	switch {
 	case err != nil && (retryable(t.state.broken) || retryable(err)):
 		return retryAborted, err
@@ -197,18 +200,4 @@ func (d *DB) pgTry(ctx context.Context, fn func(paykit.Tx) error) (again retry, 
 	}
 	committed = true
 	return retryNone, nil
-}
-
-// callPanicking runs fn; a panic goes on up as a *PanicError, as with SQLite,
-// after the deferred rollback.
-func callPanicking(fn func(paykit.Tx) error, t *tx) error {
-	defer func() {
-		if r := recover(); r != nil {
-			if pe, ok := r.(*PanicError); ok {
-				panic(pe)
-			}
-			panic(&PanicError{Value: r, Stack: debug.Stack()})
-		}
-	}()
-	return fn(t)
 }

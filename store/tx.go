@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -271,10 +272,28 @@ func (t *tx) insert(ctx context.Context, msg, what, query string, args ...any) e
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	} else if n == 0 {
-		t.state.conflicted = true
-		return paykit.Errorf(paykit.ECONFLICT, "%s", msg)
+		return t.taken(msg)
 	}
 	return nil
+}
+
+// insertReturning is insert for an INSERT that reads back returning, a
+// column the database gives the row, into dest.
+func (t *tx) insertReturning(ctx context.Context, dest any, returning, msg, what, query string, args ...any) error {
+	err := t.get(ctx, dest, query+" ON CONFLICT DO NOTHING RETURNING "+returning, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t.taken(msg)
+	} else if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// taken records that an insert found its key taken (see txState.conflicted)
+// and returns the ECONFLICT with msg.
+func (t *tx) taken(msg string) error {
+	t.state.conflicted = true
+	return paykit.Errorf(paykit.ECONFLICT, "%s", msg)
 }
 
 // InTx on a transaction's Store nests fn in a savepoint: released when fn

@@ -22,20 +22,8 @@ import (
 func overHTTP(t *target, name string, n, c int) (create, accept result) {
 	b := newBench(t, name, n)
 	defer b.close()
-	ctx := context.Background()
-	key, err := b.svc.CreateAPIKey(ctx, b.tenant.ID, "")
-	check(err)
-	mux := http.NewServeMux()
-	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(b.svc)))
-	limits := httpapi.DefaultServerLimits
-	limits.MaxConcurrent = max(limits.MaxConcurrent, c)
-	srv := httpapi.NewServer(mux, limits)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	go srv.Serve(ln)
-	defer srv.Shutdown(ctx)
-	cl := &client{base: "http://" + ln.Addr().String() + "/gigpay/api/v1", key: key,
-		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}}}
+	cl, stop := b.serveGigPay(c)
+	defer stop()
 
 	tokens := make([]string, n)
 	create = run("CreateToken (HTTP)", n, c, func(i int) error {
@@ -49,6 +37,27 @@ func overHTTP(t *target, name string, n, c int) (create, accept result) {
 		return cl.post("/payment-tokens/"+tokens[i]+"/accept", map[string]any{"destinationAccountId": b.dst.ID}, nil)
 	})
 	return create, accept
+}
+
+// serveGigPay serves b's Service's GigPay API behind httpapi.NewServer (the
+// example server's limits, but as many requests at once as c callers) on a
+// loopback port, and returns a client of it on c keep-alive connections, and
+// what stops the server.
+func (b *bench) serveGigPay(c int) (*client, func()) {
+	ctx := context.Background()
+	key, err := b.svc.CreateAPIKey(ctx, b.tenant.ID, "")
+	check(err)
+	mux := http.NewServeMux()
+	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(b.svc)))
+	limits := httpapi.DefaultServerLimits
+	limits.MaxConcurrent = max(limits.MaxConcurrent, c)
+	srv := httpapi.NewServer(mux, limits)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	go srv.Serve(ln)
+	cl := &client{base: "http://" + ln.Addr().String() + "/gigpay/api/v1", key: key,
+		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}}}
+	return cl, func() { srv.Shutdown(ctx) }
 }
 
 // client posts JSON to one API with a bearer key.

@@ -39,6 +39,7 @@ import (
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/paykit/paykit/store"
 	_ "modernc.org/sqlite"
 )
 
@@ -76,7 +77,7 @@ func main() {
 	}
 	var t *target
 	switch {
-	case strings.HasPrefix(*db, "postgres://") || strings.HasPrefix(*db, "postgresql://"):
+	case store.IsPostgres(*db):
 		t = postgresTarget(*db)
 	case *db == "":
 		t = sqliteTarget(*dir, *syncMode, *group)

@@ -2,10 +2,7 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"net"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -13,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/paykit/paykit/httpapi"
 )
 
 // soakTokens is how many 1.00 USD tokens the soak's payer is funded for: more
@@ -28,20 +23,8 @@ const soakTokens = 10_000_000
 func soak(t *target, d time.Duration, c int) (r result, peakRSS, peakWAL int64) {
 	b := newBench(t, "soak", soakTokens)
 	defer b.close()
-	ctx := context.Background()
-	key, err := b.svc.CreateAPIKey(ctx, b.tenant.ID, "")
-	check(err)
-	mux := http.NewServeMux()
-	mux.Handle("/gigpay/", http.StripPrefix("/gigpay", httpapi.NewGigPay(b.svc)))
-	limits := httpapi.DefaultServerLimits
-	limits.MaxConcurrent = max(limits.MaxConcurrent, c)
-	srv := httpapi.NewServer(mux, limits)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	go srv.Serve(ln)
-	defer srv.Shutdown(ctx)
-	cl := &client{base: "http://" + ln.Addr().String() + "/gigpay/api/v1", key: key,
-		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}}}
+	cl, stopServer := b.serveGigPay(c)
+	defer stopServer()
 	wal := ""
 	if !t.postgres {
 		wal = b.dsn + "-wal"

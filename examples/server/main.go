@@ -202,7 +202,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 // postgresURL returns db parsed when it is a PostgreSQL URL, which store.Open
 // opens on PostgreSQL; anything else is a SQLite file.
 func postgresURL(db string) (*url.URL, bool) {
-	if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+	if !store.IsPostgres(db) {
 		return nil, false
 	}
 	u, err := url.Parse(db)
