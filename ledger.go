@@ -253,30 +253,66 @@ func (a *Account) apply(d BalanceDelta, now time.Time) {
 
 // settleTransfer posts or voids a pending transfer, exactly once.
 func (s *Service) settleTransfer(ctx context.Context, tx Tx, now time.Time, tenantID, id string, to TransferStatus) error {
-	t, err := tx.FindTransferByID(ctx, tenantID, id)
-	if err != nil {
-		return fmt.Errorf("settle transfer %s: %w", id, err)
+	if to != TransferStatusPosted && to != TransferStatusVoided {
+		return fmt.Errorf("settle transfer %s: bad status %q", id, to)
 	}
-	if t.Status != TransferStatusPending {
-		return Errorf(ECONFLICT, "Transfer %s is already %s.", id, t.Status)
+	t, err := tx.SettleTransfer(ctx, tenantID, id, to, now)
+	if ErrorCode(err) == ENOTFOUND {
+		return fmt.Errorf("settle transfer %s: %w", id, err)
+	} else if err != nil {
+		return err
 	}
 	dd := BalanceDelta{DebitsPending: -t.Amount}
 	cd := BalanceDelta{CreditsPending: -t.Amount}
-	switch to {
-	case TransferStatusPosted:
+	if to == TransferStatusPosted {
 		dd.DebitsPosted, cd.CreditsPosted = t.Amount, t.Amount
-	case TransferStatusVoided:
-	default:
-		return fmt.Errorf("settle transfer %s: bad status %q", id, to)
-	}
-	t.Status, t.UpdatedAt = to, now
-	if err := tx.UpdateTransfer(ctx, t); err != nil {
-		return err
 	}
 	if err := tx.UpdateAccountBalances(ctx, tenantID, t.DebitAccountID, dd, now); err != nil {
 		return err
 	}
 	return tx.UpdateAccountBalances(ctx, tenantID, t.CreditAccountID, cd, now)
+}
+
+// passReservation voids the pending transfer id and records t, pending, for
+// the same amount from the same debit account to credit: the reservation
+// passes from one transfer to the other in one step. The funds are never free
+// in between, and the debit account's balances, which end where they began,
+// are not written. credit is as loaded in this transaction, and is kept
+// current.
+func (s *Service) passReservation(ctx context.Context, tx Tx, now time.Time, tenantID, id string, t *Transfer, credit *Account) error {
+	old, err := tx.SettleTransfer(ctx, tenantID, id, TransferStatusVoided, now)
+	if ErrorCode(err) == ENOTFOUND {
+		return fmt.Errorf("pass reservation %s: %w", id, err)
+	} else if err != nil {
+		return err
+	}
+	switch {
+	case old.Amount != t.Amount || old.Currency != t.Currency:
+		return fmt.Errorf("pass reservation %s: it holds %d %s, not %d %s", id, old.Amount, old.Currency, t.Amount, t.Currency)
+	case credit.Currency != t.Currency:
+		return Errorf(EINVALID, "Accounts must both be in %s.", t.Currency)
+	case credit.ID == old.DebitAccountID:
+		return fmt.Errorf("pass reservation %s: debit and credit are both %s", id, credit.ID)
+	case t.Status != TransferStatusPending:
+		return fmt.Errorf("pass reservation %s: cannot create in status %q", id, t.Status)
+	}
+	if t.ID == "" {
+		t.ID = newID()
+	}
+	t.TenantID, t.DebitAccountID, t.CreditAccountID = tenantID, old.DebitAccountID, credit.ID
+	t.CreatedAt, t.UpdatedAt = now, now
+	if err := tx.CreateTransfer(ctx, t); err != nil {
+		return err
+	}
+	if err := tx.UpdateAccountBalances(ctx, tenantID, old.CreditAccountID, BalanceDelta{CreditsPending: -t.Amount}, now); err != nil {
+		return err
+	}
+	cd := BalanceDelta{CreditsPending: t.Amount}
+	if err := tx.UpdateAccountBalances(ctx, tenantID, credit.ID, cd, now); err != nil {
+		return err
+	}
+	credit.apply(cd, now)
+	return nil
 }
 
 // CheckLedger verifies the tenant's ledger: every account's balance columns equal
@@ -310,6 +346,9 @@ type LedgerTx interface {
 	CreateAccount(ctx context.Context, a *Account) error
 	UpdateAccountBalances(ctx context.Context, tenantID, id string, d BalanceDelta, now time.Time) error
 	CreateTransfer(ctx context.Context, t *Transfer) error
-	// UpdateTransfer writes Status and UpdatedAt.
-	UpdateTransfer(ctx context.Context, t *Transfer) error
+	// SettleTransfer moves a pending transfer to status to (posted or
+	// voided), with UpdatedAt now, and returns it as it is then. It returns
+	// ENOTFOUND for no such transfer, and ECONFLICT, changing nothing, for
+	// one that is no longer pending.
+	SettleTransfer(ctx context.Context, tenantID, id string, to TransferStatus, now time.Time) (*Transfer, error)
 }

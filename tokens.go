@@ -359,11 +359,6 @@ func (s *Service) AcceptToken(ctx context.Context, tenantID, token, destinationA
 		} else if dest.ID == t.SourceAccountID {
 			return nil, invalid("destinationAccountId", "The destination must differ from the source account.")
 		}
-		// Swap the reservation for the payment's own pending transfer in this one
-		// transaction: the funds are never free in between.
-		if err := s.settleTransfer(ctx, tx, now, tenantID, t.ReservationID, TransferStatusVoided); err != nil {
-			return nil, err
-		}
 		src, err := tx.FindAccountByID(ctx, tenantID, t.SourceAccountID)
 		if err != nil {
 			return nil, err
@@ -371,8 +366,10 @@ func (s *Service) AcceptToken(ctx context.Context, tenantID, token, destinationA
 		p := &Payment{ID: newID(), TenantID: tenantID, Type: PaymentTypeTransfer, Status: PaymentStatusProcessing,
 			Amount: t.Amount, Source: partyOf(src), Destination: partyOf(dest), PaymentTokenID: t.ID,
 			CreatedAt: now, UpdatedAt: now}
+		// The reservation becomes the payment's own pending transfer, to the
+		// payee: the funds are never free in between.
 		xfer := &Transfer{Amount: t.Amount.Minor(), Currency: t.Amount.Currency, Status: TransferStatusPending, Kind: "payment", Ref: p.ID}
-		if err := s.transfer(ctx, tx, now, xfer, src, dest); err != nil {
+		if err := s.passReservation(ctx, tx, now, tenantID, t.ReservationID, xfer, dest); err != nil {
 			return nil, err
 		}
 		p.TransferID = xfer.ID

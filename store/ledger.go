@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -163,13 +165,21 @@ func (t *view) FindTransferByID(ctx context.Context, tenantID, id string) (*payk
 	return r.transfer(), nil
 }
 
-func (t *tx) UpdateTransfer(ctx context.Context, tr *paykit.Transfer) error {
-	res, err := t.exec(ctx, `UPDATE transfers SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
-		string(tr.Status), micros(tr.UpdatedAt), tr.TenantID, tr.ID)
-	if err != nil {
-		return fmt.Errorf("update transfer %s: %w", tr.ID, err)
+func (t *tx) SettleTransfer(ctx context.Context, tenantID, id string, to paykit.TransferStatus, now time.Time) (*paykit.Transfer, error) {
+	var r transferRow
+	err := t.get(ctx, &r, `UPDATE transfers SET status = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ? AND status = 'pending' RETURNING `+transferColumns,
+		string(to), micros(now), tenantID, id)
+	if err == nil {
+		return r.transfer(), nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("settle transfer %s: %w", id, err)
 	}
-	return affected(res, "Transfer not found.")
+	was, err := t.FindTransferByID(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return nil, paykit.Errorf(paykit.ECONFLICT, "Transfer %s is already %s.", id, was.Status)
 }
 
 func (t *view) LedgerSums(ctx context.Context, tenantID string) ([]*paykit.Account, map[string]paykit.BalanceDelta, error) {

@@ -205,12 +205,37 @@ func testTransfers(t *testing.T, s paykit.Store) {
 		require.Equal(t, want, got)
 
 		want.Status, want.UpdatedAt = paykit.TransferStatusPosted, Base.Add(time.Minute)
-		in = *want
-		in.Amount, in.Kind = 1, "ignored" // UpdateTransfer writes Status and UpdatedAt only
-		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateTransfer(ctx, &in) }))
+		var settled *paykit.Transfer
+		require.NoError(t, inTx(s, func(tx paykit.Tx) (err error) {
+			settled, err = tx.SettleTransfer(ctx, tn.ID, want.ID, paykit.TransferStatusPosted, Base.Add(time.Minute))
+			return err
+		}))
+		require.Equal(t, want, settled)
 		got, err = s.FindTransferByID(ctx, tn.ID, want.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
+	})
+	t.Run("SettleOnce", func(t *testing.T) {
+		for _, to := range []paykit.TransferStatus{paykit.TransferStatusPosted, paykit.TransferStatusVoided} {
+			tr := MustTransfer(t, s, a, b, 10, paykit.TransferStatusPending)
+			require.NoError(t, inTx(s, func(tx paykit.Tx) error {
+				_, err := tx.SettleTransfer(ctx, tn.ID, tr.ID, to, Base.Add(time.Hour))
+				return err
+			}))
+			// A second settlement, either way, finds it settled and changes nothing.
+			for _, again := range []paykit.TransferStatus{paykit.TransferStatusPosted, paykit.TransferStatusVoided} {
+				err := inTx(s, func(tx paykit.Tx) error {
+					_, err := tx.SettleTransfer(ctx, tn.ID, tr.ID, again, Base.Add(2*time.Hour))
+					return err
+				})
+				RequireCode(t, err, paykit.ECONFLICT)
+				require.Contains(t, err.Error(), "already "+string(to))
+			}
+			got, err := s.FindTransferByID(ctx, tn.ID, tr.ID)
+			require.NoError(t, err)
+			require.Equal(t, to, got.Status)
+			require.Equal(t, Base.Add(time.Hour), got.UpdatedAt)
+		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		tr := MustTransfer(t, s, a, b, 10, paykit.TransferStatusPosted)
@@ -218,12 +243,16 @@ func testTransfers(t *testing.T, s paykit.Store) {
 		RequireCode(t, err, paykit.ENOTFOUND)
 		_, err = s.FindTransferByID(ctx, other.ID, tr.ID)
 		RequireCode(t, err, paykit.ENOTFOUND)
-		moved := *tr
-		moved.TenantID, moved.Status = other.ID, paykit.TransferStatusVoided
-		RequireCode(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateTransfer(ctx, &moved) }), paykit.ENOTFOUND)
-		got, err := s.FindTransferByID(ctx, tn.ID, tr.ID)
+		pending := MustTransfer(t, s, a, b, 10, paykit.TransferStatusPending)
+		for _, id := range []string{pending.ID, NewID()} {
+			RequireCode(t, inTx(s, func(tx paykit.Tx) error {
+				_, err := tx.SettleTransfer(ctx, other.ID, id, paykit.TransferStatusVoided, Base)
+				return err
+			}), paykit.ENOTFOUND)
+		}
+		got, err := s.FindTransferByID(ctx, tn.ID, pending.ID)
 		require.NoError(t, err)
-		require.Equal(t, paykit.TransferStatusPosted, got.Status)
+		require.Equal(t, paykit.TransferStatusPending, got.Status)
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		tr := MustTransfer(t, s, a, b, 10, paykit.TransferStatusPosted)
