@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paykit/paykit/httpapi"
@@ -42,6 +43,38 @@ func overHTTP(t *target, name string, n, c int) (create, accept result) {
 // serveGigPay serves b's Service's GigPay API behind httpapi.NewServer (the
 // example server's limits, but as many requests at once as c callers) on a
 // loopback port, and returns a client of it on c keep-alive connections, and
+// httpFloor is net/http alone, as overHTTP drives it: the same client, a
+// request of the same size on a keep-alive connection per caller, and a
+// plain http.Server whose handler reads the body and answers a token's worth
+// of JSON. It is what any Go HTTP API pays on this machine, with its load
+// generator in its process; what overHTTP costs beyond it, paykit's HTTP
+// layer costs.
+func httpFloor(n, c int) result {
+	answer := []byte(`{"id":"0190f0a4-5c1e-7c4e-9d7a-3b1f5e2a9c10","token":"` + strings.Repeat("x", 32) +
+		`","sourceAccountId":"0190f0a4-5c1e-7c4e-9d7a-3b1f5e2a9c11","amount":{"amount":"1.00","currency":"USD"},` +
+		`"memo":"bench","status":"active","expiresAt":"2030-01-01T00:00:00Z","createdAt":"2026-01-01T00:00:00Z",` +
+		`"updatedAt":"2026-01-01T00:00:00Z","reservationId":"0190f0a4-5c1e-7c4e-9d7a-3b1f5e2a9c12"}`)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		w.Write(answer)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+	cl := newClient("http://"+ln.Addr().String()+"/gigpay/api/v1", "floor", c)
+	return run("no-op handler (HTTP floor)", n, c, func(int) error {
+		var out struct{ Token string }
+		return cl.post("/payment-tokens", map[string]any{"assetType": "usd", "sourceAccountId": "0190f0a4-5c1e-7c4e-9d7a-3b1f5e2a9c11",
+			"amount": json.Number("1"), "memo": "bench"}, &out)
+	})
+}
+
 // what stops the server.
 func (b *bench) serveGigPay(c int) (*client, func()) {
 	ctx := context.Background()
@@ -55,9 +88,15 @@ func (b *bench) serveGigPay(c int) (*client, func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
 	go srv.Serve(ln)
-	cl := &client{base: "http://" + ln.Addr().String() + "/gigpay/api/v1", key: key,
-		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}}}
+	cl := newClient("http://"+ln.Addr().String()+"/gigpay/api/v1", key, c)
 	return cl, func() { srv.Shutdown(ctx) }
+}
+
+// newClient returns a client of base with the API key key, keeping a
+// connection for each of c callers.
+func newClient(base, key string, c int) *client {
+	return &client{base: base, key: key,
+		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}}}
 }
 
 // client posts JSON to one API with a bearer key.

@@ -12,7 +12,9 @@
 //     concurrent callers, against the baseline;
 //
 //   - the same through the GigPay API over HTTP (an in-process server and a Go
-//     load generator on keep-alive connections), against the Service;
+//     load generator on keep-alive connections), against the Service, and
+//     beside them net/http's own floor: the same client and requests to a
+//     handler that does nothing;
 //
 //   - webhook deliveries per second, signed, to 8 local endpoints;
 //
@@ -60,6 +62,7 @@ func main() {
 	jsonOut := flag.String("json", "", "write the results to this file as JSON")
 	compare := flag.String("compare", "", "a -json file of an earlier run, to print each ops/s beside its own")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	rounds := flag.Int("rounds", 3, "rounds of each concurrency level, the baseline and paykit taking turns; each operation reports its median round")
 	flag.Parse()
 
 	if *cpuprofile != "" {
@@ -86,19 +89,32 @@ func main() {
 	}
 	defer t.close()
 
-	rep := report{Conditions: conditions(t, *n)}
+	rep := report{Conditions: conditions(t, *n, *rounds)}
 	fmt.Printf("paykit-bench: %s\n\n", rep.Conditions)
 	for i, c := range levels {
-		base := baseline(t, fmt.Sprintf("baseline-%d", i), *n, c)
-		create, accept := service(t, fmt.Sprintf("service-%d", i), *n, c)
+		// The machine's speed drifts from second to second; rounds that take
+		// turns, and the median of each, keep the drift out of the ratios.
+		var bases, creates, accepts, hcreates, haccepts, floors []result
+		for r := range max(*rounds, 1) {
+			name := func(what string) string { return fmt.Sprintf("%s-%d-%d", what, i, r) }
+			bases = append(bases, baseline(t, name("baseline"), *n, c))
+			create, accept := service(t, name("service"), *n, c)
+			creates, accepts = append(creates, create), append(accepts, accept)
+			if *overHTTPToo {
+				hc, ha := overHTTP(t, name("http"), *n, c)
+				hcreates, haccepts = append(hcreates, hc), append(haccepts, ha)
+				floors = append(floors, httpFloor(*n, c))
+			}
+		}
+		base, create, accept := median(bases), median(creates), median(accepts)
 		base.callers, create.callers, accept.callers = c, c, c
 		create.base, accept.base = base.opsPerSec(), base.opsPerSec()
 		rep.add(base, create, accept)
 		if *overHTTPToo {
-			hc, ha := overHTTP(t, fmt.Sprintf("http-%d", i), *n, c)
-			hc.callers, ha.callers = c, c
+			hc, ha, floor := median(hcreates), median(haccepts), median(floors)
+			hc.callers, ha.callers, floor.callers = c, c, c
 			hc.base, ha.base = create.opsPerSec(), accept.opsPerSec()
-			rep.add(hc, ha)
+			rep.add(hc, ha, floor)
 		}
 	}
 	if *events > 0 {

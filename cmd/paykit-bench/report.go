@@ -29,14 +29,19 @@ type row struct {
 	P50ms     float64 `json:"p50ms,omitempty"`
 	P99ms     float64 `json:"p99ms,omitempty"`
 	MaxMs     float64 `json:"maxMs,omitempty"`
-	Errors    int64   `json:"errors"`
-	Ratio     float64 `json:"ratio,omitempty"`
+	// CPUus is the process's CPU time per operation, in microseconds: with
+	// HTTP, the server's and the load generator's; on PostgreSQL, not the
+	// server's.
+	CPUus  float64 `json:"cpuMicros,omitempty"`
+	Errors int64   `json:"errors"`
+	Ratio  float64 `json:"ratio,omitempty"`
 }
 
 func (rep *report) add(rs ...result) {
 	msOf := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	for _, r := range rs {
-		w := row{Name: r.name, Callers: r.callers, Ops: r.ops(), OpsPerSec: r.opsPerSec(), Errors: r.errors}
+		w := row{Name: r.name, Callers: r.callers, Ops: r.ops(), OpsPerSec: r.opsPerSec(), Errors: r.errors,
+			CPUus: float64(r.cpuPerOp()) / float64(time.Microsecond)}
 		if len(r.latencies) > 0 {
 			w.P50ms, w.P99ms, w.MaxMs = msOf(r.pct(50)), msOf(r.pct(99)), msOf(r.pct(100))
 		}
@@ -51,7 +56,7 @@ func (rep *report) add(rs ...result) {
 // measurement.
 func (rep *report) print(out io.Writer, old *report) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "operation\tcallers\tops/s\tp50\tp99\tmax\terrors\tratio\t"
+	head := "operation\tcallers\tops/s\tp50\tp99\tmax\tcpu/op\terrors\tratio\t"
 	if old != nil {
 		head += "before\tchange\t"
 	}
@@ -61,8 +66,8 @@ func (rep *report) print(out io.Writer, old *report) {
 		if r.Ratio > 0 {
 			ratio = fmt.Sprintf("%.0f%%", 100*r.Ratio)
 		}
-		line := fmt.Sprintf("%s\t%s\t%.0f\t%s\t%s\t%s\t%d\t%s\t", r.Name, callers(r.Callers), r.OpsPerSec,
-			msCell(r.P50ms), msCell(r.P99ms), msCell(r.MaxMs), r.Errors, ratio)
+		line := fmt.Sprintf("%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t", r.Name, callers(r.Callers), r.OpsPerSec,
+			msCell(r.P50ms), msCell(r.P99ms), msCell(r.MaxMs), usCell(r.CPUus), r.Errors, ratio)
 		if old != nil {
 			if o, ok := old.find(r); ok && o.OpsPerSec > 0 {
 				line += fmt.Sprintf("%.0f\t%+.0f%%\t", o.OpsPerSec, 100*(r.OpsPerSec/o.OpsPerSec-1))
@@ -74,6 +79,7 @@ func (rep *report) print(out io.Writer, old *report) {
 	}
 	tw.Flush()
 	fmt.Fprintln(out, "\nratio: the Service's ops/s over the raw baseline's at the same callers; HTTP's over the Service's.")
+	fmt.Fprintln(out, "cpu/op: this process's CPU time (user and system) per operation; over HTTP, the server's and the load generator's.")
 	if rep.PeakRSS > 0 {
 		fmt.Fprintf(out, "soak: peak RSS %.1f MB (server and load generator in one process)", float64(rep.PeakRSS)/(1<<20))
 		if rep.PeakWAL > 0 {
@@ -113,6 +119,13 @@ func callers(c int) string {
 	return fmt.Sprint(c)
 }
 
+func usCell(v float64) string {
+	if v == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.0fµs", v)
+}
+
 func msCell(v float64) string {
 	if v == 0 {
 		return ""
@@ -121,7 +134,7 @@ func msCell(v float64) string {
 }
 
 // conditions says what the numbers were measured on.
-func conditions(t *target, n int) string {
+func conditions(t *target, n, rounds int) string {
 	cpu := runtime.GOARCH
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -131,5 +144,5 @@ func conditions(t *target, n int) string {
 			}
 		}
 	}
-	return fmt.Sprintf("n=%d %s; %d CPUs (%s), %s", n, t.conditions, runtime.NumCPU(), cpu, runtime.Version())
+	return fmt.Sprintf("n=%d, median of %d rounds, %s; %d CPUs (%s), %s", n, max(rounds, 1), t.conditions, runtime.NumCPU(), cpu, runtime.Version())
 }

@@ -53,7 +53,7 @@ func soak(t *target, d time.Duration, c int) (r result, peakRSS, peakWAL int64) 
 	var errs atomic.Int64
 	lats := make([][]time.Duration, c)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	deadline := start.Add(d)
 	for i := range c {
 		wg.Go(func() {
@@ -68,7 +68,7 @@ func soak(t *target, d time.Duration, c int) (r result, peakRSS, peakWAL int64) 
 		})
 	}
 	wg.Wait()
-	r = result{name: "CreateToken (HTTP, soak)", callers: c, elapsed: time.Since(start), errors: errs.Load()}
+	r = result{name: "CreateToken (HTTP, soak)", callers: c, elapsed: time.Since(start), cpu: processCPU() - cpu, errors: errs.Load()}
 	for _, l := range lats {
 		r.latencies = append(r.latencies, l...)
 	}

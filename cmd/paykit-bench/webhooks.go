@@ -61,10 +61,10 @@ func deliveries(t *target, name string, n int) result {
 		left -= k
 	}
 	received.Store(0)
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	err = svc.RunDue(ctx)
 	elapsed := time.Since(start)
-	r := result{name: fmt.Sprintf("webhook deliveries (%d endpoints)", webhookEndpoints), elapsed: elapsed}
+	r := result{name: fmt.Sprintf("webhook deliveries (%d endpoints)", webhookEndpoints), elapsed: elapsed, cpu: processCPU() - cpu}
 	if err != nil {
 		r.errors++
 	}
