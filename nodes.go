@@ -2,7 +2,6 @@ package paykit
 
 import (
 	"context"
-	"crypto/subtle"
 	"strings"
 	"time"
 
@@ -155,17 +154,9 @@ func (s *Service) CreateNodeAPIKey(ctx context.Context, tenantID, nodeID, secret
 // a key bound to none. Returns EUNAUTHORIZED for a missing, revoked or wrong
 // key and EFORBIDDEN for a locked tenant.
 func (s *Service) AuthenticateNode(ctx context.Context, secret string) (NodeAccess, error) {
-	t, err := s.Authenticate(ctx, secret)
+	t, k, err := s.authenticate(ctx, secret)
 	if err != nil {
 		return NodeAccess{}, err
-	}
-	h := HashAPIKey(secret)
-	k, err := s.store.FindAPIKeyByHash(ctx, h)
-	if err != nil {
-		return NodeAccess{}, err
-	}
-	if subtle.ConstantTimeCompare(k.Hash, h) != 1 {
-		return NodeAccess{}, Errorf(EUNAUTHORIZED, "Invalid API key.")
 	}
 	nk, err := s.store.FindNodeKey(ctx, k.ID)
 	if ErrorCode(err) == ENOTFOUND {

@@ -367,24 +367,27 @@ func (s *Service) RevokeAPIKey(ctx context.Context, tenantID, keyID string) (*AP
 // by its hash and compared in constant time; a missing, revoked, expired (by
 // the Clock) or wrong key is EUNAUTHORIZED, and a locked tenant EFORBIDDEN.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*Tenant, error) {
+	t, _, err := s.authenticate(ctx, secret)
+	return t, err
+}
+
+// authenticate is Authenticate, which also returns the key: one read of the
+// store finds both the key and its tenant.
+func (s *Service) authenticate(ctx context.Context, secret string) (*Tenant, *APIKey, error) {
 	if secret == "" {
-		return nil, Errorf(EUNAUTHORIZED, "Authentication credentials were not provided.")
+		return nil, nil, Errorf(EUNAUTHORIZED, "Authentication credentials were not provided.")
 	}
 	h := HashAPIKey(secret)
-	k, err := s.store.FindAPIKeyByHash(ctx, h)
+	k, t, err := s.store.FindCredential(ctx, h)
 	if ErrorCode(err) == ENOTFOUND || (err == nil && (!s.keyWorks(k) || subtle.ConstantTimeCompare(k.Hash, h) != 1)) {
-		return nil, Errorf(EUNAUTHORIZED, "Invalid API key.")
+		return nil, nil, Errorf(EUNAUTHORIZED, "Invalid API key.")
 	} else if err != nil {
-		return nil, err
-	}
-	t, err := s.store.FindTenantByID(ctx, k.TenantID)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if t.Locked {
-		return t, Errorf(EFORBIDDEN, "The account is locked.")
+		return t, k, Errorf(EFORBIDDEN, "The account is locked.")
 	}
-	return t, nil
+	return t, k, nil
 }
 
 // keyWorks reports whether k authenticates now: not revoked, and not past
@@ -432,6 +435,9 @@ type TenantStore interface {
 	// FindTenants returns a page of every tenant, in ID order.
 	FindTenants(ctx context.Context, f TenantFilter) ([]*Tenant, error)
 	FindAPIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	// FindCredential returns the key of hash and the tenant it belongs to, in
+	// one read. ENOTFOUND.
+	FindCredential(ctx context.Context, hash []byte) (*APIKey, *Tenant, error)
 	// FindAPIKeyByID returns the tenant's key id. ENOTFOUND.
 	FindAPIKeyByID(ctx context.Context, tenantID, id string) (*APIKey, error)
 	// FindAPIKeys returns every key of the tenant, oldest first.

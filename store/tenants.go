@@ -86,6 +86,20 @@ func (t *view) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKe
 	return r.apiKey(), nil
 }
 
+func (t *view) FindCredential(ctx context.Context, hash []byte) (*paykit.APIKey, *paykit.Tenant, error) {
+	var r struct {
+		apiKeyRow
+		Tenant tenantRow `db:"t"`
+	}
+	err := t.get(ctx, &r, `SELECT k.id, k.tenant_id, k.hash, k.prefix, k.created_at, k.expires_at, k.revoked_at,
+			t.id AS "t.id", t.name AS "t.name", t.locked AS "t.locked", t.created_at AS "t.created_at"
+		FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.hash = ?`, hash)
+	if err != nil {
+		return nil, nil, notFound(err, "API key not found.", "find credential")
+	}
+	return r.apiKey(), r.Tenant.tenant(), nil
+}
+
 func (t *view) FindAPIKeyByID(ctx context.Context, tenantID, id string) (*paykit.APIKey, error) {
 	var r apiKeyRow
 	err := t.get(ctx, &r, `SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = ? AND id = ?`, tenantID, id)

@@ -84,6 +84,25 @@ func testAPIKeys(t *testing.T, s paykit.Store) {
 			require.Equal(t, k, got)
 		}
 	})
+	// The key of a hash with its tenant, as it is now, in one read.
+	t.Run("Credential", func(t *testing.T) {
+		own := MustTenant(t, s)
+		expires := Base.Add(time.Hour)
+		k := &paykit.APIKey{ID: NewID(), TenantID: own.ID, Hash: paykit.HashAPIKey(NewID()), Prefix: "pk_abc",
+			CreatedAt: Base, ExpiresAt: &expires}
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.CreateAPIKey(ctx, k) }))
+		gotKey, gotTenant, err := s.FindCredential(ctx, k.Hash)
+		require.NoError(t, err)
+		require.Equal(t, k, gotKey)
+		require.Equal(t, own, gotTenant)
+		own.Locked = true
+		require.NoError(t, inTx(s, func(tx paykit.Tx) error { return tx.UpdateTenant(ctx, own) }))
+		_, gotTenant, err = s.FindCredential(ctx, k.Hash)
+		require.NoError(t, err)
+		require.True(t, gotTenant.Locked)
+		_, _, err = s.FindCredential(ctx, paykit.HashAPIKey("nobody's"))
+		RequireCode(t, err, paykit.ENOTFOUND)
+	})
 	// A key is found by its tenant and ID, listed oldest first, and its
 	// expiry and revocation written (the admin API's rotate and revoke).
 	t.Run("ByTenant", func(t *testing.T) {
