@@ -62,6 +62,7 @@ func main() {
 	jsonOut := flag.String("json", "", "write the results to this file as JSON")
 	compare := flag.String("compare", "", "a -json file of an earlier run, to print each ops/s beside its own")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	pages := flag.Int("pages", 200, "operations whose WAL pages per commit are counted, on SQLite at one caller; 0 skips")
 	rounds := flag.Int("rounds", 3, "rounds of each concurrency level, the baseline and paykit taking turns; each operation reports its median round")
 	flag.Parse()
 
@@ -116,6 +117,11 @@ func main() {
 			hc.base, ha.base = create.opsPerSec(), accept.opsPerSec()
 			rep.add(hc, ha, floor)
 		}
+	}
+	if *pages > 0 && !t.postgres {
+		var p walPagesPerCommit
+		p.Baseline, p.CreateToken, p.AcceptToken = walPages(t, *pages)
+		rep.WALPages = &p
 	}
 	if *events > 0 {
 		rep.add(deliveries(t, "webhooks", *events))

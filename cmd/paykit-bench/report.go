@@ -17,6 +17,15 @@ type report struct {
 	Results    []row  `json:"results"`
 	PeakRSS    int64  `json:"peakRSSBytes,omitempty"` // with -soak: the process's, server and load generator together
 	PeakWAL    int64  `json:"peakWALBytes,omitempty"` // with -soak, on SQLite
+	// WALPages is, on SQLite, the mean number of pages one commit writes to
+	// the WAL at one caller (see walPages).
+	WALPages *walPagesPerCommit `json:"walPagesPerCommit,omitempty"`
+}
+
+type walPagesPerCommit struct {
+	Baseline    float64 `json:"baseline"`
+	CreateToken float64 `json:"createToken"`
+	AcceptToken float64 `json:"acceptToken"`
 }
 
 // row is one measurement. Ratio is its ops/s over what it is compared with:
@@ -80,6 +89,10 @@ func (rep *report) print(out io.Writer, old *report) {
 	tw.Flush()
 	fmt.Fprintln(out, "\nratio: the Service's ops/s over the raw baseline's at the same callers; HTTP's over the Service's.")
 	fmt.Fprintln(out, "cpu/op: this process's CPU time (user and system) per operation; over HTTP, the server's and the load generator's.")
+	if p := rep.WALPages; p != nil {
+		fmt.Fprintf(out, "WAL pages per commit at one caller: baseline %.1f, CreateToken %.1f, AcceptToken %.1f\n",
+			p.Baseline, p.CreateToken, p.AcceptToken)
+	}
 	if rep.PeakRSS > 0 {
 		fmt.Fprintf(out, "soak: peak RSS %.1f MB (server and load generator in one process)", float64(rep.PeakRSS)/(1<<20))
 		if rep.PeakWAL > 0 {

@@ -15,8 +15,15 @@ import (
 // transaction: on SQLite through one writer connection like the store's, on
 // PostgreSQL through a pool as large as the store's.
 func baseline(t *target, name string, n, c int) result {
+	_, op, done := openBaseline(t, name)
+	defer done()
+	return run("baseline (raw SQL)", n, c, op)
+}
+
+// openBaseline makes the baseline's database, and returns its DSN, its
+// operation, and what closes and drops it.
+func openBaseline(t *target, name string) (dsn string, op func(i int) error, done func()) {
 	path, drop := t.fresh(name)
-	defer drop()
 	var (
 		db     *sql.DB
 		err    error
@@ -53,13 +60,12 @@ func baseline(t *target, name string, n, c int) result {
 		check(err)
 		db.SetMaxOpenConns(1)
 	}
-	defer db.Close()
 	for _, q := range append(schema, `INSERT INTO accounts VALUES ('a', 0)`) {
 		_, err := db.Exec(q)
 		check(err)
 	}
 	ctx := context.Background()
-	return run("baseline (raw SQL)", n, c, func(i int) error {
+	return path, func(i int) error {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
@@ -76,7 +82,7 @@ func baseline(t *target, name string, n, c int) result {
 			return err
 		}
 		return tx.Commit()
-	})
+	}, func() { db.Close(); drop() }
 }
 
 // bench is a Service on a fresh database with a tenant whose payer account
@@ -121,19 +127,24 @@ func (b *bench) close() {
 func service(t *target, name string, n, c int) (create, accept result) {
 	b := newBench(t, name, n)
 	defer b.close()
+	createOp, acceptOp := b.tokenOps(n)
+	return run("CreateToken (Service)", n, c, createOp), run("AcceptToken (Service)", n, c, acceptOp)
+}
+
+// tokenOps returns what the measurements call: create(i) makes the i-th of n
+// tokens of 1.00 USD, and accept(i) has the payee accept it.
+func (b *bench) tokenOps(n int) (create, accept func(i int) error) {
 	ctx := context.Background()
 	tokens := make([]string, n)
 	one := decimal.NewFromInt(1)
-	create = run("CreateToken (Service)", n, c, func(i int) error {
-		t, err := b.svc.CreateToken(ctx, b.tenant.ID, paykit.TokenCreate{AssetType: "usd", SourceAccountID: b.src.ID, Amount: one, Memo: "bench"})
-		if err == nil {
-			tokens[i] = t.Token
+	return func(i int) error {
+			t, err := b.svc.CreateToken(ctx, b.tenant.ID, paykit.TokenCreate{AssetType: "usd", SourceAccountID: b.src.ID, Amount: one, Memo: "bench"})
+			if err == nil {
+				tokens[i] = t.Token
+			}
+			return err
+		}, func(i int) error {
+			_, err := b.svc.AcceptToken(ctx, b.tenant.ID, tokens[i], b.dst.ID)
+			return err
 		}
-		return err
-	})
-	accept = run("AcceptToken (Service)", n, c, func(i int) error {
-		_, err := b.svc.AcceptToken(ctx, b.tenant.ID, tokens[i], b.dst.ID)
-		return err
-	})
-	return create, accept
 }
