@@ -393,11 +393,11 @@ type exhaustedStore struct {
 	exhausted atomic.Bool
 }
 
-func (s *exhaustedStore) FindAPIKeyByHash(ctx context.Context, hash []byte) (*paykit.APIKey, error) {
+func (s *exhaustedStore) FindCredential(ctx context.Context, hash []byte) (*paykit.APIKey, *paykit.Tenant, error) {
 	if s.exhausted.Load() {
-		return nil, fmt.Errorf("find api key: %w", paykit.Errorf(paykit.EUNAVAILABLE, "The database is out of a resource or busy: retry later."))
+		return nil, nil, fmt.Errorf("find credential: %w", paykit.Errorf(paykit.EUNAVAILABLE, "The database is out of a resource or busy: retry later."))
 	}
-	return s.Store.FindAPIKeyByHash(ctx, hash)
+	return s.Store.FindCredential(ctx, hash)
 }
 
 // TestSafety_Unavailable (finding 3): a store out of a resource (it used to
