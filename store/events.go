@@ -32,9 +32,18 @@ func (r *eventRow) event() *paykit.Event {
 }
 
 func (t *tx) AppendEvent(ctx context.Context, e *paykit.Event) error {
-	return t.insertReturning(ctx, &e.Seq, "seq", "Event already exists.", "append event "+e.Type,
-		`INSERT INTO events (id, tenant_id, type, subject_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.ID, e.TenantID, e.Type, e.SubjectID, string(e.Data), micros(e.CreatedAt))
+	const insert = `INSERT INTO events (id, tenant_id, type, subject_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`
+	args := []any{e.ID, e.TenantID, e.Type, e.SubjectID, string(e.Data), micros(e.CreatedAt)}
+	msg, what := "Event already exists.", "append event "+e.Type
+	if t.db.dialect.postgres {
+		return t.insertReturning(ctx, &e.Seq, "seq", msg, what, insert, args...)
+	}
+	// On SQLite seq is the rowid.
+	seq, err := t.insertRowID(ctx, msg, what, insert, args...)
+	if err == nil {
+		e.Seq = seq
+	}
+	return err
 }
 
 func (t *view) FindEvents(ctx context.Context, tenantID string, f paykit.EventFilter) ([]*paykit.Event, error) {
