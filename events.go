@@ -98,9 +98,13 @@ type EventTx interface {
 	// MarkEventsFannedOut marks the events with seqs fanned out at at.
 	MarkEventsFannedOut(ctx context.Context, seqs []int64, at time.Time) error
 	// DeleteEvents deletes up to limit events of every tenant created before
-	// before, oldest first, that nothing needs any more: fanned out, with no
+	// before, in Seq order, that nothing needs any more: fanned out, with no
 	// delivery left, and not the newest event, so that the Seq of every event
 	// appended later stays above every Seq handed out (an endpoint's FromSeq).
-	// It returns how many it deleted.
+	// It returns how many it deleted. Seq follows creation, as the Service
+	// appends events, and the events it deletes are below the first Seq
+	// created at or after before: an event appended after a later-created
+	// one (a clock that ran behind) waits until before passes that one. None
+	// is deleted before its time.
 	DeleteEvents(ctx context.Context, before time.Time, limit int) (int, error)
 }

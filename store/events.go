@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -120,18 +122,67 @@ func (t *tx) MarkEventsFannedOut(ctx context.Context, seqs []int64, at time.Time
 }
 
 func (t *tx) DeleteEvents(ctx context.Context, before time.Time, n int) (int, error) {
+	bound, err := t.firstEventSince(ctx, before)
+	if err != nil {
+		return 0, fmt.Errorf("delete events: %w", err)
+	}
 	// Never the newest event: on SQLite seq is the rowid, and a new row gets
 	// the largest rowid plus one (see migration 007).
 	res, err := t.exec(ctx, `DELETE FROM events WHERE seq IN (
 		SELECT e.seq FROM events e
-		WHERE e.created_at < ?
+		WHERE e.seq < ? AND e.created_at < ?
 			AND e.fanned_out_at IS NOT NULL
 			AND e.seq < (SELECT max(seq) FROM events)
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id)
-		ORDER BY e.created_at LIMIT ?`+t.skipLocked()+`)`, micros(before), limit(n))
+		ORDER BY e.seq LIMIT ?`+t.skipLocked()+`)`, bound, micros(before), limit(n))
 	if err != nil {
 		return 0, fmt.Errorf("delete events: %w", err)
 	}
 	deleted, err := res.RowsAffected()
 	return int(deleted), err
+}
+
+// firstEventSince returns the seq of the first event, in seq order, created
+// at or after since (one past the last event when there is none). Events are
+// appended in the order of their creation, so it is found by bisection over
+// seq, each step a lookup by the primary key, and needs no index on
+// created_at. An event whose clock ran behind an earlier one's may sit below
+// the bound or above it; DeleteEvents checks each event's own created_at, so
+// none is deleted early, and one left is deleted by a later sweep.
+//
+// Its reads compute (MIN), so they lock no event on PostgreSQL (see
+// lockable): a fan-out running beside the sweep is not held up by them.
+func (t *tx) firstEventSince(ctx context.Context, since time.Time) (int64, error) {
+	var ends struct {
+		Lo int64 `db:"lo"`
+		Hi int64 `db:"hi"`
+	}
+	if err := t.get(ctx, &ends, `SELECT COALESCE(MIN(seq), 0) AS lo, COALESCE(MAX(seq), 0) + 1 AS hi FROM events`); err != nil {
+		return 0, err
+	}
+	at := micros(since)
+	lo, hi := ends.Lo, ends.Hi
+	for lo < hi {
+		// The first event at or after mid: mid < hi, which is at most one past
+		// the last event, so there is one unless it was deleted meanwhile.
+		mid := lo + (hi-lo)/2
+		var e struct {
+			Seq       int64 `db:"seq"`
+			CreatedAt int64 `db:"created_at"`
+		}
+		err := t.get(ctx, &e, `SELECT seq, created_at FROM events
+			WHERE seq = (SELECT MIN(seq) FROM events WHERE seq >= ?)`, mid)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// Deleted meanwhile, by another process's sweep.
+			hi = mid
+		case err != nil:
+			return 0, err
+		case e.CreatedAt < at:
+			lo = e.Seq + 1
+		default:
+			hi = mid
+		}
+	}
+	return lo, nil
 }

@@ -52,11 +52,12 @@ func testRetention(t *testing.T, s paykit.Store) {
 		require.NoError(t, err)
 		return n
 	}
-	deleteEvents := func(limit int) int {
+	deleteEventsBefore := func(cutoff time.Time, limit int) int {
 		n, err := txValue(s, func(tx paykit.Tx) (int, error) { return tx.DeleteEvents(ctx, cutoff, limit) })
 		require.NoError(t, err)
 		return n
 	}
+	deleteEvents := func(limit int) int { return deleteEventsBefore(cutoff, limit) }
 
 	// Deliveries: finished before the cutoff go, oldest first, with their
 	// attempts; pending ones, and those finished since, stay.
@@ -103,22 +104,38 @@ func testRetention(t *testing.T, s paykit.Store) {
 	// Everything but the newest gone: a new event's Seq is above every Seq
 	// handed out.
 	fannedOutThrough(t, s, next.Seq)
-	require.Greater(t, event(tn.ID, Base).Seq, next.Seq)
+	next2 := event(tn.ID, Base)
+	require.Greater(t, next2.Seq, next.Seq)
 
-	// A bounded batch, oldest first.
+	// Events appended after a later-created one (a clock that ran behind) are
+	// found by seq, which follows creation: they wait until the cutoff passes
+	// the later one, and none is deleted before its time.
 	var evs []*paykit.Event
 	for i := range 3 {
 		evs = append(evs, event(other.ID, old.Add(time.Duration(i)*time.Second)))
 	}
 	newest := event(other.ID, Base)
 	fannedOutThrough(t, s, newest.Seq)
-	require.Equal(t, 2, deleteEvents(2))
+	require.Zero(t, deleteEvents(10))
+	for _, e := range evs {
+		require.True(t, eventExists(e))
+	}
+	// A bounded batch, in seq order; never the newest, nor one with a delivery.
+	later2 := Base.Add(time.Minute)
+	require.Equal(t, 2, deleteEventsBefore(later2, 2))
+	require.False(t, eventExists(next))
+	require.False(t, eventExists(next2))
+	require.True(t, eventExists(evs[0]))
+	require.Equal(t, 2, deleteEventsBefore(later2, 2))
 	require.False(t, eventExists(evs[0]))
 	require.False(t, eventExists(evs[1]))
 	require.True(t, eventExists(evs[2]))
+	require.Equal(t, 1, deleteEventsBefore(later2, 10))
+	require.False(t, eventExists(evs[2]))
+	require.True(t, eventExists(e2), "a delivery is left")
+	require.True(t, eventExists(newest), "the newest")
 }
 
-// fannedOutThrough marks every event up to seq fanned out.
 func fannedOutThrough(t *testing.T, s paykit.Store, seq int64) {
 	ctx := context.Background()
 	require.NoError(t, inTx(s, func(tx paykit.Tx) error {
