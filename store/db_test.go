@@ -475,6 +475,32 @@ func BenchmarkDB_InTx(b *testing.B) {
 	}
 }
 
+// BenchmarkDB_AppendEvent appends events of a token's size, 500 to a
+// transaction: what an event costs the writer, its commit shared out.
+func BenchmarkDB_AppendEvent(b *testing.B) {
+	db := MustOpen(b)
+	ctx := context.Background()
+	tn := storetest.MustTenant(b, db)
+	data := []byte(`{"id":"0190f0a4-5c1e-7c4e-9d7a-3b1f5e2a9c10","token":"` + strings.Repeat("x", 32) +
+		`","sourceAccountId":"0190f0a4-5c1e-7c4e-9d7a-3b1f5e2a9c11","amount":{"amount":"1.00","currency":"USD"},` +
+		`"memo":"bench","status":"active","expiresAt":"2030-01-01T00:00:00Z","createdAt":"2026-01-01T00:00:00Z"}`)
+	const perTx = 500
+	for b.Loop() {
+		err := db.InTx(ctx, func(tx paykit.Tx) error {
+			for range perTx {
+				err := tx.AppendEvent(ctx, &paykit.Event{ID: storetest.NewID(), TenantID: tn.ID, Type: "token.created",
+					SubjectID: storetest.NewID(), Data: data, CreatedAt: storetest.Base})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		require.NoError(b, err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*perTx), "µs/event")
+}
+
 func BenchmarkDB_FindTokenByID(b *testing.B) {
 	db := MustOpen(b)
 	ctx := context.Background()
