@@ -280,21 +280,23 @@ func (s *Service) settleTransfer(ctx context.Context, tx Tx, now time.Time, tena
 // are not written. credit is as loaded in this transaction, and is kept
 // current.
 func (s *Service) passReservation(ctx context.Context, tx Tx, now time.Time, tenantID, id string, t *Transfer, credit *Account) error {
+	if t.Status != TransferStatusPending {
+		return fmt.Errorf("pass reservation %s: cannot create in status %q", id, t.Status)
+	} else if credit.Currency != t.Currency {
+		return Errorf(EINVALID, "Accounts must both be in %s.", t.Currency)
+	}
 	old, err := tx.SettleTransfer(ctx, tenantID, id, TransferStatusVoided, now)
 	if ErrorCode(err) == ENOTFOUND {
 		return fmt.Errorf("pass reservation %s: %w", id, err)
 	} else if err != nil {
 		return err
 	}
+	// The caller's transaction rolls the void back with the error.
 	switch {
 	case old.Amount != t.Amount || old.Currency != t.Currency:
 		return fmt.Errorf("pass reservation %s: it holds %d %s, not %d %s", id, old.Amount, old.Currency, t.Amount, t.Currency)
-	case credit.Currency != t.Currency:
-		return Errorf(EINVALID, "Accounts must both be in %s.", t.Currency)
 	case credit.ID == old.DebitAccountID:
 		return fmt.Errorf("pass reservation %s: debit and credit are both %s", id, credit.ID)
-	case t.Status != TransferStatusPending:
-		return fmt.Errorf("pass reservation %s: cannot create in status %q", id, t.Status)
 	}
 	if t.ID == "" {
 		t.ID = newID()
