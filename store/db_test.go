@@ -501,6 +501,41 @@ func BenchmarkDB_AppendEvent(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*perTx), "µs/event")
 }
 
+// BenchmarkDB_Statement runs the two commonest statements of a write, 500 to
+// a transaction: an account's read and a balance update. Each row is one
+// page the cache holds, so what is measured is mostly the statement's way
+// through database/sql and the driver.
+func BenchmarkDB_Statement(b *testing.B) {
+	db := MustOpen(b)
+	ctx := context.Background()
+	tn := storetest.MustTenant(b, db)
+	acct := storetest.MustAccount(b, db, tn.ID, paykit.AccountKindUser, "USD")
+	const perTx = 500
+	for _, bc := range []struct {
+		name string
+		run  func(tx paykit.Tx) error
+	}{
+		{"FindAccountByID", func(tx paykit.Tx) error { _, err := tx.FindAccountByID(ctx, tn.ID, acct.ID); return err }},
+		{"UpdateAccountBalances", func(tx paykit.Tx) error {
+			return tx.UpdateAccountBalances(ctx, tn.ID, acct.ID, paykit.BalanceDelta{CreditsPosted: 1}, storetest.Base)
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				require.NoError(b, db.InTx(ctx, func(tx paykit.Tx) error {
+					for range perTx {
+						if err := bc.run(tx); err != nil {
+							return err
+						}
+					}
+					return nil
+				}))
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(b.N*perTx), "µs/statement")
+		})
+	}
+}
+
 func BenchmarkDB_FindTokenByID(b *testing.B) {
 	db := MustOpen(b)
 	ctx := context.Background()
