@@ -18,6 +18,7 @@ import (
 
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/httpapi"
+	"github.com/paykit/paykit/internal/cputime"
 	"github.com/paykit/paykit/store"
 	"github.com/paykit/paykit/store/storetest"
 )
@@ -83,9 +84,9 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 			received.Store(0)
 
 			b.ResetTimer()
-			start, cpu := time.Now(), processCPU()
+			start, cpu := time.Now(), cputime.Process()
 			require.NoError(b, svc.RunDue(ctx))
-			elapsed, cpu := time.Since(start), processCPU()-cpu
+			elapsed, cpu := time.Since(start), cputime.Process()-cpu
 			b.StopTimer()
 			want := int64(b.N * bc.endpoints)
 			require.Equal(b, want, received.Load())

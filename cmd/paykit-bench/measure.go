@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/paykit/paykit/internal/cputime"
 )
 
 // result is one measurement: how long its operations took in all, and each
@@ -60,7 +62,7 @@ func run(name string, n, c int, op func(i int) error) result {
 	lat := make([]time.Duration, n)
 	var next, errs atomic.Int64
 	var wg sync.WaitGroup
-	start, cpu := time.Now(), processCPU()
+	start, cpu := time.Now(), cputime.Process()
 	for range c {
 		wg.Add(1)
 		go func() {
@@ -81,7 +83,7 @@ func run(name string, n, c int, op func(i int) error) result {
 		}()
 	}
 	wg.Wait()
-	r := result{name: name, elapsed: time.Since(start), cpu: processCPU() - cpu, latencies: lat, errors: errs.Load()}
+	r := result{name: name, elapsed: time.Since(start), cpu: cputime.Process() - cpu, latencies: lat, errors: errs.Load()}
 	slices.Sort(r.latencies)
 	return r
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/paykit/paykit/internal/cputime"
 )
 
 // soakTokens is how many 1.00 USD tokens the soak's payer is funded for: more
@@ -53,7 +55,7 @@ func soak(t *target, d time.Duration, c int) (r result, peakRSS, peakWAL int64) 
 	var errs atomic.Int64
 	lats := make([][]time.Duration, c)
 	var wg sync.WaitGroup
-	start, cpu := time.Now(), processCPU()
+	start, cpu := time.Now(), cputime.Process()
 	deadline := start.Add(d)
 	for i := range c {
 		wg.Go(func() {
@@ -68,7 +70,7 @@ func soak(t *target, d time.Duration, c int) (r result, peakRSS, peakWAL int64) 
 		})
 	}
 	wg.Wait()
-	r = result{name: "CreateToken (HTTP, soak)", callers: c, elapsed: time.Since(start), cpu: processCPU() - cpu, errors: errs.Load()}
+	r = result{name: "CreateToken (HTTP, soak)", callers: c, elapsed: time.Since(start), cpu: cputime.Process() - cpu, errors: errs.Load()}
 	for _, l := range lats {
 		r.latencies = append(r.latencies, l...)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paykit/paykit"
 	"github.com/paykit/paykit/httpapi"
+	"github.com/paykit/paykit/internal/cputime"
 	"github.com/paykit/paykit/store"
 )
 
@@ -61,10 +62,10 @@ func deliveries(t *target, name string, n int) result {
 		left -= k
 	}
 	received.Store(0)
-	start, cpu := time.Now(), processCPU()
+	start, cpu := time.Now(), cputime.Process()
 	err = svc.RunDue(ctx)
 	elapsed := time.Since(start)
-	r := result{name: fmt.Sprintf("webhook deliveries (%d endpoints)", webhookEndpoints), elapsed: elapsed, cpu: processCPU() - cpu}
+	r := result{name: fmt.Sprintf("webhook deliveries (%d endpoints)", webhookEndpoints), elapsed: elapsed, cpu: cputime.Process() - cpu}
 	if err != nil {
 		r.errors++
 	}
