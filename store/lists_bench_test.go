@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paykit/paykit"
+	"github.com/paykit/paykit/store/storetest"
 )
 
 var listsDB = flag.String("listsdb", "", "database file of BenchmarkLists, built once when it lacks -rows rows (default: a temporary file)")
@@ -33,7 +34,7 @@ func BenchmarkLists(b *testing.B) {
 	defer db.Close()
 	n := *rows
 	ctx := context.Background()
-	at := func(i int) *time.Time { t := listsBase.Add(time.Duration(i) * time.Millisecond); return &t }
+	at := func(i int) *time.Time { t := storetest.ListBase.Add(time.Duration(i) * time.Millisecond); return &t }
 	str := func(s string) *string { return &s }
 
 	b.Run("GigPayPayments", func(b *testing.B) {
@@ -48,7 +49,7 @@ func BenchmarkLists(b *testing.B) {
 			{"status=failed", paykit.PaymentFilter{Status: &failed}},
 			{"status=processing", paykit.PaymentFilter{Status: &processing}},
 			{"paymentTokenId", paykit.PaymentFilter{PaymentTokenID: str(fmt.Sprintf("tk%09d", n/2/10*10+4))}},
-			{"accountId=hot", paykit.PaymentFilter{AccountID: str(listsHot)}},
+			{"accountId=hot", paykit.PaymentFilter{AccountID: str(storetest.ListHot)}},
 			{"accountId=cold", paykit.PaymentFilter{AccountID: str("a01234")}},
 			{"created=window", paykit.PaymentFilter{CreatedFrom: at(n / 2), CreatedUntil: at(n/2 + 10_000)}},
 		}
@@ -64,7 +65,7 @@ func BenchmarkLists(b *testing.B) {
 				// which is the 26th of the opposite order.
 				back := f
 				back.Sort = s.opposite
-				last, err := db.FindPayments(ctx, listsTenant, back)
+				last, err := db.FindPayments(ctx, storetest.ListTenant, back)
 				require.NoError(b, err)
 				deep := f
 				if len(last) > 0 {
@@ -76,7 +77,7 @@ func BenchmarkLists(b *testing.B) {
 				}{{"first", f}, {"deep", deep}} {
 					b.Run(fmt.Sprintf("%s/sort=%s/%s", c.name, s.sort, page.name), func(b *testing.B) {
 						for b.Loop() {
-							if _, err := db.FindPayments(ctx, listsTenant, page.f); err != nil {
+							if _, err := db.FindPayments(ctx, storetest.ListTenant, page.f); err != nil {
 								b.Fatal(err)
 							}
 						}
@@ -108,7 +109,7 @@ func BenchmarkLists(b *testing.B) {
 			benchListPages(b, c.name, func(p paykit.ListPage) (paykit.Cursor, int, int, error) {
 				f := c.f
 				f.ListPage = p
-				ps, count, err := db.FindPayouts(ctx, listsTenant, f)
+				ps, count, err := db.FindPayouts(ctx, storetest.ListTenant, f)
 				if err != nil || len(ps) == 0 {
 					return paykit.Cursor{}, 0, count, err
 				}
@@ -136,7 +137,7 @@ func BenchmarkLists(b *testing.B) {
 			benchListPages(b, c.name, func(p paykit.ListPage) (paykit.Cursor, int, int, error) {
 				f := c.f
 				f.ListPage = p
-				es, count, err := db.FindEmployees(ctx, listsTenant, f)
+				es, count, err := db.FindEmployees(ctx, storetest.ListTenant, f)
 				if err != nil || len(es) == 0 {
 					return paykit.Cursor{}, 0, count, err
 				}
@@ -156,7 +157,7 @@ func BenchmarkLists(b *testing.B) {
 			{"type", paykit.EventFilter{Type: &failed}, (n-1)/8*8 - 25*8 + 2},
 			{"subject", paykit.EventFilter{SubjectID: &subject}, n / 20 * 10},
 		} {
-			ev, err := db.FindEventByID(ctx, listsTenant, fmt.Sprintf("ev%09d", max(c.last, 0)))
+			ev, err := db.FindEventByID(ctx, storetest.ListTenant, fmt.Sprintf("ev%09d", max(c.last, 0)))
 			require.NoError(b, err)
 			benchKeyset(b, c.name, func(deep bool) (int, error) {
 				f := c.f
@@ -164,7 +165,7 @@ func BenchmarkLists(b *testing.B) {
 					f.AfterSeq = ev.Seq
 				}
 				f.Limit = 26
-				es, err := db.FindEvents(ctx, listsTenant, f)
+				es, err := db.FindEvents(ctx, storetest.ListTenant, f)
 				return len(es), err
 			})
 		}
@@ -190,7 +191,7 @@ func BenchmarkLists(b *testing.B) {
 					f.After = fmt.Sprintf("d%09d", max(c.after, 0))
 				}
 				f.Limit = 26
-				ds, err := db.FindDeliveries(ctx, listsTenant, f)
+				ds, err := db.FindDeliveries(ctx, storetest.ListTenant, f)
 				return len(ds), err
 			})
 		}
@@ -202,7 +203,7 @@ func BenchmarkLists(b *testing.B) {
 			if deep {
 				f.After = fmt.Sprintf("r%09d", n-27)
 			}
-			rs, err := db.FindRequests(ctx, listsTenant, f)
+			rs, err := db.FindRequests(ctx, storetest.ListTenant, f)
 			return len(rs), err
 		})
 	})
@@ -265,7 +266,7 @@ func BenchmarkListWrites(b *testing.B) {
 	db := openListsDB(b, path, *rows)
 	defer db.Close()
 	ctx := context.Background()
-	at := listsBase.Add(time.Hour * 24 * 365)
+	at := storetest.ListBase.Add(time.Hour * 24 * 365)
 	batched := func(b *testing.B, each func(tx paykit.Tx, i int) error) {
 		i := 0
 		for b.Loop() {
@@ -284,16 +285,16 @@ func BenchmarkListWrites(b *testing.B) {
 	}
 	b.Run("CreatePayment", func(b *testing.B) {
 		batched(b, func(tx paykit.Tx, i int) error {
-			return tx.CreatePayment(ctx, &paykit.Payment{ID: fmt.Sprintf("w%09d", i), TenantID: listsTenant,
+			return tx.CreatePayment(ctx, &paykit.Payment{ID: fmt.Sprintf("w%09d", i), TenantID: storetest.ListTenant,
 				Type: paykit.PaymentTypeTransfer, Status: paykit.PaymentStatusProcessing,
 				Amount: paykit.MoneyFromMinor(int64(i*7919%100_000), "USD"), PaymentTokenID: fmt.Sprintf("wt%09d", i),
-				Source:      paykit.Party{AccountID: listsHot},
+				Source:      paykit.Party{AccountID: storetest.ListHot},
 				Destination: paykit.Party{AccountID: fmt.Sprintf("a%05d", i%10_000)}, CreatedAt: at, UpdatedAt: at})
 		})
 	})
 	b.Run("CreateEmployee", func(b *testing.B) {
 		batched(b, func(tx paykit.Tx, i int) error {
-			return tx.CreateEmployee(ctx, &paykit.Employee{UID: fmt.Sprintf("we%09d", i), TenantID: listsTenant,
+			return tx.CreateEmployee(ctx, &paykit.Employee{UID: fmt.Sprintf("we%09d", i), TenantID: storetest.ListTenant,
 				ID: fmt.Sprintf("wemp%09d", i), Name: "Name Surname", Email: fmt.Sprintf("w%d@example.com", i),
 				Status: paykit.EmployeeStatusCreated, CreatedAt: at, UpdatedAt: at})
 		})
@@ -301,7 +302,7 @@ func BenchmarkListWrites(b *testing.B) {
 	b.Run("CreatePayout", func(b *testing.B) {
 		batched(b, func(tx paykit.Tx, i int) error {
 			m := paykit.MoneyFromMinor(10_000, "SEK")
-			return tx.CreatePayout(ctx, &paykit.Payout{UID: fmt.Sprintf("wpo%09d", i), TenantID: listsTenant,
+			return tx.CreatePayout(ctx, &paykit.Payout{UID: fmt.Sprintf("wpo%09d", i), TenantID: storetest.ListTenant,
 				ID: fmt.Sprintf("wpay%09d", i), EmployeeUID: fmt.Sprintf("e%09d", i*7919%*rows), InvoiceUID: "i000000000",
 				Basis: paykit.PricingBasisAmount, Amount: m, InvoicedAmount: m, Cost: m, Description: "Gig",
 				Status: paykit.PayoutStatusCreated, CreatedAt: at, UpdatedAt: at})
