@@ -16,6 +16,9 @@
 //     beside them net/http's own floor: the same client and requests to a
 //     handler that does nothing;
 //
+//   - a page of the GigPay payments list at a million payments of one tenant,
+//     the first and the last, of the whole list and of one account;
+//
 //   - webhook deliveries per second, signed, to 8 local endpoints;
 //
 //   - with -soak, a minute (say) of HTTP load at the highest concurrency,
@@ -62,6 +65,7 @@ func main() {
 	jsonOut := flag.String("json", "", "write the results to this file as JSON")
 	compare := flag.String("compare", "", "a -json file of an earlier run, to print each ops/s beside its own")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	listRows := flag.Int("list-rows", 1_000_000, "payments of the GigPay list whose pages are timed; 0 skips")
 	pages := flag.Int("pages", 200, "operations whose WAL pages per commit are counted, on SQLite at one caller; 0 skips")
 	rounds := flag.Int("rounds", 3, "rounds of each concurrency level, the baseline and paykit taking turns; each operation reports its median round")
 	flag.Parse()
@@ -122,6 +126,9 @@ func main() {
 		var p walPagesPerCommit
 		p.Baseline, p.CreateToken, p.AcceptToken = walPages(t, *pages)
 		rep.WALPages = &p
+	}
+	if *listRows > 0 {
+		rep.add(listPages(t, *listRows, 200)...)
 	}
 	if *events > 0 {
 		rep.add(deliveries(t, "webhooks", *events))
