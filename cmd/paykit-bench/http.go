@@ -29,8 +29,7 @@ func overHTTP(t *target, name string, n, c int) (create, accept result) {
 	tokens := make([]string, n)
 	create = run("CreateToken (HTTP)", n, c, func(i int) error {
 		var out struct{ Token string }
-		err := cl.post("/payment-tokens", map[string]any{"assetType": "usd", "sourceAccountId": b.src.ID,
-			"amount": json.Number("1"), "memo": "bench"}, &out)
+		err := cl.post("/payment-tokens", createTokenBody(b.src.ID), &out)
 		tokens[i] = out.Token
 		return err
 	})
@@ -70,8 +69,7 @@ func httpFloor(n, c int) result {
 	cl := newClient("http://"+ln.Addr().String()+"/gigpay/api/v1", "floor", c)
 	return run("no-op handler (HTTP floor)", n, c, func(int) error {
 		var out struct{ Token string }
-		return cl.post("/payment-tokens", map[string]any{"assetType": "usd", "sourceAccountId": "0190f0a4-5c1e-7c4e-9d7a-3b1f5e2a9c11",
-			"amount": json.Number("1"), "memo": "bench"}, &out)
+		return cl.post("/payment-tokens", createTokenBody("0190f0a4-5c1e-7c4e-9d7a-3b1f5e2a9c11"), &out)
 	})
 }
 
@@ -90,6 +88,12 @@ func (b *bench) serveGigPay(c int) (*client, func()) {
 	go srv.Serve(ln)
 	cl := newClient("http://"+ln.Addr().String()+"/gigpay/api/v1", key, c)
 	return cl, func() { srv.Shutdown(ctx) }
+}
+
+// createTokenBody is GigPay's request for a token of 1.00 USD from the
+// account src.
+func createTokenBody(src string) map[string]any {
+	return map[string]any{"assetType": "usd", "sourceAccountId": src, "amount": json.Number("1"), "memo": "bench"}
 }
 
 // newClient returns a client of base with the API key key, keeping a

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"os"
 	"slices"
 	"strconv"
@@ -59,7 +58,7 @@ func soak(t *target, d time.Duration, c int) (r result, peakRSS, peakWAL int64) 
 	deadline := start.Add(d)
 	for i := range c {
 		wg.Go(func() {
-			body := map[string]any{"assetType": "usd", "sourceAccountId": b.src.ID, "amount": json.Number("1"), "memo": "soak"}
+			body := createTokenBody(b.src.ID)
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
 				if err := cl.post("/payment-tokens", body, nil); err != nil {
