@@ -30,9 +30,6 @@ func NewConsole(svc *paykit.Service, o Options) http.Handler {
 	mux.HandleFunc("GET /deliveries", c.authed(c.deliveries))
 	mux.HandleFunc("GET /deliveries/{id}", c.authed(c.delivery))
 	mux.HandleFunc("POST /deliveries/{id}/redeliver", c.authed(c.redeliver))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		c.fail(w, r, paykit.Errorf(paykit.ENOTFOUND, "Not found."))
-	})
 	return secure(mux)
 }
 

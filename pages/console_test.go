@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -174,7 +175,7 @@ func TestConsole_Session(t *testing.T) {
 	require.Equal(t, 200, first.Status)
 	i := strings.Index(first.Body, `id="next"`)
 	require.Positive(t, i)
-	next := htmlUnescape(first.Body[strings.LastIndex(first.Body[:i], `href="`)+6 : i-2])
+	next := html.UnescapeString(first.Body[strings.LastIndex(first.Body[:i], `href="`)+6 : i-2])
 	second := c.get(next)
 	require.Equal(t, 200, second.Status)
 	require.Contains(t, second.Body, `id="first"`)

@@ -21,9 +21,6 @@ func NewGigapay(svc *paykit.Service, o Options) http.Handler {
 	mux.HandleFunc("GET /e/{tenant}/{uid}/{$}", p.employee)
 	mux.HandleFunc("POST /e/{tenant}/{uid}/claim", p.claim)
 	mux.HandleFunc("POST /e/{tenant}/{uid}/verify", p.verify)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		p.fail(w, r, paykit.Errorf(paykit.ENOTFOUND, "Not found."))
-	})
 	return secure(mux)
 }
 

@@ -20,9 +20,6 @@ func NewGigstack(svc *paykit.Service, o Options) http.Handler {
 	mux := p.newMux()
 	mux.HandleFunc("GET /pay/{token}", p.show)
 	mux.HandleFunc("POST /pay/{token}", p.pay)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		p.fail(w, r, paykit.Errorf(paykit.ENOTFOUND, "Not found."))
-	})
 	return secure(mux)
 }
 

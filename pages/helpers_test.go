@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -204,7 +205,7 @@ func formOf(tb testing.TB, page, id string) (string, url.Values) {
 	}
 	require.GreaterOrEqual(tb, i, 0, "no form %s in\n%s", id, page)
 	rest := page[i+len(`<form method="post" action="`):]
-	action := htmlUnescape(rest[:strings.Index(rest, `"`)])
+	action := html.UnescapeString(rest[:strings.Index(rest, `"`)])
 	end := strings.Index(rest, "</form>")
 	fields := url.Values{}
 	for _, in := range strings.Split(rest[:end], "<input")[1:] {
@@ -223,11 +224,7 @@ func attr(s, name string) string {
 		return ""
 	}
 	s = s[i+len(name)+3:]
-	return htmlUnescape(s[:strings.Index(s, `"`)])
-}
-
-func htmlUnescape(s string) string {
-	return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">").Replace(s)
+	return html.UnescapeString(s[:strings.Index(s, `"`)])
 }
 
 // requireSecure checks the headers every page carries.

@@ -21,9 +21,6 @@ func NewMemento(svc *paykit.Service, o Options) http.Handler {
 	mux.HandleFunc("GET /{tenant}/{id}", p.show)
 	mux.HandleFunc("POST /{tenant}/{id}/pay", p.pay)
 	mux.HandleFunc("POST /{tenant}/{id}/decline", p.decline)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		p.fail(w, r, paykit.Errorf(paykit.ENOTFOUND, "Not found."))
-	})
 	return secure(mux)
 }
 

@@ -149,11 +149,15 @@ func secure(h http.Handler) http.Handler {
 	})
 }
 
-// newMux returns a mux with the assets' route, for a set of pages, at
-// <mount>/assets/ (see site.assets).
+// newMux returns a mux for a set of pages with the assets' route, at
+// <mount>/assets/ (see site.assets), and the error page for every path the
+// set does not route.
 func (s *site) newMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+s.assets+"/{name}", http.StripPrefix(strings.TrimSuffix(s.assets, "/assets"), assetHandler()))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, paykit.Errorf(paykit.ENOTFOUND, "Not found."))
+	})
 	return mux
 }
 

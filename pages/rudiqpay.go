@@ -17,9 +17,6 @@ func NewRudiqPay(svc *paykit.Service, o Options) http.Handler {
 	p := &rudiqPayPages{site: newSite(svc, o)}
 	mux := p.newMux()
 	mux.HandleFunc("GET /{id}", p.show)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		p.fail(w, r, paykit.Errorf(paykit.ENOTFOUND, "Not found."))
-	})
 	return secure(mux)
 }
 

@@ -17,7 +17,6 @@ func NewWallet(svc *paykit.Service, o Options) http.Handler {
 	mux.HandleFunc("GET /{tenant}/payment/{token}", p.show)
 	mux.HandleFunc("POST /{tenant}/payment/{token}/accept", p.accept)
 	mux.HandleFunc("POST /{tenant}/payment/{token}/reject", p.reject)
-	mux.HandleFunc("/", p.notFound)
 	return secure(mux)
 }
 
@@ -34,10 +33,6 @@ type walletView struct {
 	Account string // the account typed, shown again with its error
 	Error   string // what is wrong with it
 	Notice  string // a stale form's explanation
-}
-
-func (p *walletPages) notFound(w http.ResponseWriter, r *http.Request) {
-	p.fail(w, r, paykit.Errorf(paykit.ENOTFOUND, "Not found."))
 }
 
 // scope is the capability a wallet form is bound to: the link.
