@@ -304,8 +304,6 @@ func (s *Service) MoveCharge(ctx context.Context, tenantID, id string, to Paymen
 	})
 }
 
-// FindChargeByLinkToken returns the charge whose payment link has token, of
-// whichever tenant. Returns ENOTFOUND.
 // PayableByLink reports whether the charge's hosted payment link may complete
 // it, as PayChargeByLink does: the sandbox processor holds it, and it is
 // neither succeeded nor canceled. A real processor completes its own charges.
@@ -329,6 +327,8 @@ func (s *Service) PayChargeByLink(ctx context.Context, token string) (*Payment, 
 	return s.MoveCharge(ctx, p.TenantID, p.ID, PaymentStatusSucceeded, "")
 }
 
+// FindChargeByLinkToken returns the charge whose payment link has token, of
+// whichever tenant. Returns ENOTFOUND.
 func (s *Service) FindChargeByLinkToken(ctx context.Context, token string) (*Payment, error) {
 	if token == "" {
 		return nil, Errorf(ENOTFOUND, "Payment not found.")
