@@ -135,6 +135,10 @@ var tokenLifecycle = lifecycle[TokenStatus]{
 // an expired token expired.
 func (t *Token) Open() bool { return t.state() == TokenStatusActive }
 
+// Accepted reports whether t was accepted and its payment has not ended:
+// it reports active on the wire, and ends with its payment.
+func (t *Token) Accepted() bool { return t.state() == tokenAccepted }
+
 // state is where t is in tokenLifecycle: its status, or tokenAccepted.
 func (t *Token) state() TokenStatus {
 	if t.Status == TokenStatusActive && t.PaymentID != "" {

@@ -171,6 +171,8 @@ func TestToken_Accept(t *testing.T) {
 		require.Equal(t, paykit.TokenStatusActive, acc.Token.Status)
 		require.Equal(t, p.ID, acc.Token.PaymentID)
 		require.Equal(t, epoch.Add(time.Minute), *acc.Token.AcceptedAt)
+		require.True(t, acc.Token.Accepted())
+		require.False(t, acc.Token.Open())
 		e.RequireBalances(t, tenant, src.ID, "60.00", "100.00")
 		e.RequireBalances(t, tenant, dst.ID, "0.00", "0.00")
 
@@ -189,6 +191,7 @@ func TestToken_Accept(t *testing.T) {
 		got, err = e.svc.FindTokenByID(ctx, tenant, tok.ID)
 		require.NoError(t, err)
 		require.Equal(t, paykit.TokenStatusSucceeded, got.Status)
+		require.False(t, got.Accepted(), "its payment ended")
 		e.RequireBalances(t, tenant, src.ID, "60.00", "60.00")
 		e.RequireBalances(t, tenant, dst.ID, "40.00", "40.00")
 		require.Equal(t, []string{paykit.EventTokenCreated, paykit.EventTokenAccepted, paykit.EventTokenSucceeded}, e.eventTypes(t, tenant, tok.ID))

@@ -76,7 +76,7 @@ func (p *walletPages) page(w http.ResponseWriter, r *http.Request, status int, t
 		state, scope, base := tokenState(t), walletScope(r), "/"+r.PathValue("tenant")+"/payment/"+t.Token
 		v.Accept = p.forms.make(basePath(r)+base+"/accept", scope, "accept", state)
 		v.Reject = p.forms.make(basePath(r)+base+"/reject", scope, "reject", state)
-	case t.Status == paykit.TokenStatusActive:
+	case t.Accepted():
 		v.State = "processing"
 	case t.Status == paykit.TokenStatusSucceeded:
 		v.State = "paid"
