@@ -264,42 +264,56 @@ func withParams(dsn string, params ...string) string {
 	return dsn + sep + strings.Join(params, "&")
 }
 
-// migrate applies, in name order and in one transaction, every embedded
-// migration not yet recorded in the migrations table. Migrations only go
-// forward.
+// migrate applies, in one transaction, every embedded migration not yet
+// recorded (see applyMigrations).
 func (d *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
 	t, err := d.begin(ctx.Err)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer t.Rollback()
-	if _, err := t.Exec(`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
+	if err := d.applyMigrations(ctx, t, migrations, "migrations/*.sql",
+		`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
+		return err
+	}
+	return t.Commit()
+}
+
+// applyMigrations applies in t, in name order, each migration of fsys that
+// matches pattern and is not yet recorded in the migrations table, which
+// create creates if needed, and records it. Both databases' migrations go
+// through it; they differ in their files and their table's types. Migrations
+// only go forward.
+func (d *DB) applyMigrations(ctx context.Context, t *sqlx.Tx, fsys fs.FS, pattern, create string) error {
+	names, err := fs.Glob(fsys, pattern)
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	if _, err := t.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	applied := d.dialect.statement(`SELECT COUNT(*) FROM migrations WHERE name = ?`, false)
+	record := d.dialect.statement(`INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, false)
 	for _, name := range names {
 		var n int
-		if err := t.Get(&n, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name); err != nil {
+		if err := t.GetContext(ctx, &n, applied, name); err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		} else if n > 0 {
 			continue
 		}
-		buf, err := fs.ReadFile(migrations, name)
+		buf, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
-		if _, err := t.Exec(string(buf)); err != nil {
+		if _, err := t.ExecContext(ctx, string(buf)); err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
-		if _, err := t.Exec(`INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, time.Now().UnixMicro()); err != nil {
+		if _, err := t.ExecContext(ctx, record, name, time.Now().UnixMicro()); err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
 	}
-	return t.Commit()
+	return nil
 }
 
 // begin starts an immediate transaction on the writer. Another process may

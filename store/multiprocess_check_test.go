@@ -59,6 +59,21 @@ func mpEvents(t *testing.T, ctx context.Context, svc *paykit.Service, tenantID s
 	}
 }
 
+// requireEnded checks the events got of the token or request id (what
+// names which): one of type created, and of ends, the event types of its
+// possible ends, one of the end it had and none of the others.
+func requireEnded(t *testing.T, got map[string]int, what, id, created string, ends map[string]string, end string) {
+	t.Helper()
+	require.Equal(t, 1, got[created], "%s %s", what, id)
+	for e, typ := range ends {
+		want := 0
+		if e == end {
+			want = 1
+		}
+		require.Equal(t, want, got[typ], "%s events of %s %s, which was %s", typ, what, id, end)
+	}
+}
+
 // requireTokens checks each token's status and events: created once, and
 // then exactly one of accepted, rejected or expired, the one the reports say.
 func (w *mpWorld) requireTokens(t *testing.T, ctx context.Context, svc *paykit.Service, k *mpTally) {
@@ -66,15 +81,7 @@ func (w *mpWorld) requireTokens(t *testing.T, ctx context.Context, svc *paykit.S
 	ends := map[string]string{"accepted": paykit.EventTokenAccepted, "rejected": paykit.EventTokenRejected, "expired": paykit.EventTokenExpired}
 	created := 0
 	for id, o := range k.tokens {
-		got := counts[id]
-		require.Equal(t, 1, got[paykit.EventTokenCreated], "token %s", id)
-		for end, typ := range ends {
-			want := 0
-			if end == o.end {
-				want = 1
-			}
-			require.Equal(t, want, got[typ], "%s events of token %s, which was %s", typ, id, o.end)
-		}
+		requireEnded(t, counts[id], "token", id, paykit.EventTokenCreated, ends, o.end)
 		tok, err := svc.FindTokenByID(ctx, w.seed.Tokens, id)
 		require.NoError(t, err)
 		switch o.end {
@@ -101,15 +108,7 @@ func (w *mpWorld) requireRequests(t *testing.T, ctx context.Context, svc *paykit
 		"canceled": paykit.EventRequestCanceled, "expired": paykit.EventRequestExpired}
 	paid, total := map[string]int64{}, int64(0)
 	for id, o := range k.requests {
-		got := counts[id]
-		require.Equal(t, 1, got[paykit.EventRequestCreated], "request %s", id)
-		for end, typ := range ends {
-			want := 0
-			if end == o.end {
-				want = 1
-			}
-			require.Equal(t, want, got[typ], "%s events of request %s, which was %s", typ, id, o.end)
-		}
+		requireEnded(t, counts[id], "request", id, paykit.EventRequestCreated, ends, o.end)
 		r, err := svc.FindRequestByID(ctx, w.seed.Requests, id)
 		require.NoError(t, err)
 		if o.end == "paid" {

@@ -280,15 +280,11 @@ func (w *mpWorker) caller(ctx context.Context, c int) {
 			}
 		}
 		w.record(func(out *mpWork) {
-			for _, t := range []*mpToken{left, contested} {
-				if t == nil {
-					continue
-				}
-				if t == left {
-					out.Left = append(out.Left, *t)
-				} else {
-					out.Contested = append(out.Contested, *t)
-				}
+			if left != nil {
+				out.Left = append(out.Left, *left)
+			}
+			if contested != nil {
+				out.Contested = append(out.Contested, *contested)
 			}
 		})
 

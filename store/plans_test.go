@@ -180,40 +180,45 @@ func timeFilters() map[string]paykit.TimeFilter {
 		"range": {After: &at, Before: &at}}
 }
 
+// filterPlan is a Gigapay list's filter and what its plan must read.
+type filterPlan[F any] struct {
+	f    F
+	want []string
+}
+
+// gigapayCases returns the cases of a Gigapay list's filters on each of
+// pages: the count, once per filter, and each page, whose plan reads what the
+// filter's does and then pageWant. statements returns a filter's count and
+// page on p.
+func gigapayCases[F any](filters map[string]filterPlan[F], statements func(f F, p paykit.ListPage) []store.Statement, pageWant ...string) []planCase {
+	var cases []planCase
+	for name, fc := range filters {
+		for _, p := range pages {
+			sts := statements(fc.f, p.p)
+			if p.name == "first" {
+				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: countPlan(name, fc.want)})
+			}
+			cases = append(cases, planCase{name: name + "/" + p.name, st: sts[1], want: append(slices.Clone(fc.want), pageWant...)})
+		}
+	}
+	return cases
+}
+
 func TestPlans_GigapayPayouts(t *testing.T) {
 	db := openPlans(t)
 	employee, invoice, search := "emp1", "inv1", "anna"
 	created := []string{"INDEX payouts_created (tenant_id=?"}
-	filters := map[string]struct {
-		f    paykit.PayoutFilter
-		want []string
-	}{
+	filters := map[string]filterPlan[paykit.PayoutFilter]{
 		"all":      {paykit.PayoutFilter{}, created},
 		"employee": {paykit.PayoutFilter{EmployeeID: &employee}, []string{"INDEX payouts_employee (employee_uid=? AND tenant_id=?"}},
 		"invoice":  {paykit.PayoutFilter{InvoiceID: &invoice}, []string{"INDEX payouts_invoice (invoice_uid=? AND tenant_id=?"}},
 		"search":   {paykit.PayoutFilter{Search: &search}, created},
 	}
 	for name, tf := range timeFilters() {
-		filters["start_at_"+name] = struct {
-			f    paykit.PayoutFilter
-			want []string
-		}{paykit.PayoutFilter{StartAt: tf}, created}
-		filters["end_at_"+name] = struct {
-			f    paykit.PayoutFilter
-			want []string
-		}{paykit.PayoutFilter{EndAt: tf}, created}
-		filters["created_at_"+name] = struct {
-			f    paykit.PayoutFilter
-			want []string
-		}{paykit.PayoutFilter{CreatedAt: tf}, created}
-		filters["notified_at_"+name] = struct {
-			f    paykit.PayoutFilter
-			want []string
-		}{paykit.PayoutFilter{NotifiedAt: tf}, created}
-		filters["accepted_at_"+name] = struct {
-			f    paykit.PayoutFilter
-			want []string
-		}{paykit.PayoutFilter{AcceptedAt: tf}, created}
+		for field, f := range map[string]paykit.PayoutFilter{"start_at": {StartAt: tf}, "end_at": {EndAt: tf},
+			"created_at": {CreatedAt: tf}, "notified_at": {NotifiedAt: tf}, "accepted_at": {AcceptedAt: tf}} {
+			filters[field+"_"+name] = filterPlan[paykit.PayoutFilter]{f, created}
+		}
 	}
 	// A window and a cursor bound the walk once: by the cursor within the
 	// window, by the window when the cursor is past it.
@@ -231,20 +236,11 @@ func TestPlans_GigapayPayouts(t *testing.T) {
 			paykit.PayoutFilter{CreatedAt: paykit.TimeFilter{Before: &early}, ListPage: paykit.ListPage{After: cursor, Limit: 26}}, 1000)[1],
 			want: []string{"INDEX payouts_created (tenant_id=? AND created_at<?)"}},
 	}
-	for name, fc := range filters {
-		for _, p := range pages {
-			f := fc.f
-			f.ListPage = p.p
-			sts := store.PayoutStatements("t", f, 1000)
-			if p.name == "first" {
-				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: countPlan(name, fc.want)})
-			}
-			// The page's rows look their employee's and invoice's ids up.
-			want := append(slices.Clone(fc.want), "SEARCH pe USING INDEX sqlite_autoindex_employees_1 (uid=?)",
-				"SEARCH pi USING INDEX sqlite_autoindex_invoices_1 (uid=?)")
-			cases = append(cases, planCase{name: name + "/" + p.name, st: sts[1], want: want})
-		}
-	}
+	// The page's rows look their employee's and invoice's ids up.
+	cases = append(cases, gigapayCases(filters, func(f paykit.PayoutFilter, p paykit.ListPage) []store.Statement {
+		f.ListPage = p
+		return store.PayoutStatements("t", f, 1000)
+	}, "SEARCH pe USING INDEX sqlite_autoindex_employees_1 (uid=?)", "SEARCH pi USING INDEX sqlite_autoindex_invoices_1 (uid=?)")...)
 	checkPlans(t, db, cases)
 }
 
@@ -252,10 +248,7 @@ func TestPlans_GigapayEmployees(t *testing.T) {
 	db := openPlans(t)
 	search, email, phone := "anna", "Anna@example.com", "+46701234567"
 	created := []string{"INDEX employees_created (tenant_id=?"}
-	filters := map[string]struct {
-		f    paykit.EmployeeFilter
-		want []string
-	}{
+	filters := map[string]filterPlan[paykit.EmployeeFilter]{
 		"all":    {paykit.EmployeeFilter{}, created},
 		"search": {paykit.EmployeeFilter{Search: &search}, created},
 		// The Service's lookups of an email or a number (not a route's
@@ -266,25 +259,13 @@ func TestPlans_GigapayEmployees(t *testing.T) {
 	for name, tf := range timeFilters() {
 		for field, f := range map[string]paykit.EmployeeFilter{"created_at": {CreatedAt: tf}, "notified_at": {NotifiedAt: tf},
 			"claimed_at": {ClaimedAt: tf}, "verified_at": {VerifiedAt: tf}} {
-			filters[field+"_"+name] = struct {
-				f    paykit.EmployeeFilter
-				want []string
-			}{f, created}
+			filters[field+"_"+name] = filterPlan[paykit.EmployeeFilter]{f, created}
 		}
 	}
-	var cases []planCase
-	for name, fc := range filters {
-		for _, p := range pages {
-			f := fc.f
-			f.ListPage = p.p
-			sts := store.EmployeeStatements("t", f, 1000)
-			if p.name == "first" {
-				cases = append(cases, planCase{name: name + "/count", st: sts[0], want: countPlan(name, fc.want)})
-			}
-			cases = append(cases, planCase{name: name + "/" + p.name, st: sts[1], want: fc.want})
-		}
-	}
-	checkPlans(t, db, cases)
+	checkPlans(t, db, gigapayCases(filters, func(f paykit.EmployeeFilter, p paykit.ListPage) []store.Statement {
+		f.ListPage = p
+		return store.EmployeeStatements("t", f, 1000)
+	}))
 }
 
 func TestPlans_Events(t *testing.T) {

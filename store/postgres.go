@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"math/rand/v2"
-	"sort"
 	"strings"
 	"time"
 
@@ -76,15 +74,10 @@ func openPostgres(dsn string, opts ...Option) (*DB, error) {
 	return d, nil
 }
 
-// migratePostgres applies, in name order and in one transaction, every
-// embedded migration not yet recorded. An advisory lock makes processes that
+// migratePostgres applies, in one transaction, every embedded migration not
+// yet recorded (see applyMigrations). An advisory lock makes processes that
 // start together take turns: the first migrates, the others find it done.
 func (d *DB) migratePostgres(ctx context.Context) error {
-	names, err := fs.Glob(pgMigrations, "pgmigrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
 	t, err := d.pg.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -95,26 +88,9 @@ func (d *DB) migratePostgres(ctx context.Context) error {
 	if _, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if _, err := t.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	for _, name := range names {
-		var n int
-		if err := t.GetContext(ctx, &n, `SELECT COUNT(*) FROM migrations WHERE name = $1`, name); err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
-		} else if n > 0 {
-			continue
-		}
-		buf, err := fs.ReadFile(pgMigrations, name)
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
-		if _, err := t.ExecContext(ctx, string(buf)); err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
-		if _, err := t.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES ($1, $2)`, name, time.Now().UnixMicro()); err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
+	if err := d.applyMigrations(ctx, t, pgMigrations, "pgmigrations/*.sql",
+		`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return err
 	}
 	return t.Commit()
 }
