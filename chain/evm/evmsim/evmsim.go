@@ -44,7 +44,7 @@ var PayerFunds = big.NewInt(1_000_000_000_000)
 // Sim is a simulated chain with the Escrow and a TestUSDT deployed, a payer
 // holding PayerFunds, and the adapter on it.
 type Sim struct {
-	Backend *simulated.Backend
+	Backend *Backend
 	// Chain is the EVM adapter, the gateway's, on the Escrow.
 	Chain *evm.Chain
 	// Escrow and Token are the deployed contracts.
@@ -72,10 +72,14 @@ func Key(name string) *ecdsa.PrivateKey {
 func New(ctx context.Context, confirmations uint64) (*Sim, error) {
 	s := &Sim{Gateway: Key("gateway"), Payer: Key("payer"), Payee: crypto.PubkeyToAddress(Key("payee").PublicKey)}
 	eth := new(big.Int).Mul(big.NewInt(1000), big.NewInt(params.Ether))
-	s.Backend = simulated.NewBackend(types.GenesisAlloc{
+	var err error
+	s.Backend, err = newBackend(types.GenesisAlloc{
 		crypto.PubkeyToAddress(s.Gateway.PublicKey): {Balance: eth},
 		crypto.PubkeyToAddress(s.Payer.PublicKey):   {Balance: eth},
 	})
+	if err != nil {
+		return nil, fmt.Errorf("evmsim: %w", err)
+	}
 	if err := s.setUp(ctx, confirmations); err != nil {
 		_ = s.Backend.Close()
 		return nil, fmt.Errorf("evmsim: %w", err)
@@ -88,13 +92,6 @@ func (s *Sim) setUp(ctx context.Context, confirmations uint64) error {
 	var err error
 	var deploys [2]*types.Transaction
 	if s.Escrow, deploys[0], err = evm.DeployEscrow(ctx, client, s.Gateway, crypto.PubkeyToAddress(s.Gateway.PublicKey)); err != nil {
-		return err
-	}
-	// The pool promotes a sent transaction in the background, and until it
-	// has, the account's pending nonce does not count it: a second send at
-	// once could take the same nonce ("replacement transaction underpriced",
-	// seen on a loaded machine). Wait for the pool to count the first.
-	if err := awaitNonce(ctx, client, crypto.PubkeyToAddress(s.Gateway.PublicKey), deploys[0].Nonce()+1); err != nil {
 		return err
 	}
 	if s.Token, deploys[1], err = evm.DeployTestUSDT(ctx, client, s.Gateway); err != nil {
@@ -118,21 +115,6 @@ func (s *Sim) setUp(ctx context.Context, confirmations uint64) error {
 	s.Chain, err = evm.New(ctx, client, evm.Config{Contract: s.Escrow.Hex(), Key: s.Gateway,
 		Confirmations: confirmations, FromBlock: 1})
 	return err
-}
-
-// awaitNonce returns once the pool's pending nonce of addr is at least n.
-func awaitNonce(ctx context.Context, client simulated.Client, addr common.Address, n uint64) error {
-	for {
-		got, err := client.PendingNonceAt(ctx, addr)
-		if err != nil || got >= n {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Millisecond): // the pool's own goroutine, not a clock, is awaited
-		}
-	}
 }
 
 // Close stops the simulated chain.
