@@ -118,6 +118,12 @@ type DeliveryFilter struct {
 	Limit      int
 }
 
+// DeliveryOutcomes counts deliveries by how they stand.
+type DeliveryOutcomes struct {
+	Succeeded int
+	Failed    int // failed, or pending a retry
+}
+
 // DeliveryLane names the deliveries that share a receiver: those of one
 // endpoint, or the callbacks to one host. Key is the store's.
 type DeliveryLane struct {
@@ -144,6 +150,13 @@ func (s *Service) FindEventByID(ctx context.Context, tenantID, id string) (*Even
 func (s *Service) FindDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]*Delivery, error) {
 	f.Limit = clampLimit(f.Limit)
 	return s.store.FindDeliveries(ctx, tenantID, f)
+}
+
+// CountDeliveryOutcomes counts the tenant's deliveries whose last attempt is
+// at or after from and before to, by how they stand. It reads the span's
+// part of an index, and no delivery.
+func (s *Service) CountDeliveryOutcomes(ctx context.Context, tenantID string, from, to time.Time) (DeliveryOutcomes, error) {
+	return s.store.CountDeliveryOutcomes(ctx, tenantID, from, to)
 }
 
 // FindDeliveryByID returns one of the tenant's deliveries. Returns ENOTFOUND.

@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -194,6 +195,41 @@ func TestConsole_Session(t *testing.T) {
 	_, err = w.svc.RevokeAPIKey(context.Background(), w.tenant, keys[0].ID)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusSeeOther, c.get(consolePath+"/").Status)
+}
+
+// TestConsole_WebhookChart: the webhook chart counts each delivery on the
+// day of its last attempt, by the Service's clock, and none attempted before
+// its first day.
+func TestConsole_WebhookChart(t *testing.T) {
+	t.Parallel()
+	w := mustConsole(t) // two deliveries, succeeded today
+	ctx := context.Background()
+	today := w.clock.Now()
+	attemptAt := func(at time.Time, status int32) {
+		w.clock.Set(at)
+		w.status.Store(status)
+		w.mustToken(t, "1.00", "Gig", time.Hour)
+		require.NoError(t, w.svc.RunDue(ctx))
+	}
+	// Latest first, so that no run retries an earlier failure.
+	attemptAt(today.AddDate(0, 0, -1), 503)  // yesterday: failed, to be retried
+	attemptAt(today.AddDate(0, 0, -13), 503) // the chart's first day
+	attemptAt(today.AddDate(0, 0, -14), 200) // the day before it
+	attemptAt(today.AddDate(0, 0, -20), 200)
+	w.clock.Set(today)
+	require.EqualValues(t, 6, w.hits.Load(), "every delivery was attempted once")
+
+	overview := login(t, w.client(t), w.key)
+	require.Equal(t, 200, overview.Status)
+	require.Contains(t, overview.Body, "2 succeeded, 2 failed or retrying, over the last 14 days")
+	title := func(day time.Time, ok, bad int) string {
+		return fmt.Sprintf("<title>%s: %d succeeded, %d failed or retrying</title>", day.UTC().Format("2 Jan"), ok, bad)
+	}
+	require.Contains(t, overview.Body, title(today, 2, 0))
+	require.Contains(t, overview.Body, title(today.AddDate(0, 0, -1), 0, 1))
+	require.Contains(t, overview.Body, title(today.AddDate(0, 0, -13), 0, 1))
+	require.Equal(t, 3, strings.Count(overview.Body, `<rect class="`)-strings.Count(overview.Body, `<rect class="bar"`),
+		"three days of webhook bars")
 }
 
 // TestConsole_BadInput: a redeliver without its token, with another

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -162,6 +163,26 @@ func (t *view) FindDeliveries(ctx context.Context, tenantID string, f paykit.Del
 		return nil, fmt.Errorf("find deliveries: %w", err)
 	}
 	return deliveries(rows), nil
+}
+
+func (t *view) CountDeliveryOutcomes(ctx context.Context, tenantID string, from, to time.Time) (paykit.DeliveryOutcomes, error) {
+	st := deliveryOutcomesSelect(tenantID, from, to)
+	var n struct {
+		Succeeded sql.NullInt64 `db:"succeeded"` // SUM of no rows is NULL
+		All       int64         `db:"deliveries"`
+	}
+	if err := t.get(ctx, &n, st.query, st.args...); err != nil {
+		return paykit.DeliveryOutcomes{}, fmt.Errorf("count delivery outcomes: %w", err)
+	}
+	return paykit.DeliveryOutcomes{Succeeded: int(n.Succeeded.Int64), Failed: int(n.All - n.Succeeded.Int64)}, nil
+}
+
+// deliveryOutcomesSelect returns the statement of CountDeliveryOutcomes,
+// which reads the span's part of the index webhook_deliveries_attempted.
+func deliveryOutcomesSelect(tenantID string, from, to time.Time) statement {
+	return statement{`SELECT SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END) AS succeeded, COUNT(*) AS deliveries
+		FROM webhook_deliveries WHERE tenant_id = ? AND last_attempt_at >= ? AND last_attempt_at < ?`,
+		[]any{tenantID, micros(from), micros(to)}}
 }
 
 // deliveriesSelect returns the statement of a page of deliveries, in ID

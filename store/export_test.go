@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"time"
 
 	"github.com/paykit/paykit"
 )
@@ -68,6 +69,11 @@ func EventStatements(tenantID string, f paykit.EventFilter) []Statement {
 // DeliveryStatements returns the statement of FindDeliveries.
 func DeliveryStatements(tenantID string, f paykit.DeliveryFilter) []Statement {
 	return statements(deliveriesSelect(tenantID, f))
+}
+
+// DeliveryOutcomeStatements returns the statement of CountDeliveryOutcomes.
+func DeliveryOutcomeStatements(tenantID string, from, to time.Time) []Statement {
+	return statements(deliveryOutcomesSelect(tenantID, from, to))
 }
 
 // RequestStatements returns the statement of FindRequests.

@@ -311,6 +311,9 @@ func TestPlans_Deliveries(t *testing.T) {
 				want: []string{fc.want}})
 		}
 	}
+	day := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases = append(cases, planCase{name: "outcomes", st: store.DeliveryOutcomeStatements("t", day, day.AddDate(0, 0, 1))[0],
+		want: []string{"COVERING INDEX webhook_deliveries_attempted (tenant_id=? AND last_attempt_at>? AND last_attempt_at<?)"}})
 	checkPlans(t, db, cases)
 }
 
@@ -355,6 +358,8 @@ func TestPlans_Postgres(t *testing.T) {
 		{"GigPayPayments/accountId/sort=-createdAt", payments[0], []string{"payments_source", "payments_destination"}},
 		{"GigapayPayouts/first", store.PayoutStatements("t", paykit.PayoutFilter{ListPage: pages[0].p}, 1000)[1],
 			[]string{"payouts_created"}},
+		{"DeliveryOutcomes", store.DeliveryOutcomeStatements("t", time.Unix(0, 0), time.Unix(86400, 0))[0],
+			[]string{"webhook_deliveries_attempted"}},
 		{"GigapayEmployees/email", store.EmployeeStatements("t", paykit.EmployeeFilter{Email: &email, ListPage: pages[1].p}, 1000)[1],
 			[]string{"employees_email"}},
 	} {

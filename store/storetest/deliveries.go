@@ -102,6 +102,33 @@ func testDeliveryBatches(t *testing.T, s paykit.Store) {
 			require.Equal(t, ds, find(tn.ID, ds), "nothing changed")
 		})
 	})
+	t.Run("CountDeliveryOutcomes", func(t *testing.T) {
+		mine, theirs := MustTenant(t, s), MustTenant(t, s)
+		from, to := Base.Add(24*time.Hour), Base.Add(48*time.Hour)
+		deliver := func(tenantID string, st paykit.DeliveryStatus, at *time.Time) {
+			MustDelivery(t, s, MustEvent(t, s, tenantID, paykit.EventPayoutCreated, NewID()), nil, func(d *paykit.Delivery) {
+				d.Status, d.LastAttemptAt = st, at
+			})
+		}
+		succeeded, failed, pending := paykit.DeliveryStatusSucceeded, paykit.DeliveryStatusFailed, paykit.DeliveryStatusPending
+		deliver(mine.ID, succeeded, ptr(from)) // the span's first instant
+		deliver(mine.ID, succeeded, ptr(from.Add(time.Hour)))
+		deliver(mine.ID, failed, ptr(from.Add(2*time.Hour)))
+		deliver(mine.ID, pending, ptr(to.Add(-time.Microsecond)))     // retrying, its last instant
+		deliver(mine.ID, succeeded, ptr(from.Add(-time.Microsecond))) // before it
+		deliver(mine.ID, failed, ptr(to))                             // after it
+		deliver(mine.ID, pending, nil)                                // never attempted
+		deliver(theirs.ID, succeeded, ptr(from.Add(time.Hour)))       // another tenant's
+		got, err := s.CountDeliveryOutcomes(ctx, mine.ID, from, to)
+		require.NoError(t, err)
+		require.Equal(t, paykit.DeliveryOutcomes{Succeeded: 2, Failed: 2}, got)
+		got, err = s.CountDeliveryOutcomes(ctx, mine.ID, to.Add(time.Hour), to.Add(2*time.Hour))
+		require.NoError(t, err)
+		require.Zero(t, got, "a span with no delivery")
+		got, err = s.CountDeliveryOutcomes(ctx, theirs.ID, from, to)
+		require.NoError(t, err)
+		require.Equal(t, paykit.DeliveryOutcomes{Succeeded: 1}, got)
+	})
 	t.Run("CreateDeliveryAttempts", func(t *testing.T) {
 		ep := MustEndpoint(t, s, tn.ID)
 		ds := newDeliveries(ep)
