@@ -152,11 +152,11 @@ func (s *Service) FindDeliveries(ctx context.Context, tenantID string, f Deliver
 	return s.store.FindDeliveries(ctx, tenantID, f)
 }
 
-// CountDeliveryOutcomes counts the tenant's deliveries whose last attempt is
+// FindDeliveryOutcomes counts the tenant's deliveries whose last attempt is
 // at or after from and before to, by how they stand. It reads the span's
 // part of an index, and no delivery.
-func (s *Service) CountDeliveryOutcomes(ctx context.Context, tenantID string, from, to time.Time) (DeliveryOutcomes, error) {
-	return s.store.CountDeliveryOutcomes(ctx, tenantID, from, to)
+func (s *Service) FindDeliveryOutcomes(ctx context.Context, tenantID string, from, to time.Time) (DeliveryOutcomes, error) {
+	return s.store.FindDeliveryOutcomes(ctx, tenantID, from, to)
 }
 
 // FindDeliveryByID returns one of the tenant's deliveries. Returns ENOTFOUND.

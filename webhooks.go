@@ -384,9 +384,9 @@ type WebhookStore interface {
 	// FindDeliveries returns a page of the tenant's deliveries in ID (creation)
 	// order.
 	FindDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]*Delivery, error)
-	// CountDeliveryOutcomes counts the tenant's deliveries whose last attempt
+	// FindDeliveryOutcomes counts the tenant's deliveries whose last attempt
 	// is at or after from and before to, by how they stand.
-	CountDeliveryOutcomes(ctx context.Context, tenantID string, from, to time.Time) (DeliveryOutcomes, error)
+	FindDeliveryOutcomes(ctx context.Context, tenantID string, from, to time.Time) (DeliveryOutcomes, error)
 	// FindDueDeliveryLanes returns up to limit lanes, of every tenant, that
 	// have a pending delivery whose NextAttemptAt is at or before now and which
 	// is not leased at now, the lane with the earliest such delivery first.

@@ -168,7 +168,7 @@ func (c *consolePages) volume(ctx context.Context, tenantID string, ds []time.Ti
 func (c *consolePages) webhookSuccess(ctx context.Context, tenantID string, ds []time.Time, v *overviewView) error {
 	ok, bad := make([]int64, len(ds)), make([]int64, len(ds))
 	for i, day := range ds {
-		n, err := c.svc.CountDeliveryOutcomes(ctx, tenantID, day, day.AddDate(0, 0, 1))
+		n, err := c.svc.FindDeliveryOutcomes(ctx, tenantID, day, day.AddDate(0, 0, 1))
 		if err != nil {
 			return err
 		}

@@ -165,7 +165,7 @@ func (t *view) FindDeliveries(ctx context.Context, tenantID string, f paykit.Del
 	return deliveries(rows), nil
 }
 
-func (t *view) CountDeliveryOutcomes(ctx context.Context, tenantID string, from, to time.Time) (paykit.DeliveryOutcomes, error) {
+func (t *view) FindDeliveryOutcomes(ctx context.Context, tenantID string, from, to time.Time) (paykit.DeliveryOutcomes, error) {
 	st := deliveryOutcomesSelect(tenantID, from, to)
 	var n struct {
 		Succeeded sql.NullInt64 `db:"succeeded"` // SUM of no rows is NULL
@@ -177,7 +177,7 @@ func (t *view) CountDeliveryOutcomes(ctx context.Context, tenantID string, from,
 	return paykit.DeliveryOutcomes{Succeeded: int(n.Succeeded.Int64), Failed: int(n.All - n.Succeeded.Int64)}, nil
 }
 
-// deliveryOutcomesSelect returns the statement of CountDeliveryOutcomes,
+// deliveryOutcomesSelect returns the statement of FindDeliveryOutcomes,
 // which reads the span's part of the index webhook_deliveries_attempted.
 func deliveryOutcomesSelect(tenantID string, from, to time.Time) statement {
 	return statement{`SELECT SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END) AS succeeded, COUNT(*) AS deliveries

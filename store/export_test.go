@@ -71,7 +71,7 @@ func DeliveryStatements(tenantID string, f paykit.DeliveryFilter) []Statement {
 	return statements(deliveriesSelect(tenantID, f))
 }
 
-// DeliveryOutcomeStatements returns the statement of CountDeliveryOutcomes.
+// DeliveryOutcomeStatements returns the statement of FindDeliveryOutcomes.
 func DeliveryOutcomeStatements(tenantID string, from, to time.Time) []Statement {
 	return statements(deliveryOutcomesSelect(tenantID, from, to))
 }

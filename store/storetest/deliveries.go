@@ -102,7 +102,7 @@ func testDeliveryBatches(t *testing.T, s paykit.Store) {
 			require.Equal(t, ds, find(tn.ID, ds), "nothing changed")
 		})
 	})
-	t.Run("CountDeliveryOutcomes", func(t *testing.T) {
+	t.Run("FindDeliveryOutcomes", func(t *testing.T) {
 		mine, theirs := MustTenant(t, s), MustTenant(t, s)
 		from, to := Base.Add(24*time.Hour), Base.Add(48*time.Hour)
 		deliver := func(tenantID string, st paykit.DeliveryStatus, at *time.Time) {
@@ -119,13 +119,13 @@ func testDeliveryBatches(t *testing.T, s paykit.Store) {
 		deliver(mine.ID, failed, ptr(to))                             // after it
 		deliver(mine.ID, pending, nil)                                // never attempted
 		deliver(theirs.ID, succeeded, ptr(from.Add(time.Hour)))       // another tenant's
-		got, err := s.CountDeliveryOutcomes(ctx, mine.ID, from, to)
+		got, err := s.FindDeliveryOutcomes(ctx, mine.ID, from, to)
 		require.NoError(t, err)
 		require.Equal(t, paykit.DeliveryOutcomes{Succeeded: 2, Failed: 2}, got)
-		got, err = s.CountDeliveryOutcomes(ctx, mine.ID, to.Add(time.Hour), to.Add(2*time.Hour))
+		got, err = s.FindDeliveryOutcomes(ctx, mine.ID, to.Add(time.Hour), to.Add(2*time.Hour))
 		require.NoError(t, err)
 		require.Zero(t, got, "a span with no delivery")
-		got, err = s.CountDeliveryOutcomes(ctx, theirs.ID, from, to)
+		got, err = s.FindDeliveryOutcomes(ctx, theirs.ID, from, to)
 		require.NoError(t, err)
 		require.Equal(t, paykit.DeliveryOutcomes{Succeeded: 1}, got)
 	})
