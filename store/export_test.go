@@ -38,11 +38,22 @@ func statements(sts ...statement) []Statement {
 // PaymentStatements returns the statements of FindPayments (FindAllPayments
 // runs it without its LIMIT) and of FindPaymentPage's count.
 func PaymentStatements(tenantID string, f paykit.PaymentFilter) ([]Statement, error) {
-	page, err := paymentsSelect(tenantID, f, limit(f.Limit))
+	page, err := paymentsSelect(tenantID, f, limit(f.Limit), false)
 	if err != nil {
 		return nil, err
 	}
 	return statements(page, paymentsCount(tenantID, f)), nil
+}
+
+// FewAccountPaymentStatements returns the statements of FindPayments for an
+// account with few payments under an amount sort: the probe that counts
+// them, and the page.
+func FewAccountPaymentStatements(tenantID string, f paykit.PaymentFilter) ([]Statement, error) {
+	page, err := paymentsSelect(tenantID, f, limit(f.Limit), true)
+	if err != nil {
+		return nil, err
+	}
+	return statements(accountPaymentsProbe(tenantID, *f.AccountID), page), nil
 }
 
 // PayoutStatements returns the count and the page statements of FindPayouts,

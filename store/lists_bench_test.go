@@ -51,6 +51,8 @@ func BenchmarkLists(b *testing.B) {
 			{"paymentTokenId", paykit.PaymentFilter{PaymentTokenID: str(fmt.Sprintf("tk%09d", n/2/10*10+4))}},
 			{"accountId=hot", paykit.PaymentFilter{AccountID: str(storetest.ListHot)}},
 			{"accountId=cold", paykit.PaymentFilter{AccountID: str("a01234")}},
+			{"accountId=warm", paykit.PaymentFilter{AccountID: str(storetest.ListWarm)}},
+			{"accountId=warmer", paykit.PaymentFilter{AccountID: str(storetest.ListWarmer)}},
 			{"created=window", paykit.PaymentFilter{CreatedFrom: at(n / 2), CreatedUntil: at(n/2 + 10_000)}},
 		}
 		sorts := []struct{ sort, opposite paykit.PaymentSort }{

@@ -17,7 +17,10 @@ import (
 //
 //   - payments: 40 % deposits, 40 % transfers (each with its token), 10 %
 //     withdrawals, 10 % charges; 90 % completed, 5 % failed, 3 % pending, 2 %
-//     processing; half come from one hot account, the rest from 10,000 others.
+//     processing; half come from one hot account, the rest from 10,000 others;
+//     one payment in 520 goes to a warm account, and one in 480 to another
+//     (1,924 and 2,084 payments at 1M rows, either side of the 2,000 at which
+//     package store changes how it sorts an account's payments by amount).
 //   - employees: "Name<k> Surname<j>" with 50 names and 50 surnames (a name
 //     matches 2 % of them), every email and phone distinct; 50 % notified.
 //   - payouts: n/1,000 invoices of 1,000 payouts; descriptions "Gig <word>"
@@ -34,6 +37,13 @@ var ListBase = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // ListHot is the account half of the payments come from.
 const ListHot = "acct-hot"
+
+// ListWarm and ListWarmer are the accounts one payment in 520 and one in 480
+// go to.
+const (
+	ListWarm   = "acct-warm"
+	ListWarmer = "acct-warmer"
+)
 
 // ListEvents are the types of the events, in turn.
 var ListEvents = []string{"payment.created", "payment.completed", "payment.failed", "token.created",
@@ -120,6 +130,12 @@ func WriteListPayments(ctx context.Context, s paykit.Store, n int) error {
 		}
 		if i%2 == 0 {
 			p.Source.AccountID = ListHot
+		}
+		switch { // never both: i ≡ 1 (mod 520) and i ≡ 3 (mod 480) differ mod 40
+		case i%520 == 1:
+			p.Destination.AccountID = ListWarm
+		case i%480 == 3:
+			p.Destination.AccountID = ListWarmer
 		}
 		switch k := i % 100; {
 		case k >= 98:

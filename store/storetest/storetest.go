@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) paykit.Store) {
 		{"FindExpiredTokens", testFindExpiredTokens},
 		{"Payments", testPayments},
 		{"FindPayments", testFindPayments},
+		{"FindPaymentsByAmount", testFindPaymentsByAmount},
 		{"ClaimPaymentsToSubmit", testClaimPaymentsToSubmit},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"WebhookEndpoints", testWebhookEndpoints},
