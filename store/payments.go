@@ -203,8 +203,8 @@ func (t *view) FindAllPayments(ctx context.Context, tenantID string, f paykit.Pa
 // and sorted, rather than found along the amount index. A page of an account
 // with k of a tenant's N payments reads about k rows the one way and 26·N/k
 // the other, each a lookup of about 5 µs (BenchmarkLists, at 1M payments):
-// an account with 1,924 payments takes 10 ms a page, one with 2,084 about
-// 60 ms, one with 150 under half a millisecond, where it took a second. The
+// an account with 1,924 payments takes 8–10 ms a page, one with 2,084 45–65
+// ms, one with 150 under half a millisecond, where it took a second. The
 // two ways cost the same at k = √(26·N), about 5,000 at a million payments;
 // 2,000 keeps a smaller tenant's busier accounts on the walk, which is
 // cheaper for them.
@@ -292,10 +292,10 @@ func paymentsSelect(tenantID string, f paykit.PaymentFilter, n int, few bool) (s
 	case f.AccountID != nil:
 		// By amount, an account with many payments is checked on the rows of
 		// payments_amount, like a status (plans_test.go holds SQLite to it),
-		// and finds a page soon: an index of each
-		// account's payments by amount would cost every payment two more
-		// index entries, at the heart of AcceptToken (see docs/decisions.md,
-		// "Reads at a million rows").
+		// and finds a page soon. An index of each account's payments by
+		// amount would cost every payment two more index entries, at the
+		// heart of AcceptToken (see docs/decisions.md, "Reads at a million
+		// rows").
 		branches[0].add("(source_account_id = ? OR destination_account_id = ?)", *f.AccountID, *f.AccountID)
 	}
 	order := fmt.Sprintf(" ORDER BY %s %s, id %s", sortKey, dir, dir)
