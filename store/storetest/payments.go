@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -113,24 +112,6 @@ func testFindPayments(t *testing.T, s paykit.Store) {
 		MustPayment(t, s, other.ID, opt)
 	}
 	id := func(p *paykit.Payment) string { return p.ID }
-	cmpBy := func(sort paykit.PaymentSort) func(a, b *paykit.Payment) int {
-		return func(a, b *paykit.Payment) int {
-			var c int
-			switch sort {
-			case paykit.PaymentSortAmountAsc, paykit.PaymentSortAmountDesc:
-				c = a.Amount.Amount.Cmp(b.Amount.Amount)
-			default:
-				c = a.CreatedAt.Compare(b.CreatedAt)
-			}
-			if c == 0 {
-				c = strings.Compare(a.ID, b.ID)
-			}
-			if sort == paykit.PaymentSortCreatedDesc || sort == paykit.PaymentSortAmountDesc {
-				c = -c
-			}
-			return c
-		}
-	}
 	from, until := Base.Add(time.Second), Base.Add(3*time.Second)
 	for _, tc := range []struct {
 		name string
@@ -163,7 +144,7 @@ func testFindPayments(t *testing.T, s paykit.Store) {
 						want = append(want, p)
 					}
 				}
-				slices.SortFunc(want, cmpBy(sort))
+				slices.SortFunc(want, paymentOrder(sort))
 				for _, limit := range []int{2, 3, 100} {
 					f := tc.f
 					f.Sort, f.Limit = sort, limit
@@ -344,6 +325,26 @@ func collect(tb testing.TB, seq iter.Seq2[*paykit.Payment, error]) []*paykit.Pay
 	return out
 }
 
+// paymentOrder compares payments in the order of sort, ties broken by ID.
+func paymentOrder(sort paykit.PaymentSort) func(a, b *paykit.Payment) int {
+	return func(a, b *paykit.Payment) int {
+		var c int
+		switch sort {
+		case paykit.PaymentSortAmountAsc, paykit.PaymentSortAmountDesc:
+			c = a.Amount.Amount.Cmp(b.Amount.Amount)
+		default:
+			c = a.CreatedAt.Compare(b.CreatedAt)
+		}
+		if c == 0 {
+			c = strings.Compare(a.ID, b.ID)
+		}
+		if sort == paykit.PaymentSortCreatedDesc || sort == paykit.PaymentSortAmountDesc {
+			c = -c
+		}
+		return c
+	}
+}
+
 // testFindPaymentsByAmount: an account's payments sorted by amount, for an
 // account with thousands of payments and one with a few, in one tenant with
 // others' payments too; store may read the two in different ways (package
@@ -406,13 +407,7 @@ func testFindPaymentsByAmount(t *testing.T, s paykit.Store) {
 					if typ == nil {
 						require.Len(t, want, acct.n)
 					}
-					slices.SortFunc(want, func(a, b *paykit.Payment) int {
-						c := cmp.Or(a.Amount.Amount.Cmp(b.Amount.Amount), strings.Compare(a.ID, b.ID))
-						if sort == paykit.PaymentSortAmountDesc {
-							c = -c
-						}
-						return c
-					})
+					slices.SortFunc(want, paymentOrder(sort))
 					f := paykit.PaymentFilter{AccountID: &acct.id, Type: typ, Sort: sort, Limit: 26}
 					got, err := s.FindPayments(ctx, tn.ID, f)
 					require.NoError(t, err)
