@@ -197,3 +197,11 @@ func clampLimit(n int) int {
 	}
 	return min(n, MaxLimit)
 }
+
+// allAsOf returns xs, each as it stands at now (its asOf), in place.
+func allAsOf[T interface{ asOf(time.Time) T }](xs []T, now time.Time) []T {
+	for i := range xs {
+		xs[i] = xs[i].asOf(now)
+	}
+	return xs
+}

@@ -341,11 +341,7 @@ func (s *Service) FindRequests(ctx context.Context, tenantID string, f RequestFi
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	for i := range rs {
-		rs[i] = rs[i].asOf(now)
-	}
-	return rs, nil
+	return allAsOf(rs, s.now()), nil
 }
 
 // pendingRequest loads a request that may still be paid, declined or canceled

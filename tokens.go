@@ -313,11 +313,7 @@ func (s *Service) FindTokens(ctx context.Context, tenantID string, f TokenFilter
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	for i := range ts {
-		ts[i] = ts[i].asOf(now)
-	}
-	return ts, nil
+	return allAsOf(ts, s.now()), nil
 }
 
 // activeToken loads a token that may still be accepted or rejected at now.
